@@ -1,0 +1,142 @@
+"""The union learning platform: `create_app` builds the Flask application."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.wrappers import Response
+
+from learning import config as config_module
+from learning import db, i18n
+from learning.config import PROJECT_ROOT
+from learning.errors import DomainError
+from learning.extensions import csrf, limiter, login_manager
+from learning.text import format_phone
+
+# Endpoints a user who must change their password may still reach.
+_PASSWORD_CHANGE_ALLOWED = frozenset(
+    {"auth.change_password_form", "auth.change_password", "auth.logout", "main.set_language",
+     "main.healthz", "static"}
+)  # fmt: skip
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the application: defaults, then the environment, then `config` (tests)."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("LEARNING_INSTANCE_PATH", str(PROJECT_ROOT / "instance")),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    settings = config_module.default_config(Path(app.instance_path))
+    settings.update(config_module.from_environment(os.environ))
+    settings.update(config or {})
+    config_module.finalise(settings, Path(app.instance_path))
+    app.config.update(settings)
+
+    if app.config["PROXY_COUNT"]:
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
+
+    db.init_app(app)
+    i18n.init_app(app)
+    app.jinja_env.filters["phone"] = format_phone
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+
+    _register_blueprints(app)
+    _register_request_hooks(app)
+    _register_error_handlers(app)
+    _register_cli(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from learning.auth.views import bp as auth_bp
+    from learning.main.views import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+
+
+def _register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def _per_request() -> Response | None:
+        g.csp_nonce = secrets.token_urlsafe(16)
+        if (
+            current_user.is_authenticated
+            and current_user.must_change_password
+            and request.endpoint not in _PASSWORD_CHANGE_ALLOWED
+        ):
+            return redirect(url_for("auth.change_password_form"))
+        return None
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        nonce = g.get("csp_nonce", "")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+            f"script-src 'self' 'nonce-{nonce}'; object-src 'none'; base-uri 'self'; "
+            "form-action 'self'; frame-ancestors 'none'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if current_user and current_user.is_authenticated:
+            response.headers.setdefault("Cache-Control", "private, no-store")
+        return response
+
+    @app.context_processor
+    def _template_globals() -> dict[str, Any]:
+        return {"languages": app.config["LANGUAGES"]}
+
+
+def _render_error(status: int, message: str | None = None, **context: Any) -> tuple[str, int]:
+    page = render_template("errors/error.html", status=status, message=message, **context)
+    return page, status
+
+
+def _register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain_error(error: DomainError) -> tuple[str, int]:
+        db.session.rollback()
+        return _render_error(error.status, str(error))
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(_error: CSRFError) -> tuple[str, int]:
+        return _render_error(400, i18n.gettext(
+            "This form has expired or was sent from another page. Go back, reload the page "
+            "and send it again."
+        ))  # fmt: skip
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
+        if error.code is None or error.code < 400:
+            return error
+        return _render_error(error.code)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(DBAPIError)
+    def _database_down(error: Exception) -> tuple[str, int]:
+        app.logger.error("database error: %s", error)
+        db.session.remove()
+        # The page must not touch the database again: no user menu.
+        return _render_error(503, hide_nav=True)
+
+
+def _register_cli(app: Flask) -> None:
+    from learning.cli import register
+
+    register(app)

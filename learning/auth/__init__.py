@@ -1,0 +1,1 @@
+"""Accounts: users, passwords, login and logout, and the one authorization rule."""

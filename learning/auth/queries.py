@@ -1,0 +1,40 @@
+"""Reads of accounts."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from learning.auth.models import User
+from learning.text import InvalidPhone, normalise_phone
+
+
+def find_user_by_login(session: Session, login: str) -> User | None:
+    """The account a login name designates: a phone number in any common form, else a
+    member code."""
+    login = login.strip()
+    if not login:
+        return None
+    try:
+        phone = normalise_phone(login)
+    except InvalidPhone:
+        phone = None
+    if phone is not None:
+        user = session.scalar(select(User).where(User.phone == phone))
+        if user is not None:
+            return user
+    return session.scalar(select(User).where(User.member_code == login.upper()))
+
+
+def login_key(login: str) -> str:
+    """The name a login attempt counts against for rate limiting, however it was written."""
+    login = login.strip()
+    try:
+        return normalise_phone(login)
+    except InvalidPhone:
+        return login.upper()[:100]
+
+
+def get_user(session: Session, user_id: int) -> User | None:
+    """The account with this id, if any."""
+    return session.get(User, user_id)

@@ -1,0 +1,112 @@
+"""Writes to accounts: create, authenticate, change and reset passwords, end sessions."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy.orm import Session
+
+from learning.auth.models import Gender, Role, User, new_session_token
+from learning.auth.passwords import hash_password, needs_rehash, verify_password
+from learning.auth.queries import find_user_by_login
+from learning.db import utcnow
+from learning.errors import InvalidInput
+from learning.i18n import gettext as _
+from learning.org.models import Unit
+from learning.text import fold, nfc, normalise_phone
+
+# No 0/O, 1/l/I: a temporary password is read off a paper slip.
+_SLIP_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
+MIN_PASSWORD_LENGTH = 8
+
+
+class PasswordIncorrect(InvalidInput):
+    """The current password given to change it is wrong."""
+
+
+def temporary_password(length: int = 10) -> str:
+    """A random password for a login slip."""
+    return "".join(secrets.choice(_SLIP_ALPHABET) for _ in range(length))
+
+
+def create_user(
+    session: Session,
+    *,
+    full_name: str,
+    password: str,
+    role: Role = Role.WORKER,
+    unit: Unit | None = None,
+    phone: str | None = None,
+    member_code: str | None = None,
+    email: str | None = None,
+    gender: Gender | None = None,
+    birth_year: int | None = None,
+    must_change_password: bool = False,
+    password_hash: str | None = None,
+) -> User:
+    """Create an account. `phone` may be written any common way; it is stored as E.164.
+
+    `password_hash` lets bulk callers reuse one precomputed hash (tests, demo data).
+    """
+    name = nfc(full_name)
+    if not name:
+        raise InvalidInput(_("A full name is required."))
+    if not phone and not member_code:
+        raise InvalidInput(_("A phone number or a member code is required to log in."))
+    user = User(
+        full_name=name,
+        name_folded=fold(name),
+        phone=normalise_phone(phone) if phone else None,
+        member_code=member_code.strip().upper() if member_code else None,
+        email=email.strip().lower() if email else None,
+        gender=gender,
+        birth_year=birth_year,
+        unit_id=unit.id if unit else None,
+        role=role,
+        password_hash=password_hash or hash_password(password),
+        must_change_password=must_change_password,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, login: str, password: str) -> User | None:
+    """The active account matching `login` and `password`, else None (which one failed is not
+    said). Records the login time and upgrades an outdated hash."""
+    user = find_user_by_login(session, login)
+    if not verify_password(user.password_hash if user else None, password):
+        return None
+    if user is None or not user.is_active:
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    session.flush()
+    return user
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """Invalidate every session cookie issued to `user` so far."""
+    user.session_token = new_session_token()
+    session.flush()
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> None:
+    """The user changes their own password; every other session of theirs ends."""
+    if not verify_password(user.password_hash, current):
+        raise PasswordIncorrect(_("The current password is not correct."))
+    if current == new:
+        raise InvalidInput(_("The new password must differ from the current one."))
+    set_password(session, user, new, temporary=False)
+
+
+def set_password(session: Session, user: User, new: str, *, temporary: bool) -> None:
+    """Replace the password; a temporary one must be changed at the next login."""
+    if len(new) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(
+            _("The password must have at least %(count)d characters.", count=MIN_PASSWORD_LENGTH)
+        )
+    user.password_hash = hash_password(new)
+    user.must_change_password = temporary
+    end_sessions(session, user)

@@ -1,0 +1,153 @@
+"""Log in, log out, change password, and a user's profile page."""
+
+from __future__ import annotations
+
+import hmac
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from learning import db
+from learning.auth import queries, services
+from learning.auth.forms import ChangePasswordForm, LoginForm
+from learning.auth.models import User
+from learning.auth.scope import require_user
+from learning.errors import DomainError, NotFound
+from learning.extensions import limiter, login_manager
+from learning.i18n import gettext as _
+from learning.i18n import lazy_gettext as _l
+
+bp = Blueprint("auth", __name__)
+
+login_manager.login_view = "auth.login_form"
+login_manager.login_message = _l("Please log in to continue.")
+login_manager.login_message_category = "info"
+login_manager.session_protection = "basic"
+
+
+@login_manager.user_loader
+def load_user(alternative_id: str) -> User | None:
+    """The user a session cookie names, if its session token is still the current one."""
+    user_id, _sep, token = alternative_id.partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    user = queries.get_user(db.session, int(user_id))
+    if user is None or not user.is_active:
+        return None
+    if not hmac.compare_digest(user.session_token.encode(), token.encode()):
+        return None
+    return user
+
+
+def safe_next(target: str | None) -> str | None:
+    """`target` when it is a path on this site, else None (no open redirects)."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or any(ch in target for ch in "\r\n\\"):
+        return None
+    return target
+
+
+def _account_key() -> str:
+    return "account:" + queries.login_key(request.form.get("login", ""))
+
+
+def _address_limit() -> str:
+    return current_app.config["LOGIN_LIMIT_PER_ADDRESS"]
+
+
+def _account_limit() -> str:
+    return current_app.config["LOGIN_LIMIT_PER_ACCOUNT"]
+
+
+@bp.get("/login")
+def login_form() -> str | Response:
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm(next=safe_next(request.args.get("next")) or "")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/login")
+@limiter.limit(_address_limit, scope="login-address")
+@limiter.limit(
+    _account_limit,
+    key_func=_account_key,
+    scope="login-account",
+    deduct_when=lambda response: response.status_code == 401,
+)
+def login() -> tuple[str, int] | Response:
+    form = LoginForm()
+    if not form.validate():
+        return render_template("auth/login.html", form=form), 400
+    user = services.authenticate(db.session, form.login.data, form.password.data)
+    if user is None:
+        db.session.rollback()
+        error = _("The login or password is not correct.")
+        return render_template("auth/login.html", form=form, error=error), 401
+    db.session.commit()
+    session.clear()  # no session fixation: the logged-in session starts empty
+    login_user(user)
+    session.permanent = True
+    if user.must_change_password:
+        return redirect(url_for("auth.change_password_form"))
+    return redirect(safe_next(form.next.data) or url_for("main.home"))
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> Response:
+    services.end_sessions(db.session, current_user._get_current_object())
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("auth.login_form"))
+
+
+@bp.get("/password")
+@login_required
+def change_password_form() -> str:
+    return render_template("auth/change_password.html", form=ChangePasswordForm())
+
+
+@bp.post("/password")
+@login_required
+def change_password() -> tuple[str, int] | Response:
+    form = ChangePasswordForm()
+    if not form.validate():
+        return render_template("auth/change_password.html", form=form), 400
+    user = current_user._get_current_object()
+    try:
+        services.change_password(
+            db.session, user, form.current_password.data, form.new_password.data
+        )
+    except DomainError as error:
+        db.session.rollback()
+        return render_template("auth/change_password.html", form=form, error=str(error)), 400
+    db.session.commit()
+    login_user(user)  # the old cookie is void; this request's session carries the new token
+    flash(_("Your password has been changed."), "success")
+    return redirect(url_for("main.home"))
+
+
+@bp.get("/users/<int:user_id>")
+@login_required
+def profile(user_id: int) -> str:
+    user = queries.get_user(db.session, user_id)
+    if user is None:
+        raise NotFound()
+    require_user(db.session, current_user, user)
+    return render_template("auth/profile.html", user=user)

@@ -1,0 +1,41 @@
+"""The `flask --app learning` commands: database, accounts, demo data."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from learning import migrate
+
+db_group = AppGroup("db", help="Create and migrate the database schema.")
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="head", show_default=True, help="Target revision.")
+def db_upgrade(revision: str) -> None:
+    """Migrate the database to the latest schema (safe to run repeatedly)."""
+    migrate.upgrade(current_app.config["DATABASE_URL"], revision)
+    click.echo(
+        f"Database at revision {migrate.current_revision(current_app.config['DATABASE_URL'])}."
+    )
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Migrate the database down to REVISION (e.g. base)."""
+    migrate.downgrade(current_app.config["DATABASE_URL"], revision)
+    click.echo(
+        f"Database at revision {migrate.current_revision(current_app.config['DATABASE_URL'])}."
+    )
+
+
+def register(app: Flask) -> None:
+    """Attach every domain's commands to `app`."""
+    from learning.auth.cli import create_admin
+    from learning.demo import demo
+
+    app.cli.add_command(db_group)
+    app.cli.add_command(create_admin)
+    app.cli.add_command(demo)

@@ -1,0 +1,152 @@
+"""Fixtures for both databases.
+
+The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set. The
+schema is built once per session by the real Alembic migrations; every test then runs inside
+a transaction that is rolled back (sessions join it through savepoints), so tests never see
+each other's rows.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from learning import create_app
+from learning.config import normalise_database_url
+from learning.db import build_engine
+from learning.extensions import limiter
+from learning.migrate import upgrade
+from tests.factories import Factory
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def is_postgres(url: str) -> bool:
+    return url.startswith("postgresql")
+
+
+def reset_database(url: str) -> None:
+    """Empty the database at `url` (PostgreSQL: its public schema; SQLite: the file)."""
+    if is_postgres(url):
+        engine = build_engine(url)
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+    else:
+        path = Path(url.removeprefix("sqlite:///"))
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A freshly migrated database for this test session."""
+    if TEST_DATABASE_URL:
+        url = normalise_database_url(TEST_DATABASE_URL)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    reset_database(url)
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = build_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    """One connection whose outer transaction is rolled back after the test."""
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        yield connection
+        if transaction.is_active:
+            transaction.rollback()
+
+
+@pytest.fixture
+def app_config(database_url: str, tmp_path: Path) -> dict[str, object]:
+    """The settings of the test app; tests may change them before asking for `app`."""
+    return {
+        "ENV_NAME": "testing",
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret-key",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": True,
+    }
+
+
+@pytest.fixture
+def app(app_config: dict[str, object], connection: Connection) -> Iterator[Flask]:
+    app = create_app(app_config)
+    app.extensions["database"].engine.dispose()
+    app.extensions["database"].bind_to(connection)
+    limiter.reset()
+    yield app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):  # type: ignore[no-untyped-def]
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def session(connection: Connection) -> Iterator[Session]:
+    """A session for arranging and checking data, in the test's transaction."""
+    session = Session(
+        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def make(session: Session) -> Factory:
+    """Factories: `make.unit(...)`, `make.user(...)`, `make.tree()`."""
+    return Factory(session)
+
+
+class AuthActions:
+    """Log in and out through the real login form."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self._client = client
+
+    def login(self, login: str, password: str = "password123", **environ: str):  # type: ignore[no-untyped-def]
+        return self._client.post(
+            "/login", data={"login": login, "password": password}, environ_base=environ
+        )
+
+    def logout(self):  # type: ignore[no-untyped-def]
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    return AuthActions(client)
+
+
+@pytest.fixture
+def requires_postgres() -> str:
+    """Skip (with the reason) unless the suite runs on PostgreSQL."""
+    if not TEST_DATABASE_URL:
+        pytest.skip("needs PostgreSQL: set TEST_DATABASE_URL (CI does)")
+    return TEST_DATABASE_URL

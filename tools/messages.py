@@ -1,0 +1,91 @@
+"""Keep the translation catalogs complete: `python -m tools.messages` (or `make messages`).
+
+Extracts every gettext string from `learning/` and `templates/`, merges it into the Vietnamese
+and English catalogs (English messages are their own translation), and lists what the
+Vietnamese catalog still lacks. `tests/test_i18n.py` fails while anything is missing.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parent.parent
+TRANSLATIONS = ROOT / "translations"
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+METHOD_MAP = [("learning/**.py", "python"), ("templates/**.html", "jinja2")]
+
+
+def extract() -> Catalog:
+    """Every message the code and templates use."""
+    template = Catalog(project="union-learning", charset="utf-8")
+    for filename, lineno, message, comments, context in extract_from_dir(
+        str(ROOT), METHOD_MAP, keywords=KEYWORDS, comment_tags=("TRANSLATORS:",)
+    ):
+        template.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
+    return template
+
+
+def catalog_path(lang: str) -> Path:
+    return TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po"
+
+
+def load(lang: str) -> Catalog:
+    path = catalog_path(lang)
+    if not path.exists():
+        return Catalog(locale=lang, project="union-learning", charset="utf-8")
+    with path.open("rb") as handle:
+        return read_po(handle, locale=lang)
+
+
+def missing(lang: str, template: Catalog | None = None) -> list[str]:
+    """Messages of the code that `lang`'s catalog does not translate (or marks fuzzy)."""
+    template = template or extract()
+    catalog = load(lang)
+    gaps = []
+    for message in template:
+        if not message.id:
+            continue
+        found = catalog.get(message.id, message.context)
+        strings = found.string if found else None
+        empty = not strings or (isinstance(strings, tuple) and not all(strings))
+        if found is None or empty or found.fuzzy:
+            gaps.append(message.id if isinstance(message.id, str) else message.id[0])
+    return gaps
+
+
+def update() -> None:
+    """Merge the extracted messages into both catalogs; fill English with the source text."""
+    template = extract()
+    for lang in ("vi", "en"):
+        catalog = load(lang)
+        catalog.update(template, no_fuzzy_matching=True)
+        catalog.fuzzy = False
+        if lang == "en":
+            for message in catalog:
+                if message.id and not message.string:
+                    message.string = message.id
+        path = catalog_path(lang)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as handle:
+            write_po(
+                handle,
+                catalog,
+                omit_header=False,
+                no_location=True,
+                sort_output=True,
+                ignore_obsolete=True,
+                width=100,
+            )
+
+
+if __name__ == "__main__":
+    update()
+    gaps = missing("vi")
+    for gap in gaps:
+        print(f"vi: missing translation: {gap!r}")
+    sys.exit(1 if gaps else 0)
