@@ -150,3 +150,21 @@ def requires_postgres() -> str:
     if not TEST_DATABASE_URL:
         pytest.skip("needs PostgreSQL: set TEST_DATABASE_URL (CI does)")
     return TEST_DATABASE_URL
+
+
+@pytest.fixture
+def scratch_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """An empty database of the suite's kind, apart from the shared one (a PostgreSQL schema
+    of its own, or a new SQLite file), for tests that migrate or commit for real."""
+    if not is_postgres(database_url):
+        yield f"sqlite:///{tmp_path / 'scratch.sqlite3'}"
+        return
+    schema = f"scratch_{os.getpid()}_{abs(hash(str(tmp_path))) % 10**8}"
+    engine = build_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in database_url else "?"
+    yield f"{database_url}{separator}options=-csearch_path%3D{schema}"
+    with engine.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    engine.dispose()

@@ -2,32 +2,40 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from learning.auth.services import MIN_PASSWORD_LENGTH
+from learning.forms import Form
 from learning.i18n import lazy_gettext as _l
 
+TOO_LONG = _l("This is longer than allowed (at most %(max)d characters).")
 
-class LoginForm(FlaskForm):
+
+class LoginForm(Form):
     login = StringField(
         _l("Phone number or member code"),
-        validators=[DataRequired(_l("Enter your phone number or member code.")), Length(max=100)],
+        validators=[
+            DataRequired(_l("Enter your phone number or member code.")),
+            Length(max=100, message=TOO_LONG),
+        ],
         render_kw={"autocomplete": "username", "autocapitalize": "none"},
     )
     password = PasswordField(
         _l("Password"),
-        validators=[DataRequired(_l("Enter your password.")), Length(max=128)],
+        validators=[DataRequired(_l("Enter your password.")), Length(max=128, message=TOO_LONG)],
         render_kw={"autocomplete": "current-password"},
     )
     next = HiddenField()
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(
         _l("Current password"),
-        validators=[DataRequired(_l("Enter your current password.")), Length(max=128)],
+        validators=[
+            DataRequired(_l("Enter your current password.")),
+            Length(max=128, message=TOO_LONG),
+        ],
         render_kw={"autocomplete": "current-password"},
     )
     new_password = PasswordField(
