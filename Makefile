@@ -6,14 +6,15 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 FLASK := $(BIN)/flask --app learning
 
-.PHONY: run test install install-dev serve migrate demo lint format messages bench clean
+.PHONY: run test install install-dev serve migrate demo courses lint format messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || $(PYTHON) -m virtualenv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
 
-$(VENV)/.installed: requirements.txt | $(BIN)/python
+$(VENV)/.installed: requirements.txt requirements-fonts.txt | $(BIN)/python
 	$(BIN)/pip install -r requirements.txt
+	$(BIN)/pip install --no-deps -r requirements-fonts.txt
 	touch $@
 
 $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
@@ -25,13 +26,16 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 ## make run: install, migrate, load the demo data and the courses, serve on http://127.0.0.1:8000
-run: install migrate demo serve
+run: install migrate demo courses serve
 
 migrate: install
 	$(FLASK) db upgrade
 
 demo: install
 	$(FLASK) demo
+
+courses: install
+	$(FLASK) courses load
 
 serve: install
 	@echo "Serving on http://$(HOST):$(PORT) (Ctrl+C to stop)"

@@ -64,10 +64,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from learning.auth.views import bp as auth_bp
+    from learning.courses.views import bp as courses_bp
     from learning.main.views import bp as main_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(courses_bp)
 
 
 def _register_request_hooks(app: Flask) -> None:

@@ -34,8 +34,10 @@ def db_downgrade(revision: str) -> None:
 def register(app: Flask) -> None:
     """Attach every domain's commands to `app`."""
     from learning.auth.cli import create_admin
+    from learning.courses.cli import courses_group
     from learning.demo import demo
 
     app.cli.add_command(db_group)
     app.cli.add_command(create_admin)
     app.cli.add_command(demo)
+    app.cli.add_command(courses_group)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask.globals import app_ctx
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Connection
@@ -64,8 +64,18 @@ def utcnow() -> dt.datetime:
 
 def _sqlite_wants_immediate() -> bool:
     # A request that only reads starts a deferred transaction so readers never queue behind
-    # writers; everything else (POST, CLI commands) takes the write lock up front.
-    return not (has_request_context() and request.method in READ_METHODS)
+    # writers; everything else (POST, CLI commands, a GET that called begin_write) takes the
+    # write lock up front.
+    if not has_request_context() or g.get("db_write"):
+        return True
+    return request.method not in READ_METHODS
+
+
+def begin_write() -> None:
+    """End the current (read) transaction: what follows in this request writes, and on
+    SQLite begins IMMEDIATE. For the few GET requests that record something."""
+    session.commit()
+    g.db_write = True
 
 
 def build_engine(url: str, *, echo: bool = False, busy_timeout_ms: int = 15_000) -> Engine:

@@ -24,7 +24,12 @@ def extract() -> Catalog:
     """Every message the code and templates use."""
     template = Catalog(project="union-learning", charset="utf-8")
     for filename, lineno, message, comments, context in extract_from_dir(
-        str(ROOT), METHOD_MAP, keywords=KEYWORDS, comment_tags=("TRANSLATORS:",)
+        str(ROOT),
+        METHOD_MAP,
+        keywords=KEYWORDS,
+        comment_tags=("TRANSLATORS:",),
+        # Babel skips folders starting with "_" by default; templates/_macros has strings.
+        directory_filter=lambda path: not Path(path).name.startswith((".", "__")),
     ):
         template.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return template
@@ -67,7 +72,10 @@ def update() -> None:
         catalog.fuzzy = False
         if lang == "en":
             for message in catalog:
-                if message.id and not message.string:
+                empty = (
+                    not all(message.string) if isinstance(message.id, tuple) else not message.string
+                )
+                if message.id and empty:
                     message.string = message.id
         path = catalog_path(lang)
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 
 from learning import db
 from learning.auth.views import safe_next
+from learning.courses.queries import courses_for_user
 from learning.i18n import LANGUAGE_COOKIE
 
 bp = Blueprint("main", __name__)
@@ -27,7 +28,10 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 @login_required
 def home() -> str:
-    return render_template("main/home.html", user=current_user)
+    statuses = courses_for_user(db.session, current_user)
+    started = [s for s in statuses if s.started and not s.is_complete]
+    up_next = (started or [s for s in statuses if not s.is_complete] or [None])[0]
+    return render_template("main/home.html", user=current_user, statuses=statuses, up_next=up_next)
 
 
 @bp.get("/healthz")

@@ -83,7 +83,7 @@ def _empty_tables(url: str) -> None:
 
 @pytest.fixture(scope="module")
 def live_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The base URL of gunicorn serving the app with the demo data loaded."""
+    """The base URL of gunicorn serving the app with the demo data and courses loaded."""
     _require_chromium()
     if database_url.startswith("postgresql"):
         url = database_url
@@ -99,6 +99,7 @@ def live_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
     }
     _flask(env, "db", "upgrade")
     _flask(env, "demo")
+    _flask(env, "courses", "load")
     server = subprocess.Popen(
         [
             sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py",

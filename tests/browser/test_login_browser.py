@@ -3,12 +3,16 @@
 from playwright.sync_api import expect
 
 
-def test_worker_logs_in_on_a_phone_and_sees_home(page):
+def log_in(page, phone="0900 000 011", password="demo-worker-2026"):
     page.goto("/")
     expect(page).to_have_url("/login?next=%2F")
-    page.get_by_label("Số điện thoại hoặc số thẻ đoàn viên").fill("0900 000 011")
-    page.get_by_label("Mật khẩu").fill("demo-worker-2026")
+    page.get_by_label("Số điện thoại hoặc số thẻ đoàn viên").fill(phone)
+    page.get_by_label("Mật khẩu").fill(password)
     page.get_by_role("button", name="Đăng nhập").click()
+
+
+def test_worker_logs_in_on_a_phone_and_sees_home(page):
+    log_in(page)
     expect(page.get_by_role("heading", level=1)).to_have_text("Xin chào, Nguyễn Văn An")
     # Nothing sticks out sideways at 360 px.
     assert page.evaluate("document.documentElement.scrollWidth") <= 360

@@ -1,0 +1,1 @@
+"""Courses: content loaded from `courses/`, lessons, question banks, progress, certificates."""

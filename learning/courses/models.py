@@ -1,0 +1,233 @@
+"""Courses, their sources and lessons, the versioned question bank, progress and certificates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from learning.db import Base, UTCDateTime, utcnow
+from learning.org.models import enum_column
+
+
+class ContentStatus(enum.StrEnum):
+    """Where a piece of content stands; workers only ever see PUBLISHED."""
+
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+
+class QuestionType(enum.StrEnum):
+    SINGLE = "single"
+    MULTIPLE = "multiple"
+    TRUE_FALSE = "true_false"
+
+
+class Difficulty(enum.StrEnum):
+    EASY = "easy"
+    MEDIUM = "medium"
+    HARD = "hard"
+
+
+class Scoring(enum.StrEnum):
+    """How a multiple-choice question is marked."""
+
+    PARTIAL = "partial"
+    ALL_OR_NOTHING = "all_or_nothing"
+
+
+class Course(Base):
+    """A topic (chuyên đề) made of lessons, with a question bank and a final quiz."""
+
+    __tablename__ = "courses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[ContentStatus] = mapped_column(
+        enum_column(ContentStatus), default=ContentStatus.PUBLISHED
+    )
+    is_open_to_all: Mapped[bool] = mapped_column(default=True)
+    # The final quiz's settings as the course file names them (question_count,
+    # time_limit_minutes, pass_percent, attempts_allowed, grading_method).
+    final_quiz: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    content_hash: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    sources: Mapped[list[Source]] = relationship(
+        back_populates="course", order_by="Source.id", cascade="all, delete-orphan"
+    )
+
+
+class Source(Base):
+    """A document that lessons and questions cite (a law, a resolution, a directive)."""
+
+    __tablename__ = "sources"
+    __table_args__ = (UniqueConstraint("course_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(500))
+    number: Mapped[str] = mapped_column(String(200))
+    issuer: Mapped[str] = mapped_column(String(300))
+    issued_on: Mapped[dt.date] = mapped_column(Date)
+    in_force_on: Mapped[dt.date | None] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    course: Mapped[Course] = relationship(back_populates="sources")
+
+
+class Lesson(Base):
+    """One part of a course: Markdown, rendered once to sanitized HTML when it changes."""
+
+    __tablename__ = "lessons"
+    __table_args__ = (UniqueConstraint("course_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    slug: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300))
+    body_markdown: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    is_required: Mapped[bool] = mapped_column(default=True)
+    # [{"document": source key, "section": "Điều 13–29"}, ...]
+    sources: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    status: Mapped[ContentStatus] = mapped_column(
+        enum_column(ContentStatus), default=ContentStatus.PUBLISHED
+    )
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    content_hash: Mapped[str] = mapped_column(String(64), default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    course: Mapped[Course] = relationship()
+
+
+class Question(Base):
+    """A bank question. Its text and choices live in versions; `current_version` is the one
+    new attempts use, and older versions stay for the attempts that saw them."""
+
+    __tablename__ = "questions"
+    __table_args__ = (UniqueConstraint("course_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lessons.id"), index=True)
+    key: Mapped[str] = mapped_column(String(100))
+    difficulty: Mapped[Difficulty] = mapped_column(enum_column(Difficulty, 10))
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[ContentStatus] = mapped_column(
+        enum_column(ContentStatus), default=ContentStatus.PUBLISHED
+    )
+    current_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    versions: Mapped[list[QuestionVersion]] = relationship(
+        back_populates="question", order_by="QuestionVersion.number"
+    )
+
+
+class QuestionVersion(Base):
+    """What a question said at one time: never changed once an attempt may have used it."""
+
+    __tablename__ = "question_versions"
+    __table_args__ = (UniqueConstraint("question_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    type: Mapped[QuestionType] = mapped_column(enum_column(QuestionType, 12))
+    text: Mapped[str] = mapped_column(Text)
+    explanation: Mapped[str] = mapped_column(Text)
+    source_document: Mapped[str] = mapped_column(String(100))
+    source_article: Mapped[str] = mapped_column(String(300))
+    scoring: Mapped[Scoring] = mapped_column(enum_column(Scoring, 16), default=Scoring.PARTIAL)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    question: Mapped[Question] = relationship(back_populates="versions")
+    choices: Mapped[list[Choice]] = relationship(
+        back_populates="version", order_by="Choice.position", cascade="all, delete-orphan"
+    )
+
+
+class Choice(Base):
+    """An answer option of one question version."""
+
+    __tablename__ = "choices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("question_versions.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    is_correct: Mapped[bool] = mapped_column(default=False)
+    feedback: Mapped[str | None] = mapped_column(Text)
+
+    version: Mapped[QuestionVersion] = relationship(back_populates="choices")
+
+
+class MediaFile(Base):
+    """An image or PDF that a lesson links to, stored in the database so that every app
+    server can serve it."""
+
+    __tablename__ = "media_files"
+    __table_args__ = (UniqueConstraint("course_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(50))
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class LessonProgress(Base):
+    """A worker's progress in a lesson: when first opened, when done."""
+
+    __tablename__ = "lesson_progress"
+    __table_args__ = (UniqueConstraint("user_id", "lesson_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
+    opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class Certificate(Base):
+    """A certificate of completion (giấy chứng nhận). The names are copied at issue time so
+    that the certificate keeps saying what it said when printed."""
+
+    __tablename__ = "certificates"
+    __table_args__ = (UniqueConstraint("user_id", "course_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    score_percent: Mapped[float | None] = mapped_column(Numeric(5, 2, asdecimal=False))
+    holder_name: Mapped[str] = mapped_column(String(200))
+    unit_name: Mapped[str] = mapped_column(String(255))
+    course_title: Mapped[str] = mapped_column(String(300))
