@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 FLASK := $(BIN)/flask --app learning
 
-.PHONY: run test install install-dev serve migrate demo courses lint format messages clean
+.PHONY: run test install install-dev serve migrate demo courses lint format messages bench-quiz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || $(PYTHON) -m virtualenv $(VENV)
@@ -58,6 +58,10 @@ format: install-dev
 ## make messages: extract gettext strings into both catalogs and list missing translations
 messages: install-dev
 	$(BIN)/python -m tools.messages
+
+## make bench-quiz: start/save/submit under gunicorn vs a bare INSERT, SQLite and PostgreSQL
+bench-quiz: install-dev
+	$(BIN)/python -m bench.quiz_engine
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -7,7 +7,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, redirect, render_template, request, url_for
+from flask import Flask, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -66,10 +66,12 @@ def _register_blueprints(app: Flask) -> None:
     from learning.auth.views import bp as auth_bp
     from learning.courses.views import bp as courses_bp
     from learning.main.views import bp as main_bp
+    from learning.quizzes.views import bp as quizzes_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(courses_bp)
+    app.register_blueprint(quizzes_bp)
 
 
 def _register_request_hooks(app: Flask) -> None:
@@ -117,7 +119,13 @@ def _register_error_handlers(app: Flask) -> None:
         return _render_error(error.status, str(error))
 
     @app.errorhandler(CSRFError)
-    def _csrf_error(_error: CSRFError) -> tuple[str, int]:
+    def _csrf_error(_error: CSRFError) -> tuple[str, int] | Response:
+        attempt_id = (request.view_args or {}).get("attempt_id")
+        if attempt_id is not None and request.endpoint in ("quizzes.save", "quizzes.submit"):
+            # A long quiz outlived its form: the answers saved so far are on the server.
+            flash(i18n.gettext("The page had expired. Your saved answers are safe: check the "
+                               "last one and continue."), "error")  # fmt: skip
+            return redirect(url_for("quizzes.attempt", attempt_id=attempt_id))
         return _render_error(400, i18n.gettext(
             "This form has expired or was sent from another page. Go back, reload the page "
             "and send it again."

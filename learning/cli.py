@@ -36,8 +36,10 @@ def register(app: Flask) -> None:
     from learning.auth.cli import create_admin
     from learning.courses.cli import courses_group
     from learning.demo import demo
+    from learning.quizzes.cli import quizzes_group
 
     app.cli.add_command(db_group)
     app.cli.add_command(create_admin)
     app.cli.add_command(demo)
     app.cli.add_command(courses_group)
+    app.cli.add_command(quizzes_group)

@@ -14,8 +14,11 @@ from learning.courses.models import (
 )
 from learning.db import Base
 from learning.org.models import Unit, UnitClosure
+from learning.quizzes.models import Attempt, AttemptSlot, Quiz, Regrade
 
 __all__ = [
+    "Attempt",
+    "AttemptSlot",
     "Base",
     "Certificate",
     "Choice",
@@ -25,6 +28,8 @@ __all__ = [
     "MediaFile",
     "Question",
     "QuestionVersion",
+    "Quiz",
+    "Regrade",
     "Source",
     "Unit",
     "UnitClosure",

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -168,3 +168,30 @@ def scratch_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
     with engine.begin() as connection:
         connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     engine.dispose()
+
+
+@pytest.fixture
+def sample_course(session: Session, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """The small course of tests/course_files.py, loaded (3 questions, 2 lessons)."""
+    from learning.courses.loader import read_course
+    from learning.courses.models import Course
+    from learning.courses.services import load_course
+    from tests.course_files import write_course
+
+    load_course(session, read_course(write_course(tmp_path / "content")))
+    session.commit()
+    return session.scalar(select(Course).where(Course.slug == "khoa-thu"))
+
+
+@pytest.fixture
+def final_quiz(session: Session, sample_course):  # type: ignore[no-untyped-def]
+    """The sample course's final quiz: all 3 questions, in file order, choices unshuffled,
+    10 minutes, pass at 70%; tests change its settings as they need."""
+    from learning.quizzes.queries import course_final_quiz
+
+    quiz = course_final_quiz(session, sample_course.id)
+    quiz.question_count = 3
+    quiz.shuffle_questions = False
+    quiz.shuffle_choices = False
+    session.commit()
+    return quiz

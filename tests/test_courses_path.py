@@ -6,17 +6,22 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from learning.courses.loader import read_course
-from learning.courses.models import Certificate, ContentStatus, Lesson, LessonProgress
-from learning.courses.services import load_course
-from tests.course_files import write_course
+from learning.courses.models import (
+    Certificate,
+    ContentStatus,
+    Lesson,
+    LessonProgress,
+    QuestionVersion,
+)
+from learning.db import utcnow
+from learning.quizzes.queries import course_final_quiz
+from learning.quizzes.services import Answer, start_attempt, submit_attempt
 from tests.xss import PAYLOADS, assert_adds_nothing
 
 
 @pytest.fixture
-def course(session, tmp_path):
-    load_course(session, read_course(write_course(tmp_path)))
-    session.commit()
+def course(sample_course):
+    return sample_course
 
 
 @pytest.fixture
@@ -29,6 +34,26 @@ def worker(make):
 def logged_in(auth, client, worker):
     auth.login(worker.phone)
     return client
+
+
+def pass_final_quiz(session, worker, course_id):
+    """Take the course's final quiz with every answer right."""
+    quiz = course_final_quiz(session, course_id)
+    attempt = start_attempt(session, worker, quiz, utcnow())
+    answers = []
+    for slot in attempt.slots:
+        version = session.get(QuestionVersion, slot.question_version_id)
+        right = {c.id for c in version.choices if c.is_correct}
+        picks = tuple(n for n, cid in enumerate(slot.choice_order, start=1) if cid in right)
+        answers.append(Answer(slot.position, picks, 0))
+    submit_attempt(session, worker, attempt.id, utcnow(), answers)
+    session.commit()
+
+
+def complete_course(session, client, worker, course_id):
+    pass_final_quiz(session, worker, course_id)
+    client.post("/courses/khoa-thu/lessons/bai-mot/done")
+    client.post("/courses/khoa-thu/lessons/bai-hai/done")
 
 
 def test_home_lists_the_course_with_its_progress_and_next_step(course, logged_in):
@@ -59,6 +84,7 @@ def test_lesson_page_shows_body_sources_and_pager(course, logged_in):
 def test_marking_lessons_done_moves_progress_and_completes_the_course(
     app, course, logged_in, session, worker
 ):
+    pass_final_quiz(session, worker, course.id)
     response = logged_in.post("/courses/khoa-thu/lessons/bai-mot/done", data={"next": "bai-hai"})
     assert response.headers["Location"] == "/courses/khoa-thu/lessons/bai-hai"
     assert "Đã học 1/2 bài" in logged_in.get("/").text
@@ -78,7 +104,17 @@ def test_marking_lessons_done_moves_progress_and_completes_the_course(
     assert certificate.code in page
 
 
+def test_lessons_alone_do_not_complete_a_course_with_a_final_quiz(
+    course, logged_in, session, worker
+):
+    logged_in.post("/courses/khoa-thu/lessons/bai-mot/done")
+    logged_in.post("/courses/khoa-thu/lessons/bai-hai/done")
+    assert session.scalar(select(Certificate).where(Certificate.user_id == worker.id)) is None
+    assert "Đã học 2/2 bài" in logged_in.get("/").text
+
+
 def test_marking_done_twice_issues_one_certificate(course, logged_in, session, worker):
+    pass_final_quiz(session, worker, course.id)
     for _ in range(2):
         logged_in.post("/courses/khoa-thu/lessons/bai-mot/done")
         logged_in.post("/courses/khoa-thu/lessons/bai-hai/done")
@@ -89,8 +125,7 @@ def test_marking_done_twice_issues_one_certificate(course, logged_in, session, w
 def test_certificate_pdf_has_the_vietnamese_name_and_the_verification_code(
     course, logged_in, session, worker
 ):
-    logged_in.post("/courses/khoa-thu/lessons/bai-mot/done")
-    logged_in.post("/courses/khoa-thu/lessons/bai-hai/done")
+    complete_course(session, logged_in, worker, course.id)
     response = logged_in.get("/courses/khoa-thu/certificate.pdf")
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
@@ -109,8 +144,7 @@ def test_no_certificate_before_completion(course, logged_in):
 def test_verify_page_confirms_or_denies_without_personal_data(
     client, course, logged_in, session, worker
 ):
-    logged_in.post("/courses/khoa-thu/lessons/bai-mot/done")
-    logged_in.post("/courses/khoa-thu/lessons/bai-hai/done")
+    complete_course(session, logged_in, worker, course.id)
     code = session.scalar(select(Certificate.code).where(Certificate.user_id == worker.id))
     anonymous = client.application.test_client()
     genuine = anonymous.get(f"/verify/{code}")

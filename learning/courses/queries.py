@@ -17,6 +17,7 @@ from learning.courses.models import (
     LessonProgress,
     MediaFile,
 )
+from learning.quizzes.queries import final_results
 from learning.text import fold
 
 PUBLISHED = ContentStatus.PUBLISHED
@@ -31,21 +32,31 @@ class CourseStatus:
     done: int
     started: bool
     next_lesson: Lesson | None
+    has_final_quiz: bool = False
+    final_passed: bool = False
     score_percent: float | None = None
 
     @property
-    def percent(self) -> int:
-        return round(100 * self.done / self.required) if self.required else 0
+    def lessons_done(self) -> bool:
+        return self.required > 0 and self.done >= self.required
 
     @property
     def is_complete(self) -> bool:
-        # Until the final quiz exists, completion is every required lesson done.
-        return self.required > 0 and self.done >= self.required
+        """Every required lesson done and, where the course has one, its final quiz passed."""
+        return self.lessons_done and (self.final_passed or not self.has_final_quiz)
 
 
 def published_course(session: Session, slug: str) -> Course | None:
     """A course workers may see, by slug."""
     return session.scalar(select(Course).where(Course.slug == slug, Course.status == PUBLISHED))
+
+
+def published_course_by_id(session: Session, course_id: int) -> Course | None:
+    return session.scalar(select(Course).where(Course.id == course_id, Course.status == PUBLISHED))
+
+
+def lesson_by_id(session: Session, lesson_id: int) -> Lesson | None:
+    return session.scalar(select(Lesson).where(Lesson.id == lesson_id, Lesson.status == PUBLISHED))
 
 
 def published_lessons(session: Session, course_id: int) -> Sequence[Lesson]:
@@ -108,14 +119,20 @@ def courses_for_user(session: Session, user: User) -> list[CourseStatus]:
         .group_by(Course.id)
         .order_by(Course.title)
     ).all()
-    next_lessons = _next_lessons(session, user.id, [row.Course.id for row in rows])
+    course_ids = [row.Course.id for row in rows]
+    next_lessons = _next_lessons(session, user.id, course_ids)
+    finals = final_results(session, user.id, course_ids)
     return [
         CourseStatus(
             course=row.Course,
             required=row.required,
             done=row.done,
-            started=row.opened > 0,
+            started=row.opened > 0
+            or (row.Course.id in finals and finals[row.Course.id].grade is not None),
             next_lesson=next_lessons.get(row.Course.id),
+            has_final_quiz=row.Course.id in finals,
+            final_passed=row.Course.id in finals and finals[row.Course.id].passed,
+            score_percent=finals[row.Course.id].grade if row.Course.id in finals else None,
         )
         for row in rows
     ]

@@ -30,6 +30,7 @@ from learning.courses.models import (
 )
 from learning.courses.schema import QuestionSpec
 from learning.db import utcnow
+from learning.quizzes.services import upsert_course_quizzes
 from learning.text import fold
 
 # True/false questions are stored as two choices, "Đúng" first; the loader writes the
@@ -88,6 +89,7 @@ def load_course(session: Session, bundle: CourseBundle) -> LoadReport:
     course = session.scalar(select(Course).where(Course.slug == spec.slug))
     content_hash = bundle.content_hash
     if course is not None and course.content_hash == content_hash:
+        _load_quizzes(session, course)
         return report
     if course is None:
         course = Course(slug=spec.slug)
@@ -107,7 +109,17 @@ def load_course(session: Session, bundle: CourseBundle) -> LoadReport:
     _load_questions(session, course, bundle, lessons, report)
     report.media = _load_media(session, course, bundle)
     session.flush()
+    _load_quizzes(session, course)
     return report
+
+
+def _load_quizzes(session: Session, course: Course) -> None:
+    lessons = session.scalars(
+        select(Lesson).where(
+            Lesson.course_id == course.id, Lesson.status == ContentStatus.PUBLISHED
+        )
+    ).all()
+    upsert_course_quizzes(session, course, course.final_quiz, lessons)
 
 
 def _load_sources(session: Session, course: Course, bundle: CourseBundle) -> None:

@@ -22,6 +22,7 @@ from learning.courses.models import Course, Lesson
 from learning.errors import NotFound
 from learning.i18n import format_date
 from learning.i18n import gettext as _
+from learning.quizzes.queries import course_final_quiz, lesson_check
 
 bp = Blueprint("courses", __name__)
 
@@ -55,6 +56,7 @@ def course(slug: str) -> str:
         done=done,
         status=status,
         certificate=certificate,
+        final_quiz=course_final_quiz(db.session, course.id),
     )
 
 
@@ -81,6 +83,7 @@ def lesson(slug: str, lesson_slug: str) -> str:
         sources=sources,
         position=index + 1,
         count=len(lessons),
+        check=lesson_check(db.session, lesson.id),
         previous=lessons[index - 1] if index > 0 else None,
         next=lessons[index + 1] if index + 1 < len(lessons) else None,
     )

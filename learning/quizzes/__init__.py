@@ -1,0 +1,1 @@
+"""Quizzes: settings, attempts that lose no answer, exact grading, review and regrading."""

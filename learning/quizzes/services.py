@@ -1,0 +1,532 @@
+"""Writes for quizzes: quiz settings from course files, starting, saving, submitting, sweeping
+overdue attempts, regrading.
+
+Saving and submitting lock the attempt row (SELECT ... FOR UPDATE on PostgreSQL; SQLite's
+write transactions are IMMEDIATE), so a save racing a submit is either in the grade or
+refused, never lost after being acknowledged, and any number of submits grade once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from learning.auth.models import User
+from learning.courses.models import (
+    Choice,
+    ContentStatus,
+    Course,
+    Lesson,
+    Question,
+    QuestionType,
+    QuestionVersion,
+)
+from learning.quizzes import grading
+from learning.quizzes.errors import (
+    AttemptClosed,
+    BankTooSmall,
+    InvalidAnswer,
+    NoAttemptsLeft,
+    NotYourAttempt,
+    QuizClosed,
+    QuizNotOpen,
+    WaitBeforeRetry,
+)
+from learning.quizzes.models import (
+    Attempt,
+    AttemptSlot,
+    AttemptStatus,
+    GradingMethod,
+    Quiz,
+    QuizKind,
+    Regrade,
+)
+
+LESSON_CHECK_QUESTIONS = 3
+
+
+def upsert_course_quizzes(
+    session: Session, course: Course, final: Mapping[str, Any], lessons: Sequence[Lesson]
+) -> Quiz:
+    """Create or update the course's final quiz (from the course file's settings) and a short
+    check for each lesson that has questions."""
+    quiz = session.scalar(
+        select(Quiz).where(Quiz.kind == QuizKind.COURSE_FINAL, Quiz.course_id == course.id)
+    )
+    if quiz is None:
+        quiz = Quiz(kind=QuizKind.COURSE_FINAL, course_id=course.id)
+        session.add(quiz)
+    quiz.title = course.title
+    quiz.question_count = final["question_count"]
+    quiz.time_limit_seconds = final["time_limit_minutes"] * 60
+    quiz.pass_percent = final["pass_percent"]
+    quiz.attempts_allowed = final.get("attempts_allowed", 0)
+    quiz.grading_method = GradingMethod(final.get("grading_method", "highest"))
+    counts = dict(
+        session.execute(
+            select(Question.lesson_id, func.count())
+            .where(Question.course_id == course.id, Question.status == ContentStatus.PUBLISHED)
+            .group_by(Question.lesson_id)
+        ).all()
+    )
+    checks = {
+        check.lesson_id: check
+        for check in session.scalars(
+            select(Quiz).where(Quiz.kind == QuizKind.LESSON_CHECK, Quiz.course_id == course.id)
+        )
+    }
+    for lesson in lessons:
+        available = counts.get(lesson.id, 0)
+        check = checks.get(lesson.id)
+        if check is None and available:
+            check = Quiz(kind=QuizKind.LESSON_CHECK, course_id=course.id, lesson_id=lesson.id)
+            session.add(check)
+        if check is not None:
+            check.title = lesson.title
+            check.question_count = min(LESSON_CHECK_QUESTIONS, available)
+            check.is_active = available > 0
+            check.pass_percent = 0  # a short check teaches; answering it completes the lesson
+            check.one_question_per_page = False
+    session.flush()
+    return quiz
+
+
+# --- starting ----------------------------------------------------------------------------
+
+
+def _ensure_open(quiz: Quiz, now: dt.datetime) -> None:
+    if not quiz.is_active:
+        raise QuizClosed()
+    if quiz.opens_at and now < quiz.opens_at:
+        raise QuizNotOpen()
+    if quiz.closes_at and now >= quiz.closes_at:
+        raise QuizClosed()
+
+
+def in_progress_attempt(session: Session, user_id: int, quiz_id: int) -> Attempt | None:
+    """The user's unfinished attempt at this quiz, if any."""
+    return session.scalar(
+        select(Attempt).where(
+            Attempt.user_id == user_id,
+            Attempt.quiz_id == quiz_id,
+            Attempt.status == AttemptStatus.IN_PROGRESS,
+        )
+    )
+
+
+def start_attempt(
+    session: Session, user: User, quiz: Quiz, now: dt.datetime, rng: random.Random | None = None
+) -> Attempt:
+    """Resume the user's unfinished attempt, or start one: draw its questions, fix their
+    versions and the order of questions and choices, and compute its deadline."""
+    current = in_progress_attempt(session, user.id, quiz.id)
+    if current is not None:
+        current = finish_if_overdue(session, current, now)
+        if current.status is AttemptStatus.IN_PROGRESS:
+            return current
+    _ensure_open(quiz, now)
+    taken, last_number, last_finished = session.execute(
+        select(func.count(), func.max(Attempt.number), func.max(Attempt.submitted_at)).where(
+            Attempt.user_id == user.id, Attempt.quiz_id == quiz.id
+        )
+    ).one()
+    if quiz.attempts_allowed and taken >= quiz.attempts_allowed:
+        raise NoAttemptsLeft()
+    if quiz.min_wait_seconds and last_finished is not None:
+        last_finished = (
+            last_finished if last_finished.tzinfo else last_finished.replace(tzinfo=dt.UTC)
+        )
+        if now < last_finished + dt.timedelta(seconds=quiz.min_wait_seconds):
+            raise WaitBeforeRetry()
+    rng = rng or random.SystemRandom()
+    drawn = draw_questions(session, quiz, rng)
+    deadline = None
+    if quiz.time_limit_seconds:
+        deadline = now + dt.timedelta(seconds=quiz.time_limit_seconds)
+    if quiz.closes_at and (deadline is None or deadline > quiz.closes_at):
+        deadline = quiz.closes_at
+    attempt = Attempt(
+        quiz_id=quiz.id,
+        user_id=user.id,
+        number=(last_number or 0) + 1,
+        status=AttemptStatus.IN_PROGRESS,
+        started_at=now,
+        deadline_at=deadline,
+    )
+    try:
+        with session.begin_nested():
+            session.add(attempt)
+            session.flush()
+    except IntegrityError:
+        # A second tap on "start" raced this one: use the attempt it created.
+        current = in_progress_attempt(session, user.id, quiz.id)
+        if current is None:
+            raise
+        return current
+    session.execute(
+        insert(AttemptSlot),
+        [
+            {
+                "attempt_id": attempt.id,
+                "position": position,
+                "question_version_id": version_id,
+                "choice_order": order,
+                "selected": [],
+                "revision": 0,
+            }
+            for position, (version_id, order) in enumerate(drawn, start=1)
+        ],
+    )
+    return attempt
+
+
+def draw_questions(session: Session, quiz: Quiz, rng: random.Random) -> list[tuple[int, list[int]]]:
+    """Pick the quiz's questions by its quotas: (version id, choice ids in display order)."""
+    pool_query = (
+        select(
+            Question.id,
+            Question.tags,
+            Lesson.slug,
+            QuestionVersion.id.label("version_id"),
+            QuestionVersion.type,
+        )
+        .join(
+            QuestionVersion,
+            (QuestionVersion.question_id == Question.id)
+            & (QuestionVersion.number == Question.current_version),
+        )
+        .outerjoin(Lesson, Lesson.id == Question.lesson_id)
+        .where(Question.course_id == quiz.course_id, Question.status == ContentStatus.PUBLISHED)
+        .order_by(Question.id)
+    )
+    if quiz.lesson_id is not None:
+        pool_query = pool_query.where(Question.lesson_id == quiz.lesson_id)
+    pool = session.execute(pool_query).all()
+    chosen: list[Any] = []
+    taken: set[int] = set()
+    for rule in quiz.draw_rules or []:
+        lessons, tags = set(rule.get("lessons") or []), set(rule.get("tags") or [])
+        candidates = [
+            row
+            for row in pool
+            if row.id not in taken
+            and (not lessons or row.slug in lessons)
+            and (not tags or tags & set(row.tags or []))
+        ]
+        if len(candidates) < rule["count"]:
+            raise BankTooSmall()
+        picked = rng.sample(candidates, rule["count"])
+        chosen += picked
+        taken |= {row.id for row in picked}
+    rest = [row for row in pool if row.id not in taken]
+    missing = quiz.question_count - len(chosen)
+    if missing > len(rest) or quiz.question_count == 0:
+        raise BankTooSmall()
+    if missing > 0:
+        chosen += rng.sample(rest, missing)
+    if quiz.shuffle_questions:
+        rng.shuffle(chosen)
+    else:
+        chosen.sort(key=lambda row: row.id)
+    choice_rows = session.execute(
+        select(Choice.version_id, Choice.id)
+        .where(Choice.version_id.in_([row.version_id for row in chosen]))
+        .order_by(Choice.version_id, Choice.position)
+    ).all()
+    choices: dict[int, list[int]] = {}
+    for version_id, choice_id in choice_rows:
+        choices.setdefault(version_id, []).append(choice_id)
+    drawn = []
+    for row in chosen:
+        order = list(choices[row.version_id])
+        # True/false keeps "Đúng, Sai": shuffling two fixed words only confuses.
+        if quiz.shuffle_choices and row.type is not QuestionType.TRUE_FALSE:
+            rng.shuffle(order)
+        drawn.append((row.version_id, order))
+    return drawn
+
+
+# --- saving ------------------------------------------------------------------------------
+
+
+@dataclass
+class SaveResult:
+    """Which questions (by position) were saved, which came from a stale page, and the
+    revision each of the questions sent now has (a background save keeps its page current)."""
+
+    saved: list[int] = field(default_factory=list)
+    stale: list[int] = field(default_factory=list)
+    revisions: dict[int, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer to one question of an attempt, as the page sent it: the display positions
+    chosen (1-based) and the revision of the question the page was showing."""
+
+    position: int
+    choices: tuple[int, ...]
+    revision: int
+
+
+def lock_attempt(session: Session, attempt_id: int, user: User) -> Attempt:
+    """Load and lock the user's attempt for a save or a submit."""
+    attempt = session.scalar(select(Attempt).where(Attempt.id == attempt_id).with_for_update())
+    if attempt is None:
+        from learning.errors import NotFound
+
+        raise NotFound()
+    if attempt.user_id != user.id:
+        raise NotYourAttempt()
+    return attempt
+
+
+def _accepts_answers(attempt: Attempt, quiz: Quiz, now: dt.datetime) -> bool:
+    if attempt.status is not AttemptStatus.IN_PROGRESS:
+        return False
+    if attempt.deadline_at is None:
+        return True
+    return now <= attempt.deadline_at + dt.timedelta(seconds=quiz.grace_seconds)
+
+
+def save_answers(
+    session: Session, user: User, attempt_id: int, answers: Sequence[Answer], now: dt.datetime
+) -> SaveResult:
+    """Store answers as they are given. An answer whose revision is older than the stored
+    one comes from a stale page and is refused, leaving the newer answer untouched."""
+    attempt = lock_attempt(session, attempt_id, user)
+    quiz = session.get_one(Quiz, attempt.quiz_id)
+    if not _accepts_answers(attempt, quiz, now):
+        finish_if_overdue(session, attempt, now)
+        raise AttemptClosed()
+    return _store(session, attempt, answers, now)
+
+
+def _store(
+    session: Session, attempt: Attempt, answers: Sequence[Answer], now: dt.datetime
+) -> SaveResult:
+    result = SaveResult()
+    if not answers:
+        return result
+    slots = {
+        slot.position: slot
+        for slot in session.scalars(
+            select(AttemptSlot).where(
+                AttemptSlot.attempt_id == attempt.id,
+                AttemptSlot.position.in_([answer.position for answer in answers]),
+            )
+        )
+    }
+    types = dict(
+        session.execute(
+            select(QuestionVersion.id, QuestionVersion.type).where(
+                QuestionVersion.id.in_([slot.question_version_id for slot in slots.values()])
+            )
+        ).all()
+    )
+    updates = []
+    for answer in answers:
+        slot = slots.get(answer.position)
+        if slot is None:
+            raise InvalidAnswer()
+        if any(not 1 <= choice <= len(slot.choice_order) for choice in answer.choices):
+            raise InvalidAnswer()
+        if types[slot.question_version_id] is not QuestionType.MULTIPLE and len(answer.choices) > 1:
+            raise InvalidAnswer()
+        selected = sorted(slot.choice_order[choice - 1] for choice in set(answer.choices))
+        result.revisions[answer.position] = slot.revision
+        if answer.revision != slot.revision:
+            result.stale.append(answer.position)
+            continue
+        if selected == sorted(slot.selected or []):
+            continue  # nothing changed: keep the revision, so other open pages stay current
+        updates.append({"id": slot.id, "selected": selected, "revision": slot.revision + 1,
+                        "answered_at": now})  # fmt: skip
+        result.saved.append(answer.position)
+        result.revisions[answer.position] = slot.revision + 1
+    if updates:
+        session.execute(update(AttemptSlot), updates)
+    session.flush()
+    return result
+
+
+# --- submitting and grading --------------------------------------------------------------
+
+
+def submit_attempt(
+    session: Session,
+    user: User,
+    attempt_id: int,
+    now: dt.datetime,
+    answers: Sequence[Answer] = (),
+) -> tuple[Attempt, SaveResult]:
+    """Save the last answers sent with the submit, then grade. Idempotent: a submitted
+    attempt is returned as it is. Past the deadline plus grace, the attempt is graded from
+    what was saved by the deadline and AttemptClosed is raised."""
+    attempt = lock_attempt(session, attempt_id, user)
+    if attempt.status is AttemptStatus.SUBMITTED:
+        return attempt, SaveResult()
+    quiz = session.get_one(Quiz, attempt.quiz_id)
+    if not _accepts_answers(attempt, quiz, now):
+        finish_if_overdue(session, attempt, now)
+        raise AttemptClosed()
+    saved = _store(session, attempt, answers, now)
+    _grade(session, attempt, quiz, submitted_at=now, automatic=False)
+    return attempt, saved
+
+
+def finish_if_overdue(session: Session, attempt: Attempt, now: dt.datetime) -> Attempt:
+    """Grade an unfinished attempt whose deadline and grace have passed, from its saved
+    answers, and mark it as submitted by the server."""
+    if attempt.status is not AttemptStatus.IN_PROGRESS or attempt.deadline_at is None:
+        return attempt
+    quiz = session.get_one(Quiz, attempt.quiz_id)
+    if now <= attempt.deadline_at + dt.timedelta(seconds=quiz.grace_seconds):
+        return attempt
+    locked = session.scalar(select(Attempt).where(Attempt.id == attempt.id).with_for_update())
+    if locked is not None and locked.status is AttemptStatus.IN_PROGRESS:
+        _grade(session, locked, quiz, submitted_at=attempt.deadline_at, automatic=True)
+    return locked or attempt
+
+
+def sweep_overdue(session: Session, now: dt.datetime) -> int:
+    """Grade every attempt left unfinished past its deadline and grace; return how many."""
+    overdue = session.scalars(
+        select(Attempt).where(
+            Attempt.status == AttemptStatus.IN_PROGRESS, Attempt.deadline_at < now
+        )
+    ).all()
+    finished = 0
+    for attempt in overdue:
+        if finish_if_overdue(session, attempt, now).status is AttemptStatus.SUBMITTED:
+            finished += 1
+    return finished
+
+
+def _keys(session: Session, version_ids: Sequence[int]) -> dict[int, grading.Key]:
+    rows = session.execute(
+        select(
+            QuestionVersion.id,
+            QuestionVersion.type,
+            QuestionVersion.scoring,
+            Choice.id.label("choice_id"),
+            Choice.is_correct,
+        )
+        .join(Choice, Choice.version_id == QuestionVersion.id)
+        .where(QuestionVersion.id.in_(version_ids))
+    ).all()
+    parts: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        part = parts.setdefault(
+            row.id, {"type": row.type.value, "scoring": row.scoring.value, "c": set(), "all": set()}
+        )
+        part["all"].add(row.choice_id)
+        if row.is_correct:
+            part["c"].add(row.choice_id)
+    return {
+        vid: grading.Key(p["type"], frozenset(p["c"]), frozenset(p["all"]), p["scoring"])
+        for vid, p in parts.items()
+    }
+
+
+def _grade(
+    session: Session, attempt: Attempt, quiz: Quiz, *, submitted_at: dt.datetime, automatic: bool
+) -> None:
+    slots = session.scalars(
+        select(AttemptSlot)
+        .where(AttemptSlot.attempt_id == attempt.id)
+        .order_by(AttemptSlot.position)
+    ).all()
+    # Saves are refused after the deadline and its grace, so what is stored is what counts.
+    answers = [slot.selected for slot in slots]
+    keys = _keys(session, [slot.question_version_id for slot in slots])
+    marks, result = grading.grade(
+        [
+            (keys[slot.question_version_id], answer)
+            for slot, answer in zip(slots, answers, strict=True)
+        ]
+    )
+    if slots:
+        session.execute(
+            update(AttemptSlot),
+            [
+                {"id": slot.id, "mark": grading.as_stored(m)}
+                for slot, m in zip(slots, marks, strict=True)
+            ],
+        )
+    attempt.status = AttemptStatus.SUBMITTED
+    attempt.submitted_at = submitted_at
+    attempt.is_auto_submitted = automatic
+    attempt.score = grading.as_stored(result.score)
+    attempt.max_score = result.max_score
+    attempt.percent = grading.as_stored(result.percent, 4)
+    attempt.is_passed = result.passed(quiz.pass_percent)
+    session.flush()
+
+
+# --- regrading ---------------------------------------------------------------------------
+
+
+def regrade_question(session: Session, question: Question, actor: User) -> list[Regrade]:
+    """Regrade every submitted attempt that used an older version of `question` with the
+    current version's right answers (choices matched by position), recording each change."""
+    versions = session.scalars(
+        select(QuestionVersion).where(QuestionVersion.question_id == question.id)
+    ).all()
+    current = next(v for v in versions if v.number == question.current_version)
+    current_key = _keys(session, [current.id])[current.id]
+    by_position = {c.position: c.is_correct for c in current.choices}
+    records = []
+    attempts = session.scalars(
+        select(Attempt)
+        .join(AttemptSlot, AttemptSlot.attempt_id == Attempt.id)
+        .where(
+            AttemptSlot.question_version_id.in_([v.id for v in versions]),
+            Attempt.status == AttemptStatus.SUBMITTED,
+        )
+        .distinct()
+    ).all()
+    for attempt in attempts:
+        quiz = session.get_one(Quiz, attempt.quiz_id)
+        slots = session.scalars(
+            select(AttemptSlot).where(AttemptSlot.attempt_id == attempt.id)
+        ).all()
+        keys = _keys(session, [slot.question_version_id for slot in slots])
+        for version in versions:
+            if version.id in keys and version.id != current.id:
+                if len(version.choices) != len(current.choices):
+                    continue  # the choices changed shape: nothing to map the answers onto
+                correct = frozenset(c.id for c in version.choices if by_position.get(c.position))
+                keys[version.id] = grading.Key(
+                    current_key.type, correct, keys[version.id].choices, current_key.scoring
+                )
+        marks, result = grading.grade([(keys[s.question_version_id], s.selected) for s in slots])
+        new_score = grading.as_stored(result.score)
+        if new_score == attempt.score:
+            continue
+        records.append(
+            Regrade(
+                attempt_id=attempt.id,
+                question_id=question.id,
+                regraded_by_id=actor.id,
+                old_score=attempt.score or 0,
+                new_score=new_score,
+                old_percent=attempt.percent or 0,
+                new_percent=grading.as_stored(result.percent, 4),
+            )
+        )
+        for slot, new_mark in zip(slots, marks, strict=True):
+            slot.mark = grading.as_stored(new_mark)
+        attempt.score = new_score
+        attempt.percent = grading.as_stored(result.percent, 4)
+        attempt.is_passed = result.passed(quiz.pass_percent)
+    session.add_all(records)
+    session.flush()
+    return records

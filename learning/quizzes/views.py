@@ -1,0 +1,244 @@
+"""Quiz pages: intro, attempt pages (saved as answered), summary, submit, result, and the
+officer's and admin's view of attempts."""
+
+from __future__ import annotations
+
+import math
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from learning import db
+from learning.auth.models import Role, User
+from learning.auth.scope import require_user
+from learning.courses import queries as course_queries
+from learning.courses import services as course_services
+from learning.courses.models import Course, Source
+from learning.db import utcnow
+from learning.errors import NotFound, NotInScope
+from learning.i18n import gettext as _
+from learning.quizzes import queries, services
+from learning.quizzes.errors import AttemptClosed
+from learning.quizzes.forms import parse_answers
+from learning.quizzes.models import (
+    Attempt,
+    AttemptStatus,
+    Quiz,
+    QuizKind,
+    ReviewDetail,
+    ReviewTiming,
+)
+
+bp = Blueprint("quizzes", __name__)
+
+
+def _quiz_or_404(quiz_id: int) -> Quiz:
+    quiz = queries.get_quiz(db.session, quiz_id)
+    if quiz is None or not quiz.is_active or quiz.course_id is None:
+        raise NotFound()
+    if course_queries.published_course_by_id(db.session, quiz.course_id) is None:
+        raise NotFound()
+    return quiz
+
+
+def _own_attempt(attempt_id: int) -> Attempt:
+    attempt = queries.attempt_with_questions(db.session, attempt_id)
+    if attempt is None:
+        raise NotFound()
+    if attempt.user_id != current_user.id:
+        raise NotInScope()
+    return attempt
+
+
+def _seconds_left(attempt: Attempt) -> int | None:
+    if attempt.deadline_at is None:
+        return None
+    return max(0, math.floor((attempt.deadline_at - utcnow()).total_seconds()))
+
+
+@bp.get("/quizzes/<int:quiz_id>")
+@login_required
+def intro(quiz_id: int) -> str:
+    quiz = _quiz_or_404(quiz_id)
+    attempts = queries.user_attempts(db.session, current_user.id, quiz.id)
+    course = db.session.get_one(Course, quiz.course_id)
+    grade = queries.quiz_grade(attempts, quiz.grading_method.value)
+    left = max(0, quiz.attempts_allowed - len(attempts)) if quiz.attempts_allowed else None
+    return render_template(
+        "quizzes/intro.html",
+        quiz=quiz,
+        course=course,
+        attempts=attempts,
+        grade=grade,
+        attempts_left=left,
+        in_progress=next((a for a in attempts if a.status is AttemptStatus.IN_PROGRESS), None),
+    )
+
+
+@bp.post("/quizzes/<int:quiz_id>/start")
+@login_required
+def start(quiz_id: int) -> Response:
+    quiz = _quiz_or_404(quiz_id)
+    attempt = services.start_attempt(db.session, current_user, quiz, utcnow())
+    db.session.commit()
+    return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
+
+
+@bp.get("/attempts/<int:attempt_id>")
+@login_required
+def attempt(attempt_id: int) -> str | Response:
+    attempt = _own_attempt(attempt_id)
+    if attempt.status is AttemptStatus.IN_PROGRESS and (_seconds_left(attempt) == 0):
+        db.begin_write()
+        services.finish_if_overdue(db.session, attempt, utcnow())
+        db.session.commit()
+    if attempt.status is AttemptStatus.SUBMITTED:
+        return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+    quiz = attempt.quiz
+    count = len(attempt.slots)
+    if quiz.one_question_per_page:
+        page = request.args.get("page", 1, type=int) or 1
+        page = min(max(page, 1), count)
+        slots = [attempt.slots[page - 1]]
+    else:
+        page, slots = 1, attempt.slots
+    return render_template(
+        "quizzes/attempt.html",
+        attempt=attempt,
+        quiz=quiz,
+        slots=slots,
+        page=page,
+        pages=count if quiz.one_question_per_page else 1,
+        seconds_left=_seconds_left(attempt),
+        answered=sum(1 for slot in attempt.slots if slot.selected),
+    )
+
+
+def _target_after_save(attempt: Attempt, page: int) -> str:
+    go = request.form.get("go", "")
+    if go == "summary":
+        return url_for("quizzes.summary", attempt_id=attempt.id)
+    if go.isdigit():
+        return url_for("quizzes.attempt", attempt_id=attempt.id, page=int(go))
+    return url_for("quizzes.attempt", attempt_id=attempt.id, page=page)
+
+
+@bp.post("/attempts/<int:attempt_id>/save")
+@login_required
+def save(attempt_id: int) -> Response | tuple[Response, int]:
+    answers = parse_answers(request.form)
+    wants_json = request.accept_mimetypes.best == "application/json"
+    try:
+        result = services.save_answers(db.session, current_user, attempt_id, answers, utcnow())
+    except AttemptClosed:
+        db.session.commit()  # the overdue attempt was graded from its saved answers
+        if wants_json:
+            return jsonify(
+                closed=True, result=url_for("quizzes.result", attempt_id=attempt_id)
+            ), 409
+        flash(str(AttemptClosed()), "error")
+        return redirect(url_for("quizzes.result", attempt_id=attempt_id))
+    db.session.commit()
+    if wants_json:
+        status = 409 if result.stale else 200
+        return jsonify(saved=result.saved, stale=result.stale, revisions=result.revisions), status
+    page = request.form.get("page", 1, type=int) or 1
+    if result.stale:
+        flash(_("This page was out of date: an answer saved later from another page or tab "
+                "was kept. Here is what is saved now."), "error")  # fmt: skip
+        return redirect(url_for("quizzes.attempt", attempt_id=attempt_id, page=page))
+    attempt = db.session.get_one(Attempt, attempt_id)
+    return redirect(_target_after_save(attempt, page))
+
+
+@bp.get("/attempts/<int:attempt_id>/summary")
+@login_required
+def summary(attempt_id: int) -> str | Response:
+    attempt = _own_attempt(attempt_id)
+    if attempt.status is AttemptStatus.SUBMITTED:
+        return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+    return render_template(
+        "quizzes/summary.html",
+        attempt=attempt,
+        quiz=attempt.quiz,
+        seconds_left=_seconds_left(attempt),
+    )
+
+
+@bp.post("/attempts/<int:attempt_id>/submit")
+@login_required
+def submit(attempt_id: int) -> Response:
+    answers = parse_answers(request.form)
+    try:
+        attempt, _saved = services.submit_attempt(
+            db.session, current_user, attempt_id, utcnow(), answers
+        )
+    except AttemptClosed:
+        db.session.commit()
+        flash(str(AttemptClosed()), "error")
+        return redirect(url_for("quizzes.result", attempt_id=attempt_id))
+    quiz = db.session.get_one(Quiz, attempt.quiz_id)
+    _after_grading(attempt, quiz)
+    db.session.commit()
+    return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+
+
+def _after_grading(attempt: Attempt, quiz: Quiz) -> None:
+    """What a graded attempt completes: its lesson (a short check), or the course."""
+    if quiz.kind is QuizKind.LESSON_CHECK and quiz.lesson_id is not None:
+        lesson = course_queries.lesson_by_id(db.session, quiz.lesson_id)
+        if lesson is not None:
+            course_services.complete_lesson(db.session, current_user, lesson)
+    elif quiz.kind is QuizKind.COURSE_FINAL and attempt.is_passed:
+        course = db.session.get_one(Course, quiz.course_id)
+        course_services.issue_certificate_if_complete(db.session, current_user, course)
+
+
+def _review_visible(quiz: Quiz) -> bool:
+    if quiz.review_timing is ReviewTiming.AFTER_CLOSE:
+        return quiz.closes_at is not None and utcnow() >= quiz.closes_at
+    return True
+
+
+@bp.get("/attempts/<int:attempt_id>/result")
+@login_required
+def result(attempt_id: int) -> str | Response:
+    attempt = queries.attempt_with_questions(db.session, attempt_id)
+    if attempt is None:
+        raise NotFound()
+    owner = db.session.get_one(User, attempt.user_id)
+    require_user(db.session, current_user, owner)
+    if attempt.status is AttemptStatus.IN_PROGRESS:
+        if attempt.user_id == current_user.id:
+            return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
+        abort(404)
+    quiz = attempt.quiz
+    staff = current_user.id != attempt.user_id
+    visible = staff or _review_visible(quiz)
+    detail = ReviewDetail.FULL if staff else quiz.review_detail
+    course = db.session.get_one(Course, quiz.course_id)
+    sources = {s.key: s for s in db.session.query(Source).filter_by(course_id=course.id)}
+    return render_template(
+        "quizzes/result.html",
+        attempt=attempt,
+        quiz=quiz,
+        course=course,
+        owner=owner,
+        visible=visible,
+        show_correctness=visible and detail in (ReviewDetail.CORRECTNESS, ReviewDetail.FULL),
+        show_answers=visible and detail is ReviewDetail.FULL,
+        sources=sources,
+    )
+
+
+@bp.get("/quizzes/<int:quiz_id>/attempts")
+@login_required
+def attempts(quiz_id: int) -> str:
+    """Officers: attempts of the members of their subtree; admins: all, with answer counts."""
+    if current_user.role not in (Role.OFFICER, Role.ADMIN):
+        raise NotInScope()
+    quiz = _quiz_or_404(quiz_id)
+    rows = queries.attempts_in_scope(db.session, current_user, quiz.id)
+    counts = queries.answer_counts(db.session, quiz.id) if current_user.role is Role.ADMIN else []
+    return render_template("quizzes/attempts.html", quiz=quiz, rows=rows, counts=counts)

@@ -1,0 +1,64 @@
+"""After a question is corrected, an admin regrades the attempts that used it; each change
+of score is recorded and the attempts keep the version they saw."""
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from learning.auth.models import Role
+from learning.courses.loader import read_course
+from learning.courses.models import Question
+from learning.courses.services import load_course
+from learning.quizzes import services
+from learning.quizzes.models import AttemptSlot, Regrade
+from tests.course_files import edit
+
+NOW = dt.datetime(2026, 11, 28, 8, 0, tzinfo=dt.UTC)
+A = services.Answer
+
+
+def test_regrade_after_a_correction(session, make, final_quiz, tmp_path, runner):
+    folder = tmp_path / "content" / "khoa-thu"
+    alice, bob = make.user(), make.user()
+    admin = make.user(role=Role.ADMIN, phone="0900000099")
+    first = services.start_attempt(session, alice, final_quiz, NOW)
+    services.submit_attempt(session, alice, first.id, NOW, [A(1, (2,), 0)])  # "Ba loại": wrong
+    second = services.start_attempt(session, bob, final_quiz, NOW)
+    services.submit_attempt(session, bob, second.id, NOW, [A(1, (1,), 0)])  # "Hai loại": right
+    old_version = session.scalar(select(AttemptSlot.question_version_id).where(
+        AttemptSlot.attempt_id == first.id, AttemptSlot.position == 1))  # fmt: skip
+    assert (first.score, second.score) == (0, 1)
+
+    # The key was wrong: the file is corrected, which makes a new version of q-001.
+    edit(folder / "questions.yaml", '      - text: "Hai loại"\n        correct: true\n      - text: "Ba loại"',
+         '      - text: "Hai loại"\n      - text: "Ba loại"\n        correct: true')  # fmt: skip
+    load_course(session, read_course(folder))
+    session.commit()
+
+    result = runner.invoke(args=["quizzes", "regrade", "--course", "khoa-thu", "--question", "q-001",
+                                 "--admin", "0900000099"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "2 attempt(s) regraded." in result.output
+    session.expire_all()
+    records = session.scalars(select(Regrade).order_by(Regrade.attempt_id)).all()
+    assert [(r.attempt_id, r.old_score, r.new_score) for r in records] == [
+        (first.id, 0, 1),
+        (second.id, 1, 0),
+    ]
+    assert all(r.regraded_by_id == admin.id for r in records)
+    # The attempts still show the version they saw.
+    assert session.scalar(select(AttemptSlot.question_version_id).where(
+        AttemptSlot.attempt_id == first.id, AttemptSlot.position == 1)) == old_version  # fmt: skip
+    question = session.scalar(select(Question).where(Question.key == "q-001"))
+    assert question.current_version == 2
+
+
+def test_regrade_refuses_unknown_question_and_non_admin(runner, make, sample_course):
+    make.user(phone="0900000098")
+    result = runner.invoke(args=["quizzes", "regrade", "--course", "khoa-thu", "--question", "q-001",
+                                 "--admin", "0900000098"])  # fmt: skip
+    assert result.exit_code == 2 and "not an administrator" in result.output
+    make.user(role=Role.ADMIN, phone="0900000097")
+    result = runner.invoke(args=["quizzes", "regrade", "--course", "khoa-thu", "--question", "zzz",
+                                 "--admin", "0900000097"])  # fmt: skip
+    assert result.exit_code == 2 and "no question 'zzz'" in result.output
