@@ -261,3 +261,43 @@ def test_officer_sees_attempts_of_their_subtree_only(app, make, final_quiz, auth
 
 def test_workers_cannot_list_attempts(logged_in, final_quiz):
     assert logged_in.get(f"/quizzes/{final_quiz.id}/attempts").status_code == 403
+
+
+def test_all_questions_on_one_page_when_the_quiz_says_so(logged_in, final_quiz, session):
+    final_quiz.one_question_per_page = False
+    session.commit()
+    attempt_id = start(logged_in, final_quiz)
+    page = logged_in.get(f"/attempts/{attempt_id}").text
+    for text in ("Hợp đồng lao động có mấy loại?", "Hợp đồng dưới 01 tháng không thử việc.",
+                 "Chọn các ý đúng về thử việc."):  # fmt: skip
+        assert text in page
+    assert page.count('name="shown"') == 3
+
+
+@pytest.mark.parametrize("method", ["highest", "last", "first", "average"])
+def test_the_course_grade_follows_the_grading_method(
+    logged_in, final_quiz, session, worker, method
+):
+    from learning.courses.queries import course_status
+    from learning.quizzes.models import GradingMethod
+
+    final_quiz.grading_method = GradingMethod(method)
+    session.commit()
+    attempts = [start(logged_in, final_quiz)]
+    logged_in.post(f"/attempts/{attempts[0]}/submit")  # nothing answered: 0%
+    attempts.append(start(logged_in, final_quiz))
+    for position, choices in ((1, [1]), (2, [1]), (3, [1, 2])):
+        answer(logged_in, attempts[1], position, choices)
+    logged_in.post(f"/attempts/{attempts[1]}/submit")  # 100%
+    attempts.append(start(logged_in, final_quiz))
+    logged_in.post(f"/attempts/{attempts[2]}/submit")  # 0% again
+    status = course_status(session, worker, final_quiz_course(session, final_quiz))
+    expected = {"highest": 100, "last": 0, "first": 0, "average": 100 / 3}[method]
+    assert status.score_percent == pytest.approx(expected)
+    assert status.final_passed is (expected >= 70)
+
+
+def final_quiz_course(session, quiz):
+    from learning.courses.models import Course
+
+    return session.get(Course, quiz.course_id)
