@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -33,30 +34,41 @@ def is_postgres(url: str) -> bool:
     return url.startswith("postgresql")
 
 
-def reset_database(url: str) -> None:
-    """Empty the database at `url` (PostgreSQL: its public schema; SQLite: the file)."""
-    if is_postgres(url):
-        engine = build_engine(url)
+def with_schema(url: str, schema: str) -> str:
+    """`url` with its connections' search_path set to `schema`."""
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}options=-csearch_path%3D{schema}"
+
+
+@contextmanager
+def postgres_schema(url: str, name: str) -> Iterator[str]:
+    """A schema of its own for this run (so that two runs on one database do not meet);
+    yields the URL that uses it, and drops it afterwards."""
+    engine = build_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+        connection.execute(text(f'CREATE SCHEMA "{name}"'))
+    try:
+        yield with_schema(url, name)
+    finally:
         with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
         engine.dispose()
-    else:
-        path = Path(url.removeprefix("sqlite:///"))
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A freshly migrated database for this test session."""
     if TEST_DATABASE_URL:
-        url = normalise_database_url(TEST_DATABASE_URL)
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
-    reset_database(url)
+        with postgres_schema(
+            normalise_database_url(TEST_DATABASE_URL), f"pytest_{os.getpid()}"
+        ) as url:
+            upgrade(url)
+            yield url
+        return
+    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
     upgrade(url)
-    return url
+    yield url
 
 
 @pytest.fixture(scope="session")
@@ -159,15 +171,11 @@ def scratch_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
     if not is_postgres(database_url):
         yield f"sqlite:///{tmp_path / 'scratch.sqlite3'}"
         return
-    schema = f"scratch_{os.getpid()}_{abs(hash(str(tmp_path))) % 10**8}"
-    engine = build_engine(database_url)
-    with engine.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in database_url else "?"
-    yield f"{database_url}{separator}options=-csearch_path%3D{schema}"
-    with engine.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    engine.dispose()
+    base = normalise_database_url(TEST_DATABASE_URL or "")
+    with postgres_schema(
+        base, f"scratch_{os.getpid()}_{tmp_path.name[-20:]}".replace("-", "_")
+    ) as url:
+        yield url
 
 
 @pytest.fixture
