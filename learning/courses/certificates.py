@@ -1,43 +1,15 @@
-"""The certificate of completion as a PDF, with a QR code to its public verification page.
-
-The font is DejaVu Sans (full Vietnamese coverage) from the `rinoh-typeface-dejavusans`
-package, or Debian's fonts-dejavu-core: never fetched at run time.
-"""
+"""The certificate of completion as a PDF, with a QR code to its public verification page."""
 
 from __future__ import annotations
-
-import importlib.util
-from functools import cache
-from pathlib import Path
 
 import segno
 from fpdf import FPDF
 
 from learning.courses.models import Certificate
-
-_DEBIAN_FONTS = Path("/usr/share/fonts/truetype/dejavu")
-
-
-class FontMissing(RuntimeError):
-    """No DejaVu Sans on this machine: `make install` installs requirements-fonts.txt."""
+from learning.pdf import new_document
 
 
-@cache
-def font_paths() -> tuple[Path, Path]:
-    """Regular and bold DejaVu Sans."""
-    candidates = []
-    spec = importlib.util.find_spec("rinoh_typeface_dejavusans")
-    if spec and spec.submodule_search_locations:
-        candidates.append(Path(next(iter(spec.submodule_search_locations))))
-    candidates.append(_DEBIAN_FONTS)
-    for folder in candidates:
-        regular, bold = folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
-        if regular.is_file() and bold.is_file():
-            return regular, bold
-    raise FontMissing("DejaVu Sans not found; install requirements-fonts.txt")
-
-
-def _draw_qr(pdf: FPDF, url: str, x: float, y: float, size: float) -> None:
+def draw_qr(pdf: FPDF, url: str, x: float, y: float, size: float) -> None:
     """Draw the QR code as filled squares (vector, sharp at any zoom)."""
     qr = segno.make(url, error="m")
     matrix = [list(row) for row in qr.matrix_iter(scale=1, border=2)]
@@ -53,12 +25,9 @@ def render_certificate(
     certificate: Certificate, *, verify_url: str, federation: str, issued_on: str
 ) -> bytes:
     """The certificate as PDF bytes (A4 landscape)."""
-    regular, bold = font_paths()
-    pdf = FPDF(orientation="L", unit="mm", format="A4")
-    pdf.set_title(f"Giấy chứng nhận {certificate.code}")
-    pdf.set_author(federation)
-    pdf.add_font("DejaVu", "", str(regular))
-    pdf.add_font("DejaVu", "B", str(bold))
+    pdf = new_document(
+        orientation="L", title=f"Giấy chứng nhận {certificate.code}", author=federation
+    )
     pdf.set_auto_page_break(False)
     pdf.add_page()
     pdf.set_draw_color(166, 27, 27)
@@ -93,7 +62,7 @@ def render_certificate(
     )
     line(score, 12, top=150)
     line(f"Ngày cấp: {issued_on}", 12, top=160)
-    _draw_qr(pdf, verify_url, 236, 150, 38)
+    draw_qr(pdf, verify_url, 236, 150, 38)
     pdf.set_xy(20, 178)
     pdf.set_font("DejaVu", "", 9)
     pdf.multi_cell(
