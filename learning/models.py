@@ -1,6 +1,7 @@
 """Every domain's models, imported so that `Base.metadata` is complete (Alembic, tests)."""
 
-from learning.auth.models import User
+from learning.audit.models import AuditEntry
+from learning.auth.models import UnitMembership, User
 from learning.courses.models import (
     Certificate,
     Choice,
@@ -13,12 +14,15 @@ from learning.courses.models import (
     Source,
 )
 from learning.db import Base
-from learning.org.models import Unit, UnitClosure
+from learning.enrollment.models import Assignment
+from learning.org.models import Unit, UnitClosure, UnitLink
 from learning.quizzes.models import Attempt, AttemptSlot, Quiz, Regrade
 
 __all__ = [
+    "Assignment",
     "Attempt",
     "AttemptSlot",
+    "AuditEntry",
     "Base",
     "Certificate",
     "Choice",
@@ -33,5 +37,7 @@ __all__ = [
     "Source",
     "Unit",
     "UnitClosure",
+    "UnitLink",
+    "UnitMembership",
     "User",
 ]

@@ -63,6 +63,11 @@ def run_migrations_online() -> None:
     engine = build_engine(_url())
     try:
         with engine.connect() as connection:
+            if connection.dialect.name == "sqlite":
+                # Batch mode rebuilds a table by dropping it: with rows referencing it, SQLite
+                # refuses unless foreign keys are off. The pragma only works outside a
+                # transaction, so it goes to the driver before SQLAlchemy begins one.
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
             _configure(connection)
             with context.begin_transaction():
                 context.run_migrations()

@@ -2,7 +2,7 @@
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from learning.db import build_engine
 from learning.migrate import downgrade, upgrade
@@ -27,4 +27,32 @@ def test_downgrade_to_base_and_back(tmp_path, scratch_database_url):
     upgrade(url)
     engine = build_engine(url)
     assert {"units", "users", "unit_closure"} <= set(inspect(engine).get_table_names())
+    engine.dispose()
+
+
+def test_upgrading_a_database_that_holds_data(scratch_database_url):
+    """Later migrations run on a database with rows (batch rebuilds on SQLite included) and
+    start the unit and membership history from what exists."""
+    url = scratch_database_url
+    upgrade(url, "0003")
+    engine = build_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO units (code, name, name_folded, kind, is_active, created_at) "
+                "VALUES ('A', 'A', 'a', 'federation', true, CURRENT_TIMESTAMP)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO users (full_name, name_folded, phone, unit_id, role, password_hash, "
+                "must_change_password, is_active, session_token, created_at) VALUES ('X', 'x', "
+                "'+84900000001', (SELECT id FROM units), 'worker', 'h', false, true, 't', CURRENT_TIMESTAMP)"
+            )
+        )
+    upgrade(url)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM unit_links")).scalar() == 1
+        assert connection.execute(text("SELECT count(*) FROM unit_memberships")).scalar() == 1
+        assert connection.execute(text("SELECT is_pending FROM users")).scalar() in (False, 0)
     engine.dispose()

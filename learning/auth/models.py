@@ -7,7 +7,7 @@ import enum
 import secrets
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, SmallInteger, String
+from sqlalchemy import ForeignKey, Index, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learning.db import Base, UTCDateTime, utcnow
@@ -69,6 +69,8 @@ class User(UserMixin, Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     must_change_password: Mapped[bool] = mapped_column(default=False)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Registered through a unit's join link and waiting for an officer (cannot log in yet).
+    is_pending: Mapped[bool] = mapped_column(default=False)
     # Rotated on logout and password change: a cookie that carries an old token stops working.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -90,3 +92,17 @@ class User(UserMixin, Base):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role.value}>"
+
+
+class UnitMembership(Base):
+    """Which unit a user belonged to, from when until when: reports over past dates count
+    people where they were then."""
+
+    __tablename__ = "unit_memberships"
+    __table_args__ = (Index("ix_unit_memberships_unit_id_started_at", "unit_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

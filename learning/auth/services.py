@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 
+from sqlalchemy import insert, literal, select, update
 from sqlalchemy.orm import Session
 
-from learning.auth.models import Gender, Role, User, new_session_token
+from learning.auth.models import Gender, Role, UnitMembership, User, new_session_token
 from learning.auth.passwords import hash_password, needs_rehash, verify_password
 from learning.auth.queries import find_user_by_login
-from learning.db import utcnow
+from learning.db import UTCDateTime, utcnow
 from learning.errors import InvalidInput
 from learning.i18n import gettext as _
 from learning.org.models import Unit
@@ -68,7 +70,47 @@ def create_user(
     )
     session.add(user)
     session.flush()
+    if unit is not None:
+        session.add(UnitMembership(user_id=user.id, unit_id=unit.id, started_at=user.created_at))
     return user
+
+
+def change_unit(session: Session, user: User, unit: Unit, at: dt.datetime) -> None:
+    """Move `user` to `unit` from `at` on, closing their membership of the previous unit."""
+    if user.unit_id == unit.id:
+        return
+    session.execute(
+        update(UnitMembership)
+        .where(UnitMembership.user_id == user.id, UnitMembership.ended_at.is_(None))
+        .values(ended_at=at)
+    )
+    session.add(UnitMembership(user_id=user.id, unit_id=unit.id, started_at=at))
+    user.unit_id = unit.id
+    session.flush()
+
+
+def move_all_members(session: Session, source_id: int, target_id: int, at: dt.datetime) -> int:
+    """Move every user of one unit to another (a merge), in three statements whatever their
+    number; return how many moved."""
+    moving = select(User.id).where(User.unit_id == source_id).scalar_subquery()
+    session.execute(
+        update(UnitMembership)
+        .where(UnitMembership.user_id.in_(moving), UnitMembership.ended_at.is_(None))
+        .values(ended_at=at)
+    )
+    session.execute(
+        insert(UnitMembership).from_select(
+            ["user_id", "unit_id", "started_at"],
+            select(User.id, literal(target_id), literal(at, UTCDateTime())).where(
+                User.unit_id == source_id
+            ),
+        )
+    )
+    moved = session.execute(
+        update(User).where(User.unit_id == source_id).values(unit_id=target_id)
+    ).rowcount
+    session.flush()
+    return moved
 
 
 def authenticate(session: Session, login: str, password: str) -> User | None:
@@ -77,7 +119,7 @@ def authenticate(session: Session, login: str, password: str) -> User | None:
     user = find_user_by_login(session, login)
     if not verify_password(user.password_hash if user else None, password):
         return None
-    if user is None or not user.is_active:
+    if user is None or not user.is_active or user.is_pending:
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)

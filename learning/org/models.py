@@ -62,6 +62,11 @@ class Unit(Base):
     kind: Mapped[UnitKind] = mapped_column(enum_column(UnitKind))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Set when the unit was merged into another: its history stays, its people moved.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    # The secret of the unit's join link (self-registration); None: no link.
+    join_token: Mapped[str | None] = mapped_column(String(43), unique=True)
+    approves_joins_automatically: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     def __repr__(self) -> str:
@@ -81,3 +86,17 @@ class UnitClosure(Base):
         ForeignKey("units.id", ondelete="CASCADE"), primary_key=True
     )
     depth: Mapped[int] = mapped_column(Integer)
+
+
+class UnitLink(Base):
+    """Where a unit hung in the tree over time: reports over past dates use the parent a
+    unit had then."""
+
+    __tablename__ = "unit_links"
+    __table_args__ = (Index("ix_unit_links_unit_id_started_at", "unit_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -1,0 +1,1 @@
+"""Enrollment: courses assigned to units (their whole subtree, now and later) or to people."""
