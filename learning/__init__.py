@@ -65,13 +65,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from learning.auth.views import bp as auth_bp
     from learning.courses.views import bp as courses_bp
+    from learning.enrollment.views import bp as enrollment_bp
     from learning.main.views import bp as main_bp
+    from learning.members.views import bp as members_bp
+    from learning.org.views import bp as org_bp
     from learning.quizzes.views import bp as quizzes_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(courses_bp)
     app.register_blueprint(quizzes_bp)
+    app.register_blueprint(members_bp)
+    app.register_blueprint(org_bp)
+    app.register_blueprint(enrollment_bp)
 
 
 def _register_request_hooks(app: Flask) -> None:

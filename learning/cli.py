@@ -36,6 +36,7 @@ def register(app: Flask) -> None:
     from learning.auth.cli import create_admin
     from learning.courses.cli import courses_group
     from learning.demo import demo
+    from learning.members.cli import members_group
     from learning.quizzes.cli import quizzes_group
 
     app.cli.add_command(db_group)
@@ -43,3 +44,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(courses_group)
     app.cli.add_command(quizzes_group)
+    app.cli.add_command(members_group)

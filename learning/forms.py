@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 
 from learning.i18n import lazy_gettext as _l
 
@@ -24,3 +26,9 @@ class Form(FlaskForm):
                 field.errors = [*field.errors, _l("This contains characters that are not allowed.")]
                 valid = False
         return valid
+
+
+def choices(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms select choices."""
+    # Labels may be lazy strings: they are rendered in the request's language, not now.
+    return [SelectChoice(value, label) for value, label in pairs]

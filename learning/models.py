@@ -15,6 +15,7 @@ from learning.courses.models import (
 )
 from learning.db import Base
 from learning.enrollment.models import Assignment
+from learning.members.models import ImportBatch
 from learning.org.models import Unit, UnitClosure, UnitLink
 from learning.quizzes.models import Attempt, AttemptSlot, Quiz, Regrade
 
@@ -27,6 +28,7 @@ __all__ = [
     "Certificate",
     "Choice",
     "Course",
+    "ImportBatch",
     "Lesson",
     "LessonProgress",
     "MediaFile",

@@ -9,7 +9,12 @@ from sqlalchemy import insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from learning.auth.models import Gender, Role, UnitMembership, User, new_session_token
-from learning.auth.passwords import hash_password, needs_rehash, verify_password
+from learning.auth.passwords import (
+    hash_password,
+    hash_temporary_password,
+    needs_rehash,
+    verify_password,
+)
 from learning.auth.queries import find_user_by_login
 from learning.db import UTCDateTime, utcnow
 from learning.errors import InvalidInput
@@ -152,3 +157,13 @@ def set_password(session: Session, user: User, new: str, *, temporary: bool) -> 
     user.password_hash = hash_password(new)
     user.must_change_password = temporary
     end_sessions(session, user)
+
+
+def issue_temporary_password(session: Session, user: User) -> str:
+    """Give `user` a new random temporary password (for a login slip) and return it; it
+    must be changed at the next login, and every session of theirs ends."""
+    password = temporary_password()
+    user.password_hash = hash_temporary_password(password)
+    user.must_change_password = True
+    end_sessions(session, user)
+    return password

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from learning.auth.models import User
@@ -17,6 +17,7 @@ from learning.courses.models import (
     LessonProgress,
     MediaFile,
 )
+from learning.enrollment.queries import assigned_course_ids
 from learning.quizzes.queries import final_results
 from learning.text import fold
 
@@ -100,8 +101,8 @@ def completed_lesson_ids(session: Session, user_id: int, course_id: int) -> set[
 
 
 def courses_for_user(session: Session, user: User) -> list[CourseStatus]:
-    """The published courses open to `user`, each with the user's progress, in one query
-    for the counts and one for the next lessons."""
+    """The published courses open to everyone or assigned to `user`, each with the user's
+    progress, in one query for the counts and one for the next lessons."""
     done = func.count(case((and_(LessonProgress.completed_at.is_not(None), Lesson.is_required), 1)))
     rows = session.execute(
         select(
@@ -115,7 +116,10 @@ def courses_for_user(session: Session, user: User) -> list[CourseStatus]:
             LessonProgress,
             and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == user.id),
         )
-        .where(Course.status == PUBLISHED, Course.is_open_to_all)
+        .where(
+            Course.status == PUBLISHED,
+            or_(Course.is_open_to_all, Course.id.in_(assigned_course_ids(session, user))),
+        )
         .group_by(Course.id)
         .order_by(Course.title)
     ).all()

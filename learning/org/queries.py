@@ -66,3 +66,29 @@ def search_units(session: Session, text: str, *, limit: int = 20) -> Sequence[Un
         .order_by(Unit.name)
         .limit(limit)
     ).all()
+
+
+def roots(session: Session) -> Sequence[Unit]:
+    """Units with no parent (the federations at the top)."""
+    return session.scalars(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.name)).all()
+
+
+def subtree_with_depth(session: Session, unit_id: int) -> list[tuple[Unit, int]]:
+    """A subtree in tree order (each unit followed by its children), with each unit's depth
+    below `unit_id`: one query, ordered in Python."""
+    rows = session.execute(
+        select(Unit, UnitClosure.depth)
+        .join(UnitClosure, UnitClosure.descendant_id == Unit.id)
+        .where(UnitClosure.ancestor_id == unit_id)
+    ).all()
+    children: dict[int | None, list[Unit]] = {}
+    depth = {unit.id: d for unit, d in rows}
+    for unit, _d in rows:
+        children.setdefault(unit.parent_id, []).append(unit)
+    ordered: list[tuple[Unit, int]] = []
+    stack = [next(unit for unit, d in rows if d == 0)]
+    while stack:
+        unit = stack.pop()
+        ordered.append((unit, depth[unit.id]))
+        stack.extend(sorted(children.get(unit.id, []), key=lambda u: u.name, reverse=True))
+    return ordered

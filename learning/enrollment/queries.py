@@ -1,0 +1,118 @@
+"""Who a course is assigned to, and progress per unit for the officer's home."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from learning.auth.models import Role, User
+from learning.courses.models import ContentStatus, Course, Lesson, LessonProgress
+from learning.enrollment.models import Assignment
+from learning.org.models import Unit, UnitClosure
+from learning.quizzes.models import Attempt, Quiz
+
+
+def assigned_course_ids(session: Session, user: User) -> set[int]:
+    """Courses assigned to the user directly or to any unit above them (in force now)."""
+    via_unit = (
+        select(Assignment.course_id)
+        .join(UnitClosure, UnitClosure.ancestor_id == Assignment.unit_id)
+        .where(UnitClosure.descendant_id == user.unit_id, Assignment.removed_at.is_(None))
+    )
+    direct = select(Assignment.course_id).where(
+        Assignment.user_id == user.id, Assignment.removed_at.is_(None)
+    )
+    return set(session.scalars(via_unit.union(direct)))
+
+
+def unit_assignments(session: Session, unit_id: int) -> Sequence[tuple[Assignment, Course, Unit]]:
+    """The assignments in force that reach a unit: on the unit itself or above it."""
+    return session.execute(
+        select(Assignment, Course, Unit)
+        .join(Course, Course.id == Assignment.course_id)
+        .join(Unit, Unit.id == Assignment.unit_id)
+        .join(UnitClosure, UnitClosure.ancestor_id == Assignment.unit_id)
+        .where(UnitClosure.descendant_id == unit_id, Assignment.removed_at.is_(None))
+        .order_by(Course.title)
+    ).all()
+
+
+def _members_of(unit_id: int) -> Select[tuple[int]]:
+    return (
+        select(User.id)
+        .join(UnitClosure, UnitClosure.descendant_id == User.unit_id)
+        .where(
+            UnitClosure.ancestor_id == unit_id,
+            User.is_active,
+            ~User.is_pending,
+            User.role == Role.WORKER,
+        )
+    )
+
+
+def _started(course_id: int):  # type: ignore[no-untyped-def]
+    opened = exists().where(
+        LessonProgress.user_id == User.id,
+        LessonProgress.lesson_id.in_(select(Lesson.id).where(Lesson.course_id == course_id)),
+    )
+    attempted = exists().where(
+        Attempt.user_id == User.id,
+        Attempt.quiz_id.in_(select(Quiz.id).where(Quiz.course_id == course_id)),
+    )
+    return or_(opened, attempted)
+
+
+@dataclass(frozen=True)
+class CourseProgress:
+    course: Course
+    members: int
+    started: int
+    completed: int
+
+
+def unit_progress(
+    session: Session, unit_id: int, course_ids: Sequence[int]
+) -> list[CourseProgress]:
+    """For each course: members of the unit's subtree, how many started, how many completed
+    (certificate issued), in one query per course."""
+    from learning.courses.models import Certificate
+
+    results = []
+    for course in session.scalars(
+        select(Course).where(Course.id.in_(course_ids)).order_by(Course.title)
+    ):
+        members = _members_of(unit_id).subquery()
+        row = session.execute(
+            select(
+                func.count(),
+                func.count().filter(_started(course.id)),
+                func.count().filter(
+                    exists().where(
+                        Certificate.user_id == User.id, Certificate.course_id == course.id
+                    )
+                ),
+            )
+            .select_from(User)
+            .where(User.id.in_(select(members.c.id)))
+        ).one()
+        results.append(CourseProgress(course, row[0], row[1], row[2]))
+    return results
+
+
+def not_started(session: Session, unit_id: int, course_id: int) -> Sequence[tuple[User, Unit]]:
+    """Members of the unit's subtree who have not opened the course nor begun its quiz."""
+    return session.execute(
+        select(User, Unit)
+        .join(Unit, Unit.id == User.unit_id)
+        .where(User.id.in_(_members_of(unit_id)), ~_started(course_id))
+        .order_by(Unit.name, User.full_name)
+    ).all()
+
+
+def published_courses(session: Session) -> Sequence[Course]:
+    return session.scalars(
+        select(Course).where(Course.status == ContentStatus.PUBLISHED).order_by(Course.title)
+    ).all()

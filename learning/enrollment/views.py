@@ -1,0 +1,152 @@
+"""The officer's home: units with their members, who started and who completed each assigned
+course, who has not started (exportable), and assigning courses."""
+
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from learning import db
+from learning.audit.services import record
+from learning.auth.models import Role
+from learning.auth.scope import require_unit
+from learning.enrollment import queries, services
+from learning.enrollment.forms import AssignForm
+from learning.enrollment.models import Assignment
+from learning.errors import InvalidInput, NotFound, NotInScope
+from learning.exports import csv_bytes, xlsx_bytes
+from learning.forms import choices
+from learning.i18n import gettext as _
+from learning.members.queries import scope_units
+from learning.org.models import Unit
+from learning.text import format_phone
+
+bp = Blueprint("enrollment", __name__)
+
+
+def _staff() -> None:
+    if current_user.role not in (Role.OFFICER, Role.ADMIN):
+        raise NotInScope()
+
+
+def _chosen_unit() -> Unit:
+    unit_id = request.args.get("unit", type=int) or current_user.unit_id
+    unit = db.session.get(Unit, unit_id) if unit_id else None
+    if unit is None:
+        raise NotFound()
+    require_unit(db.session, current_user, unit.id)
+    return unit
+
+
+def _assign_form() -> AssignForm:
+    form = AssignForm()
+    form.course.choices = choices((c.id, c.title) for c in queries.published_courses(db.session))
+    units = scope_units(db.session, current_user)
+    form.unit.choices = choices((u.id, f"{u.name} ({u.code})") for u in units)
+    return form
+
+
+@bp.get("/officer")
+@login_required
+def officer_home() -> str:
+    _staff()
+    unit = _chosen_unit()
+    assignments = queries.unit_assignments(db.session, unit.id)
+    course_ids = sorted({course.id for _a, course, _u in assignments})
+    progress = queries.unit_progress(db.session, unit.id, course_ids)
+    course_id = request.args.get("course", type=int) or (course_ids[0] if course_ids else None)
+    waiting = queries.not_started(db.session, unit.id, course_id) if course_id in course_ids else []
+    if waiting:
+        record(
+            db.session,
+            current_user.id,
+            "members.view",
+            "unit",
+            unit.id,
+            after={"list": "not_started", "course_id": course_id, "shown": len(waiting)},
+        )
+        db.session.commit()
+    form = _assign_form()
+    form.unit.data = unit.id
+    return render_template(
+        "enrollment/officer_home.html",
+        unit=unit,
+        assignments=assignments,
+        progress=progress,
+        course_id=course_id,
+        waiting=waiting[:100],
+        waiting_count=len(waiting),
+        form=form,
+    )
+
+
+@bp.get("/officer/not-started.<kind>")
+@login_required
+def not_started_export(kind: str) -> Response:
+    _staff()
+    if kind not in ("csv", "xlsx"):
+        raise NotFound()
+    unit = _chosen_unit()
+    course_id = request.args.get("course", type=int)
+    if course_id is None:
+        raise NotFound()
+    people = queries.not_started(db.session, unit.id, course_id)
+    header = ["Họ và tên", "Số điện thoại", "Số thẻ đoàn viên", "Đơn vị"]
+    rows = [[u.full_name, format_phone(u.phone), u.member_code or "", n.name] for u, n in people]
+    record(
+        db.session,
+        current_user.id,
+        "export",
+        "unit",
+        unit.id,
+        after={"export": "not_started", "course_id": course_id, "rows": len(rows), "format": kind},
+    )
+    db.session.commit()
+    if kind == "csv":
+        data, mimetype = csv_bytes(header, rows), "text/csv; charset=utf-8"
+    else:
+        data = xlsx_bytes(
+            "Chưa bắt đầu", header, rows, title_lines=[f"Đoàn viên chưa bắt đầu học — {unit.name}"]
+        )
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return send_file(
+        io.BytesIO(data),
+        mimetype=mimetype,
+        as_attachment=True,
+        download_name=f"chua-bat-dau-{unit.code}.{kind}",
+    )
+
+
+@bp.post("/assignments")
+@login_required
+def assign() -> Response:
+    _staff()
+    form = _assign_form()
+    if not form.validate():
+        raise InvalidInput(
+            _("Choose a course, a unit and, if you want one, a deadline (dd/mm/yyyy).")
+        )
+    require_unit(db.session, current_user, form.unit.data)
+    services.assign_course(
+        db.session, current_user, form.course.data, unit_id=form.unit.data, due_on=form.due_on.data
+    )
+    db.session.commit()
+    flash(_("Course assigned."), "success")
+    return redirect(url_for("enrollment.officer_home", unit=form.unit.data))
+
+
+@bp.post("/assignments/<int:assignment_id>/remove")
+@login_required
+def remove(assignment_id: int) -> Response:
+    _staff()
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None or assignment.unit_id is None:
+        raise NotFound()
+    require_unit(db.session, current_user, assignment.unit_id)
+    services.remove_assignment(db.session, current_user, assignment)
+    db.session.commit()
+    flash(_("Assignment removed; what members did is kept."), "success")
+    return redirect(url_for("enrollment.officer_home", unit=assignment.unit_id))

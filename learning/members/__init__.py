@@ -1,0 +1,1 @@
+"""Union members: their accounts and the login slips officers hand out."""

@@ -1,0 +1,76 @@
+"""Forms for member management, imports and self-registration."""
+
+from __future__ import annotations
+
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
+
+from learning.forms import Form, choices
+from learning.i18n import lazy_gettext as _l
+
+TOO_LONG = _l("This is longer than allowed (at most %(max)d characters).")
+
+
+class ImportForm(Form):
+    file = FileField(
+        _l("Member list (XLSX or CSV)"), validators=[FileRequired(_l("Choose a file."))]
+    )
+    unit = SelectField(
+        _l("Import into"), coerce=int, validators=[DataRequired(_l("Choose a unit."))]
+    )
+
+
+class ConfirmImportForm(Form):
+    skip_invalid = BooleanField(_l("Import only the valid rows"))
+
+
+class MoveMemberForm(Form):
+    unit = SelectField(_l("Move to"), coerce=int, validators=[DataRequired(_l("Choose a unit."))])
+
+
+class RegistrationForm(Form):
+    full_name = StringField(
+        _l("Full name"),
+        validators=[DataRequired(_l("Enter your full name.")), Length(max=200, message=TOO_LONG)],
+    )
+    phone = StringField(
+        _l("Phone number"),
+        validators=[DataRequired(_l("Enter your phone number.")), Length(max=30, message=TOO_LONG)],
+        render_kw={"inputmode": "tel", "autocomplete": "tel"},
+    )
+    member_code = StringField(
+        _l("Member code (if you have a union card)"),
+        validators=[Optional(), Length(max=50, message=TOO_LONG)],
+    )
+    gender = SelectField(
+        _l("Gender"),
+        choices=choices(
+            [("", "—"), ("female", _l("Female")), ("male", _l("Male")), ("other", _l("Other"))]
+        ),
+        validators=[Optional()],
+    )
+    birth_year = IntegerField(
+        _l("Year of birth"),
+        validators=[
+            Optional(),
+            NumberRange(1930, 2015, message=_l("Enter a year between 1930 and 2015.")),
+        ],
+        render_kw={"inputmode": "numeric"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[
+            DataRequired(_l("Enter a password.")),
+            Length(min=8, max=128, message=_l("The password must have 8 to 128 characters.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[
+            DataRequired(_l("Repeat the password.")),
+            EqualTo("password", _l("The two passwords do not match.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )

@@ -1,0 +1,28 @@
+"""ImportBatch: an uploaded member list kept between its preview and its confirmation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from learning.db import Base, UTCDateTime, utcnow
+
+
+class ImportBatch(Base):
+    """The file is kept in the database (every app server can confirm it) and checked again
+    on confirmation, since accounts may have changed in between."""
+
+    __tablename__ = "import_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    filename: Mapped[str] = mapped_column(String(255))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # After confirmation: {"created": [user ids], "updated": n, "rejected": n}
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)

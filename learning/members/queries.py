@@ -1,0 +1,73 @@
+"""Reads about members: search in an officer's scope, pending registrations, import batches."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from learning.auth.models import Role, User
+from learning.auth.scope import unit_filter
+from learning.members.models import ImportBatch
+from learning.org.models import Unit
+from learning.org.queries import list_subtree
+from learning.text import InvalidPhone, fold, normalise_phone
+
+PAGE_SIZE = 50
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_members(
+    session: Session, actor: User, text: str = "", *, unit_id: int | None = None, page: int = 1
+) -> Sequence[User]:
+    """Members the actor may see, found by name (diacritics ignored), phone or member code."""
+    query = select(User).where(unit_filter(actor, User.unit_id), User.role != Role.ADMIN)
+    text = text.strip()
+    if text:
+        conditions = [User.name_folded.like(f"%{_escape(fold(text))}%", escape="\\"),
+                      User.member_code == text.upper()]  # fmt: skip
+        with contextlib.suppress(InvalidPhone):
+            conditions.append(User.phone == normalise_phone(text))
+        query = query.where(or_(*conditions))
+    if unit_id is not None:
+        query = query.where(User.unit_id == unit_id)
+    return session.scalars(
+        query.order_by(User.name_folded, User.id)
+        .limit(PAGE_SIZE)
+        .offset((max(page, 1) - 1) * PAGE_SIZE)
+    ).all()
+
+
+def pending_registrations(session: Session, actor: User) -> Sequence[User]:
+    return session.scalars(
+        select(User)
+        .where(User.is_pending, User.is_active, unit_filter(actor, User.unit_id))
+        .order_by(User.created_at)
+    ).all()
+
+
+def scope_units(session: Session, actor: User) -> Sequence[Unit]:
+    """The active units an officer (their subtree) or an admin (all) may put people in."""
+    if actor.role is Role.ADMIN:
+        return session.scalars(select(Unit).where(Unit.is_active).order_by(Unit.name)).all()
+    if actor.unit_id is None:
+        return []
+    return [unit for unit in list_subtree(session, actor.unit_id) if unit.is_active]
+
+
+def import_batch(session: Session, batch_id: int, actor: User) -> ImportBatch | None:
+    """A batch the actor uploaded."""
+    return session.scalar(
+        select(ImportBatch).where(ImportBatch.id == batch_id, ImportBatch.actor_id == actor.id)
+    )
+
+
+def unit_by_join_token(session: Session, token: str) -> Unit | None:
+    if not token or len(token) > 64:
+        return None
+    return session.scalar(select(Unit).where(Unit.join_token == token, Unit.is_active))

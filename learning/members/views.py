@@ -1,0 +1,357 @@
+"""Officers bring members in (import with preview and confirmation, login slips), find and
+look after them (reset password, deactivate, move), and approve self-registrations."""
+
+from __future__ import annotations
+
+import io
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
+
+from learning import db
+from learning.audit.services import record
+from learning.auth.models import Gender, Role
+from learning.auth.queries import get_user
+from learning.auth.scope import require_unit, require_user
+from learning.db import utcnow
+from learning.errors import DomainError, NotFound, NotInScope
+from learning.exports import xlsx_bytes
+from learning.forms import choices
+from learning.i18n import format_date
+from learning.i18n import gettext as _
+from learning.members import queries, services
+from learning.members.forms import ConfirmImportForm, ImportForm, MoveMemberForm, RegistrationForm
+from learning.members.importer import TEMPLATE_HEADER, plan_import
+from learning.members.models import ImportBatch
+from learning.members.slips import Slip, slips_pdf, slips_xlsx
+from learning.org.models import Unit
+from learning.spreadsheets import SpreadsheetError
+
+bp = Blueprint("members", __name__)
+
+
+def _require_staff() -> None:
+    if current_user.role not in (Role.OFFICER, Role.ADMIN):
+        raise NotInScope()
+
+
+def _unit_choices() -> list[SelectChoice]:
+    return choices(
+        (unit.id, f"{unit.name} ({unit.code})")
+        for unit in queries.scope_units(db.session, current_user)
+    )
+
+
+def _member_or_404(user_id: int):  # type: ignore[no-untyped-def]
+    user = get_user(db.session, user_id)
+    if user is None:
+        raise NotFound()
+    require_user(db.session, current_user, user)
+    return user
+
+
+def _send_slips(slips: list[Slip], kind: str, name: str) -> Response:
+    federation = current_app.config["FEDERATION_NAME"]
+    site = request.host_url.rstrip("/")
+    if kind == "xlsx":
+        data = slips_xlsx(slips, federation=federation, site_url=site)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        data = slips_pdf(
+            slips, federation=federation, site_url=site, printed_on=format_date(utcnow())
+        )
+        mimetype, kind = "application/pdf", "pdf"
+    response = send_file(
+        io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=f"{name}.{kind}"
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/members")
+@login_required
+def index() -> str:
+    _require_staff()
+    text = request.args.get("q", "", type=str)[:100]
+    page = max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))
+    members = queries.search_members(db.session, current_user, text, page=page)
+    # Personal data shown to an officer is logged (Law on Personal Data Protection).
+    record(
+        db.session,
+        current_user.id,
+        "members.view",
+        "user",
+        None,
+        after={"q": text, "page": page, "shown": len(members)},
+    )
+    db.session.commit()
+    return render_template(
+        "members/index.html",
+        members=members,
+        q=text,
+        page=page,
+        pending=len(queries.pending_registrations(db.session, current_user)),
+    )
+
+
+@bp.get("/members/<int:user_id>/manage")
+@login_required
+def manage(user_id: int) -> str:
+    _require_staff()
+    member = _member_or_404(user_id)
+    form = MoveMemberForm()
+    form.unit.choices = _unit_choices()
+    record(db.session, current_user.id, "member.view", "user", member.id)
+    db.session.commit()
+    return render_template("members/manage.html", member=member, form=form)
+
+
+@bp.post("/members/<int:user_id>/reset-password")
+@login_required
+def reset_password(user_id: int) -> Response:
+    _require_staff()
+    member = _member_or_404(user_id)
+    slip = services.reset_password(db.session, current_user, member)
+    db.session.commit()
+    return _send_slips([slip], request.form.get("format", "pdf"), f"phieu-dang-nhap-{member.id}")
+
+
+@bp.post("/members/<int:user_id>/deactivate")
+@login_required
+def deactivate(user_id: int) -> Response:
+    _require_staff()
+    member = _member_or_404(user_id)
+    services.deactivate_member(db.session, current_user, member)
+    db.session.commit()
+    flash(_("%(name)s can no longer log in.", name=member.full_name), "success")
+    return redirect(url_for("members.index"))
+
+
+@bp.post("/members/<int:user_id>/move")
+@login_required
+def move(user_id: int) -> Response | tuple[str, int]:
+    _require_staff()
+    member = _member_or_404(user_id)
+    form = MoveMemberForm()
+    form.unit.choices = _unit_choices()
+    if not form.validate():
+        return render_template("members/manage.html", member=member, form=form), 400
+    unit = db.session.get(Unit, form.unit.data)
+    if unit is None:
+        raise NotFound()
+    services.move_member(db.session, current_user, member, unit)
+    db.session.commit()
+    flash(_("%(name)s now belongs to %(unit)s.", name=member.full_name, unit=unit.name), "success")
+    return redirect(url_for("members.manage", user_id=member.id))
+
+
+@bp.get("/members/import")
+@login_required
+def import_form() -> str:
+    _require_staff()
+    form = ImportForm()
+    form.unit.choices = _unit_choices()
+    return render_template("members/import.html", form=form)
+
+
+@bp.get("/members/import/template.xlsx")
+@login_required
+def import_template() -> Response:
+    _require_staff()
+    data = xlsx_bytes(
+        "Danh sách đoàn viên",
+        TEMPLATE_HEADER,
+        [["Nguyễn Văn An", "15/03/1990", "Nam", "0912 345 678", "LC-000123", ""]],
+        title_lines=[
+            "DANH SÁCH ĐOÀN VIÊN",
+            "Cột Đơn vị: để trống để nhập vào đơn vị đã chọn, hoặc ghi mã đơn vị trực thuộc.",
+        ],
+    )
+    return send_file(
+        io.BytesIO(data),
+        as_attachment=True,
+        download_name="mau-danh-sach-doan-vien.xlsx",
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@bp.post("/members/import")
+@login_required
+def upload() -> Response | tuple[str, int]:
+    _require_staff()
+    form = ImportForm()
+    form.unit.choices = _unit_choices()
+    if not form.validate():
+        return render_template("members/import.html", form=form), 400
+    require_unit(db.session, current_user, form.unit.data)
+    upload = form.file.data
+    data = upload.read(current_app.config["MAX_CONTENT_LENGTH"] + 1)
+    unit = db.session.get_one(Unit, form.unit.data)
+    try:
+        plan = plan_import(db.session, data, scope_unit=unit)
+    except SpreadsheetError as error:
+        return render_template("members/import.html", form=form, error=str(error)), 400
+    batch = ImportBatch(
+        actor_id=current_user.id,
+        unit_id=unit.id,
+        data=data,
+        filename=(upload.filename or "danh-sach")[:255],
+        created_at=utcnow(),
+    )
+    db.session.add(batch)
+    db.session.commit()
+    del plan  # checked again on the preview page and on confirmation
+    return redirect(url_for("members.preview", batch_id=batch.id))
+
+
+def _batch_and_plan(batch_id: int):  # type: ignore[no-untyped-def]
+    batch = queries.import_batch(db.session, batch_id, current_user)
+    if batch is None:
+        raise NotFound()
+    unit = db.session.get_one(Unit, batch.unit_id)
+    require_unit(db.session, current_user, unit.id)
+    return batch, unit, plan_import(db.session, batch.data, scope_unit=unit)
+
+
+@bp.get("/members/import/<int:batch_id>")
+@login_required
+def preview(batch_id: int) -> str:
+    _require_staff()
+    batch, unit, plan = _batch_and_plan(batch_id)
+    return render_template(
+        "members/preview.html", batch=batch, unit=unit, plan=plan, form=ConfirmImportForm()
+    )
+
+
+@bp.post("/members/import/<int:batch_id>/confirm")
+@login_required
+def confirm(batch_id: int) -> Response | tuple[str, int]:
+    _require_staff()
+    batch, _unit, plan = _batch_and_plan(batch_id)
+    if batch.confirmed_at is not None:
+        return redirect(url_for("members.preview", batch_id=batch.id))
+    form = ConfirmImportForm()
+    result = services.apply_import(
+        db.session, plan, current_user, skip_invalid=bool(form.skip_invalid.data)
+    )
+    batch.confirmed_at = utcnow()
+    batch.result = {
+        "created": result.created,
+        "updated": result.updated,
+        "rejected": result.rejected,
+    }
+    db.session.commit()
+    flash(
+        _(
+            "Imported: %(created)d created, %(updated)d updated, %(rejected)d rejected.",
+            created=len(result.created),
+            updated=result.updated,
+            rejected=result.rejected,
+        ),
+        "success",
+    )
+    return redirect(url_for("members.preview", batch_id=batch.id))
+
+
+@bp.get("/members/import/<int:batch_id>/rejected.xlsx")
+@login_required
+def rejected_rows(batch_id: int) -> Response:
+    _require_staff()
+    batch, _unit, plan = _batch_and_plan(batch_id)
+    header = [*plan.header, "Lỗi (xóa cột này trước khi nhập lại)"]
+    rows = [[*row.cells, f"Dòng {row.row}: {row.reason}"] for row in plan.rejected]
+    data = xlsx_bytes(
+        "Dòng bị từ chối",
+        header,
+        rows,
+        title_lines=[f"Các dòng chưa nhập được từ {batch.filename}"],
+    )
+    record(
+        db.session, current_user.id, "export", "import_batch", batch.id, after={"rows": len(rows)}
+    )
+    db.session.commit()
+    return send_file(
+        io.BytesIO(data),
+        as_attachment=True,
+        download_name="dong-bi-tu-choi.xlsx",
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@bp.post("/members/import/<int:batch_id>/slips")
+@login_required
+def batch_slips(batch_id: int) -> Response:
+    _require_staff()
+    batch = queries.import_batch(db.session, batch_id, current_user)
+    if batch is None or not batch.result:
+        raise NotFound()
+    slips = services.issue_slips(db.session, current_user, batch.result["created"])
+    db.session.commit()
+    return _send_slips(slips, request.form.get("format", "pdf"), f"phieu-dang-nhap-dot-{batch.id}")
+
+
+@bp.get("/members/pending")
+@login_required
+def pending() -> str:
+    _require_staff()
+    return render_template(
+        "members/pending.html", people=queries.pending_registrations(db.session, current_user)
+    )
+
+
+@bp.post("/members/<int:user_id>/decide")
+@login_required
+def decide(user_id: int) -> Response:
+    _require_staff()
+    member = _member_or_404(user_id)
+    services.decide_registration(
+        db.session, current_user, member, approve=request.form.get("approve") == "1"
+    )
+    db.session.commit()
+    return redirect(url_for("members.pending"))
+
+
+@bp.get("/join/<token>")
+def join_form(token: str) -> str:
+    unit = queries.unit_by_join_token(db.session, token)
+    if unit is None:
+        raise NotFound(_("This join link is no longer valid."))
+    return render_template("members/join.html", unit=unit, form=RegistrationForm(), token=token)
+
+
+@bp.post("/join/<token>")
+def join(token: str) -> str | tuple[str, int]:
+    unit = queries.unit_by_join_token(db.session, token)
+    if unit is None:
+        raise NotFound(_("This join link is no longer valid."))
+    form = RegistrationForm()
+    if not form.validate():
+        return render_template("members/join.html", unit=unit, form=form, token=token), 400
+    registration = services.Registration(
+        full_name=form.full_name.data,
+        phone=form.phone.data,
+        member_code=form.member_code.data or None,
+        password=form.password.data,
+        gender=Gender(form.gender.data) if form.gender.data else None,
+        birth_year=form.birth_year.data,
+    )
+    try:
+        user = services.register_via_link(db.session, unit, registration)
+    except DomainError as error:
+        db.session.rollback()
+        return render_template(
+            "members/join.html", unit=unit, form=form, token=token, error=str(error)
+        ), 400
+    db.session.commit()
+    return render_template("members/joined.html", unit=unit, pending=user.is_pending)
