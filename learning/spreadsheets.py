@@ -286,7 +286,15 @@ def _xlsx_rows(books: list[Workbook], sheets: list[Any], limits: Limits) -> Iter
         for number, (values, formulas) in enumerate(pairs, start=1):
             if number > limits.max_rows:
                 raise _too_many_rows(limits)
-            cells = [_cell_text(value) for value in values]
+            # iter_rows pads every row to `width`: drop the padding before converting cells.
+            used = len(values)
+            while (
+                used
+                and values[used - 1] is None
+                and (used > len(formulas) or formulas[used - 1] is None)
+            ):
+                used -= 1
+            cells = [_cell_text(value) for value in values[:used]]
             # Only formulas differ between the two books: a cell empty among the values but
             # not among the formulas is a formula whose result Excel never saved.
             unsaved = frozenset(

@@ -17,7 +17,7 @@ from learning.auth.services import change_unit, create_user, issue_temporary_pas
 from learning.db import utcnow
 from learning.errors import InvalidInput
 from learning.i18n import gettext as _
-from learning.members.importer import ImportPlan
+from learning.members.importer import ImportPlan, PlannedMember
 from learning.members.slips import Slip
 from learning.org.models import Unit
 from learning.text import InvalidPhone, fold, format_phone, nfc, normalise_phone
@@ -65,9 +65,10 @@ def apply_import(
             }
             for m in plan.to_create
         ]
-        created_ids = list(
-            session.scalars(insert(User).returning(User.id, sort_by_parameter_order=True), rows)
-        )
+        # Plain executemany (with RETURNING, PostgreSQL would insert row by row), then the
+        # new ids by their unique phone or member code.
+        session.execute(insert(User), rows)
+        created_ids = _ids_of(session, plan.to_create)
         session.execute(
             insert(UnitMembership),
             [
@@ -88,6 +89,24 @@ def apply_import(
     )
     session.flush()
     return result
+
+
+def _ids_of(session: Session, members: Sequence[PlannedMember]) -> list[int]:
+    """The ids of just-created accounts, in the plan's order (each has a unique phone or
+    member code)."""
+    by_phone: dict[str, int] = {}
+    by_code: dict[str, int] = {}
+    phones = [m.phone for m in members if m.phone]
+    codes = [m.member_code for m in members if not m.phone and m.member_code]
+    for start in range(0, len(phones), 900):
+        chunk = phones[start : start + 900]
+        query = select(User.phone, User.id).where(User.phone.in_(chunk))
+        by_phone.update(dict(session.execute(query).all()))
+    for start in range(0, len(codes), 900):
+        chunk = codes[start : start + 900]
+        query = select(User.member_code, User.id).where(User.member_code.in_(chunk))
+        by_code.update(dict(session.execute(query).all()))
+    return [by_phone[m.phone] if m.phone else by_code[m.member_code or ""] for m in members]
 
 
 def _apply_updates(session: Session, plan: ImportPlan, now: dt.datetime) -> None:
