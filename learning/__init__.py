@@ -7,7 +7,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, flash, g, redirect, render_template, request, url_for
+from flask import Flask, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -104,7 +104,9 @@ def _register_request_hooks(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        if current_user and current_user.is_authenticated:
+        # Pages of a logged-in user are private. Read from the session cookie, not the user
+        # object: after a database error the user can no longer be loaded.
+        if session.get("_user_id"):
             response.headers.setdefault("Cache-Control", "private, no-store")
         return response
 

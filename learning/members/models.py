@@ -1,4 +1,5 @@
-"""ImportBatch: an uploaded member list kept between its preview and its confirmation."""
+"""ImportBatch: an uploaded list (members or units) kept between its preview and its
+confirmation."""
 
 from __future__ import annotations
 
@@ -18,8 +19,10 @@ class ImportBatch(Base):
     __tablename__ = "import_batches"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), default="members")  # "members" | "units"
     actor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    # The unit a member list goes into; for a unit list, the importer's scope (None: all).
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
     filename: Mapped[str] = mapped_column(String(255))
     data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -217,7 +217,7 @@ def upload() -> Response | tuple[str, int]:
 
 def _batch_and_plan(batch_id: int):  # type: ignore[no-untyped-def]
     batch = queries.import_batch(db.session, batch_id, current_user)
-    if batch is None:
+    if batch is None or batch.kind != "members" or batch.unit_id is None:
         raise NotFound()
     unit = db.session.get_one(Unit, batch.unit_id)
     require_unit(db.session, current_user, unit.id)
@@ -294,7 +294,7 @@ def rejected_rows(batch_id: int) -> Response:
 def batch_slips(batch_id: int) -> Response:
     _require_staff()
     batch = queries.import_batch(db.session, batch_id, current_user)
-    if batch is None or not batch.result:
+    if batch is None or batch.kind != "members" or not batch.result:
         raise NotFound()
     slips = services.issue_slips(db.session, current_user, batch.result["created"])
     db.session.commit()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
@@ -45,3 +46,7 @@ class TargetForm(Form):
 class JoinLinkForm(Form):
     enabled = BooleanField(_l("Members may register through a join link"))
     automatic = BooleanField(_l("Approve registrations without an officer"))
+
+
+class UnitImportForm(Form):
+    file = FileField(_l("Unit list (XLSX or CSV)"), validators=[FileRequired(_l("Choose a file."))])

@@ -16,14 +16,24 @@ from learning.auth.services import move_all_members
 from learning.db import utcnow
 from learning.errors import InvalidInput
 from learning.i18n import gettext as _
+from learning.org.importer import UnitPlan
 from learning.org.models import Unit, UnitClosure, UnitKind, UnitLink
 from learning.org.queries import get_unit_by_code, is_in_subtree
 from learning.text import fold, nfc
 
 
+def _id(actor: User | None) -> int | None:
+    return actor.id if actor is not None else None
+
+
 def _snapshot(unit: Unit) -> dict[str, Any]:
-    return {"code": unit.code, "name": unit.name, "kind": unit.kind.value,
-            "parent_id": unit.parent_id, "is_active": unit.is_active}  # fmt: skip
+    return {
+        "code": unit.code,
+        "name": unit.name,
+        "kind": unit.kind.value,
+        "parent_id": unit.parent_id,
+        "is_active": unit.is_active,
+    }
 
 
 def create_unit(
@@ -67,19 +77,27 @@ def create_unit(
     return unit
 
 
-def rename_unit(session: Session, actor: User, unit: Unit, name: str, kind: UnitKind) -> None:
+def rename_unit(
+    session: Session, actor: User | None, unit: Unit, name: str, kind: UnitKind
+) -> None:
     """Change a unit's name and kind."""
     name = nfc(name)
     if not name:
         raise InvalidInput(_("A unit needs a name."))
     before = _snapshot(unit)
     unit.name, unit.name_folded, unit.kind = name, fold(name), kind
-    record(session, actor.id, "unit.rename", "unit", unit.id, before=before, after=_snapshot(unit))
+    record(
+        session, _id(actor), "unit.rename", "unit", unit.id, before=before, after=_snapshot(unit)
+    )
     session.flush()
 
 
 def move_unit(
-    session: Session, actor: User, unit: Unit, new_parent: Unit, at: dt.datetime | None = None
+    session: Session,
+    actor: User | None,
+    unit: Unit,
+    new_parent: Unit,
+    at: dt.datetime | None = None,
 ) -> None:
     """Hang `unit` (with its whole subtree) under `new_parent`."""
     if new_parent.id == unit.id or is_in_subtree(session, unit.id, new_parent.id):
@@ -127,7 +145,7 @@ def move_unit(
     )
     session.add(UnitLink(unit_id=unit.id, parent_id=new_parent.id, started_at=at))
     unit.parent_id = new_parent.id
-    record(session, actor.id, "unit.move", "unit", unit.id, before=before, after=_snapshot(unit))
+    record(session, _id(actor), "unit.move", "unit", unit.id, before=before, after=_snapshot(unit))
     session.flush()
 
 
@@ -166,10 +184,14 @@ def deactivate_unit(session: Session, actor: User, unit: Unit) -> None:
         select(func.count()).where(and_(User.unit_id == unit.id, User.is_active))
     )
     if active_children or active_members:
-        raise InvalidInput(_(
-            "This unit still has %(units)d active units and %(members)d active members: "
-            "move or merge them first.", units=active_children, members=active_members
-        ))  # fmt: skip
+        raise InvalidInput(
+            _(
+                "This unit still has %(units)d active units and %(members)d active members: "
+                "move or merge them first.",
+                units=active_children,
+                members=active_members,
+            )
+        )
     before = _snapshot(unit)
     unit.is_active = False
     unit.join_token = None
@@ -193,3 +215,40 @@ def set_join_link(
     after = {"join_link": enabled, "automatic": automatic}
     record(session, actor.id, "unit.join_link", "unit", unit.id, before=before, after=after)
     session.flush()
+
+
+def apply_unit_import(session: Session, actor: User | None, plan: UnitPlan) -> tuple[int, int]:
+    """Create the planned units (parents first) and update the known ones (name, kind,
+    parent); every change is audited. Returns (created, updated)."""
+    by_code: dict[str, Unit] = {}
+
+    def unit_for(code: str) -> Unit | None:
+        if not code:
+            return None
+        if code not in by_code:
+            by_code[code] = get_unit_by_code(session, code)  # type: ignore[assignment]
+        return by_code[code]
+
+    for planned in plan.to_create:
+        by_code[planned.code] = create_unit(
+            session,
+            code=planned.code,
+            name=planned.name,
+            kind=planned.kind,
+            parent=unit_for(planned.parent_code),
+            actor=actor,
+        )
+    updated = 0
+    for planned in plan.to_update:
+        unit = session.get_one(Unit, planned.existing_id)
+        changed = False
+        if (unit.name, unit.kind) != (planned.name, planned.kind):
+            rename_unit(session, actor, unit, planned.name, planned.kind)
+            changed = True
+        parent = unit_for(planned.parent_code)
+        if parent is not None and unit.parent_id != parent.id:
+            move_unit(session, actor, unit, parent)
+            changed = True
+        updated += changed
+    session.flush()
+    return len(plan.to_create), updated

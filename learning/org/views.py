@@ -4,7 +4,17 @@ deactivated, and the join link members register through."""
 from __future__ import annotations
 
 import segno
-from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms.fields.choices import SelectChoice
@@ -13,14 +23,18 @@ from learning import db
 from learning.audit.queries import entries_for
 from learning.auth.models import Role
 from learning.auth.scope import require_unit
+from learning.db import utcnow
 from learning.enrollment.services import transfer_assignments
-from learning.errors import DomainError, NotFound, NotInScope
+from learning.errors import DomainError, InvalidInput, NotFound, NotInScope
 from learning.forms import choices
 from learning.i18n import gettext as _
-from learning.members.queries import scope_units
+from learning.members.models import ImportBatch
+from learning.members.queries import import_batch, scope_units
 from learning.org import queries, services
-from learning.org.forms import JoinLinkForm, RenameForm, TargetForm, UnitForm
+from learning.org.forms import JoinLinkForm, RenameForm, TargetForm, UnitForm, UnitImportForm
+from learning.org.importer import plan_unit_import
 from learning.org.models import Unit, UnitKind
+from learning.spreadsheets import SpreadsheetError
 
 bp = Blueprint("org", __name__)
 
@@ -173,8 +187,15 @@ def merge(unit_id: int) -> BaseResponse:
     moved = services.merge_units(db.session, current_user, unit, target)
     transfer_assignments(db.session, current_user, unit.id, target.id)
     db.session.commit()
-    flash(_("%(source)s merged into %(target)s: %(count)d members moved.",
-            source=unit.name, target=target.name, count=moved), "success")  # fmt: skip
+    flash(
+        _(
+            "%(source)s merged into %(target)s: %(count)d members moved.",
+            source=unit.name,
+            target=target.name,
+            count=moved,
+        ),
+        "success",
+    )
     return redirect(url_for("org.show", unit_id=target.id))
 
 
@@ -196,8 +217,13 @@ def join_link(unit_id: int) -> BaseResponse:
     unit = _unit(unit_id)
     form = JoinLinkForm()
     form.validate()
-    services.set_join_link(db.session, current_user, unit, enabled=bool(form.enabled.data),
-                           automatic=bool(form.automatic.data))  # fmt: skip
+    services.set_join_link(
+        db.session,
+        current_user,
+        unit,
+        enabled=bool(form.enabled.data),
+        automatic=bool(form.automatic.data),
+    )
     db.session.commit()
     return redirect(url_for("org.show", unit_id=unit.id))
 
@@ -219,8 +245,90 @@ def search() -> Response:
     """Units by name without diacritics, with their parents (for pickers on public forms)."""
     text = request.args.get("q", "", type=str)[:100]
     found = [
-        {"id": unit.id, "name": unit.name, "code": unit.code,
-         "parents": [a.name for a in queries.ancestors(db.session, unit.id)]}
+        {
+            "id": unit.id,
+            "name": unit.name,
+            "code": unit.code,
+            "parents": [a.name for a in queries.ancestors(db.session, unit.id)],
+        }
         for unit in queries.search_units(db.session, text, limit=20)
-    ]  # fmt: skip
+    ]
     return jsonify(found)
+
+
+@bp.get("/units/import")
+@login_required
+def import_form() -> str:
+    _staff()
+    return render_template("org/import.html", form=UnitImportForm())
+
+
+@bp.post("/units/import")
+@login_required
+def import_upload() -> BaseResponse | tuple[str, int]:
+    _staff()
+    form = UnitImportForm()
+    if not form.validate():
+        return render_template("org/import.html", form=form), 400
+    data = form.file.data.read(current_app.config["MAX_CONTENT_LENGTH"] + 1)
+    scope = _import_scope()
+    try:
+        plan_unit_import(db.session, data, scope_unit=scope)
+    except SpreadsheetError as error:
+        return render_template("org/import.html", form=form, error=str(error)), 400
+    batch = ImportBatch(
+        kind="units",
+        actor_id=current_user.id,
+        data=data,
+        unit_id=scope.id if scope else None,
+        filename=(form.file.data.filename or "don-vi")[:255],
+        created_at=utcnow(),
+    )
+    db.session.add(batch)
+    db.session.commit()
+    return redirect(url_for("org.import_preview", batch_id=batch.id))
+
+
+def _import_scope() -> Unit | None:
+    """Admins import anywhere; an officer inside their own subtree."""
+    if current_user.role is Role.ADMIN:
+        return None
+    return db.session.get_one(Unit, current_user.unit_id)
+
+
+def _unit_batch(batch_id: int):  # type: ignore[no-untyped-def]
+    batch = import_batch(db.session, batch_id, current_user)
+    if batch is None or batch.kind != "units":
+        raise NotFound()
+    return batch, plan_unit_import(db.session, batch.data, scope_unit=_import_scope())
+
+
+@bp.get("/units/import/<int:batch_id>")
+@login_required
+def import_preview(batch_id: int) -> str:
+    _staff()
+    batch, plan = _unit_batch(batch_id)
+    return render_template("org/import_preview.html", batch=batch, plan=plan)
+
+
+@bp.post("/units/import/<int:batch_id>/confirm")
+@login_required
+def import_confirm(batch_id: int) -> BaseResponse:
+    _staff()
+    batch, plan = _unit_batch(batch_id)
+    if batch.confirmed_at is None:
+        if plan.rejected:
+            raise InvalidInput(_("Some rows have errors: fix them and upload the file again."))
+        created, updated = services.apply_unit_import(db.session, current_user, plan)
+        batch.confirmed_at = utcnow()
+        batch.result = {"created": created, "updated": updated, "rejected": 0}
+        db.session.commit()
+        flash(
+            _(
+                "Units imported: %(created)d created, %(updated)d updated.",
+                created=created,
+                updated=updated,
+            ),
+            "success",
+        )
+    return redirect(url_for("org.index"))
