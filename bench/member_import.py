@@ -11,18 +11,16 @@ file shows as the same peak.
 from __future__ import annotations
 
 import argparse
-import os
 import tempfile
 import time
 import tracemalloc
 from pathlib import Path
 
 from openpyxl import Workbook
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from bench.databases import LABELS, database
 from learning import create_app
-from learning.config import normalise_database_url
 from learning.db import build_engine
 from learning.members.importer import TEMPLATE_HEADER, plan_import
 from learning.members.services import apply_import
@@ -110,28 +108,11 @@ def main() -> None:
     if args.rows < 10:
         parser.error("--rows must be at least 10")
     folder = Path(tempfile.mkdtemp(prefix="bench-import-"))
-    for label in args.databases.split(","):
-        if label == "sqlite":
-            bench("SQLite", f"sqlite:///{folder / 'bench.sqlite3'}", args.rows, folder)
-        elif label == "postgres":
-            base = normalise_database_url(
-                os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1/test")
-            )
-            schema = f"bench_import_{os.getpid()}"
-            engine = build_engine(base)
-            with engine.begin() as connection:
-                connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-            try:
-                sep = "&" if "?" in base else "?"
-                bench(
-                    "PostgreSQL", f"{base}{sep}options=-csearch_path%3D{schema}", args.rows, folder
-                )
-            finally:
-                with engine.begin() as connection:
-                    connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-                engine.dispose()
-        else:
-            parser.error(f"unknown database {label!r}")
+    for kind in args.databases.split(","):
+        if kind not in LABELS:
+            parser.error(f"unknown database {kind!r}: use sqlite and/or postgres")
+        with database(kind, "bench-import") as url:
+            bench(LABELS[kind], url, args.rows, folder)
 
 
 if __name__ == "__main__":

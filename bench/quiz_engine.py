@@ -18,14 +18,14 @@ import sys
 import tempfile
 import time
 import urllib.request
-from pathlib import Path
 
 from sqlalchemy import insert, select, text
 
+from bench.databases import LABELS, database
 from bench.http import Client, Measure, run
 from learning.auth.models import Role, User
 from learning.auth.passwords import hash_password
-from learning.config import PROJECT_ROOT, normalise_database_url
+from learning.config import PROJECT_ROOT
 from learning.db import build_engine, utcnow
 from learning.org.models import Unit
 from learning.text import fold
@@ -178,30 +178,11 @@ def main() -> None:
     print(f"quiz engine benchmark: {args.users} users, concurrency {args.concurrency}, "
           f"gunicorn {os.environ.get('GUNICORN_WORKERS', '2')} workers x "
           f"{os.environ.get('GUNICORN_THREADS', '8')} threads")  # fmt: skip
-    for label in args.databases.split(","):
-        if label == "sqlite":
-            folder = Path(tempfile.mkdtemp(prefix="bench-sqlite-"))
-            results = bench_database(
-                "SQLite", f"sqlite:///{folder / 'bench.sqlite3'}", args.users, args.concurrency
-            )
-        elif label == "postgres":
-            base = normalise_database_url(
-                os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1/test")
-            )
-            schema = f"bench_{os.getpid()}"
-            engine = build_engine(base)
-            with engine.begin() as connection:
-                connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-            try:
-                sep = "&" if "?" in base else "?"
-                results = bench_database("PostgreSQL", f"{base}{sep}options=-csearch_path%3D{schema}",
-                                         args.users, args.concurrency)  # fmt: skip
-            finally:
-                with engine.begin() as connection:
-                    connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-                engine.dispose()
-        else:
-            parser.error(f"unknown database {label!r}: use sqlite and/or postgres")
+    for kind in args.databases.split(","):
+        if kind not in LABELS:
+            parser.error(f"unknown database {kind!r}: use sqlite and/or postgres")
+        with database(kind, "bench-quiz") as url:
+            results = bench_database(LABELS[kind], url, args.users, args.concurrency)
         baseline = results[0]
         for measure in results:
             print(measure.line(baseline))

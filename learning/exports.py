@@ -17,12 +17,13 @@ from collections.abc import Collection, Iterable, Sequence
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from flask import current_app, has_app_context
+from flask import current_app, has_app_context, send_file
 from openpyxl import Workbook
 from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from werkzeug.wrappers import Response
 
 # The characters that make Excel, LibreOffice or Google Sheets read a cell as a formula (or,
 # for tab and carriage return, that hide one after a cell separator).
@@ -233,3 +234,23 @@ def xlsx_bytes(
     output = io.BytesIO()
     workbook.save(output)
     return output.getvalue()
+
+
+_MIMETYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+
+
+def download(data: bytes, filename: str) -> Response:
+    """A file for the browser to save (type from the name's extension); never cached, since
+    such files hold personal data."""
+    response = send_file(
+        io.BytesIO(data),
+        mimetype=_MIMETYPES[filename.rsplit(".", 1)[-1]],
+        as_attachment=True,
+        download_name=filename,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -16,6 +16,9 @@ from learning.i18n import lazy_gettext as _l
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+TOO_LONG = _l("This is longer than allowed (at most %(max)d characters).")
+
+
 class Form(FlaskForm):
     """A Flask-WTF form (CSRF included) that also refuses control characters in any field."""
 

@@ -6,10 +6,8 @@ from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from learning.auth.services import MIN_PASSWORD_LENGTH
-from learning.forms import Form
+from learning.forms import TOO_LONG, Form
 from learning.i18n import lazy_gettext as _l
-
-TOO_LONG = _l("This is longer than allowed (at most %(max)d characters).")
 
 
 class LoginForm(Form):

@@ -3,9 +3,7 @@ course, who has not started (exportable), and assigning courses."""
 
 from __future__ import annotations
 
-import io
-
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -17,7 +15,7 @@ from learning.enrollment import queries, services
 from learning.enrollment.forms import AssignForm
 from learning.enrollment.models import Assignment
 from learning.errors import InvalidInput, NotFound, NotInScope
-from learning.exports import csv_bytes, xlsx_bytes
+from learning.exports import csv_bytes, download, xlsx_bytes
 from learning.forms import choices
 from learning.i18n import gettext as _
 from learning.members.queries import scope_units
@@ -106,18 +104,11 @@ def not_started_export(kind: str) -> Response:
     )
     db.session.commit()
     if kind == "csv":
-        data, mimetype = csv_bytes(header, rows), "text/csv; charset=utf-8"
+        data = csv_bytes(header, rows)
     else:
-        data = xlsx_bytes(
-            "Chưa bắt đầu", header, rows, title_lines=[f"Đoàn viên chưa bắt đầu học — {unit.name}"]
-        )
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return send_file(
-        io.BytesIO(data),
-        mimetype=mimetype,
-        as_attachment=True,
-        download_name=f"chua-bat-dau-{unit.code}.{kind}",
-    )
+        title = f"Đoàn viên chưa bắt đầu học — {unit.name}"
+        data = xlsx_bytes("Chưa bắt đầu", header, rows, title_lines=[title])
+    return download(data, f"chua-bat-dau-{unit.code}.{kind}")
 
 
 @bp.post("/assignments")

@@ -6,10 +6,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 
-from learning.forms import Form, choices
+from learning.forms import TOO_LONG, Form, choices
 from learning.i18n import lazy_gettext as _l
-
-TOO_LONG = _l("This is longer than allowed (at most %(max)d characters).")
 
 
 class ImportForm(Form):

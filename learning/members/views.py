@@ -3,8 +3,6 @@ look after them (reset password, deactivate, move), and approve self-registratio
 
 from __future__ import annotations
 
-import io
-
 from flask import (
     Blueprint,
     current_app,
@@ -12,7 +10,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -26,7 +23,7 @@ from learning.auth.queries import get_user
 from learning.auth.scope import require_unit, require_user
 from learning.db import utcnow
 from learning.errors import DomainError, NotFound, NotInScope
-from learning.exports import xlsx_bytes
+from learning.exports import download, xlsx_bytes
 from learning.forms import choices
 from learning.i18n import format_date
 from learning.i18n import gettext as _
@@ -65,18 +62,10 @@ def _send_slips(slips: list[Slip], kind: str, name: str) -> Response:
     federation = current_app.config["FEDERATION_NAME"]
     site = request.host_url.rstrip("/")
     if kind == "xlsx":
-        data = slips_xlsx(slips, federation=federation, site_url=site)
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    else:
-        data = slips_pdf(
-            slips, federation=federation, site_url=site, printed_on=format_date(utcnow())
-        )
-        mimetype, kind = "application/pdf", "pdf"
-    response = send_file(
-        io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=f"{name}.{kind}"
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+        return download(slips_xlsx(slips, federation=federation, site_url=site), f"{name}.xlsx")
+    printed_on = format_date(utcnow())
+    pdf = slips_pdf(slips, federation=federation, site_url=site, printed_on=printed_on)
+    return download(pdf, f"{name}.pdf")
 
 
 @bp.get("/members")
@@ -178,12 +167,7 @@ def import_template() -> Response:
             "Cột Đơn vị: để trống để nhập vào đơn vị đã chọn, hoặc ghi mã đơn vị trực thuộc.",
         ],
     )
-    return send_file(
-        io.BytesIO(data),
-        as_attachment=True,
-        download_name="mau-danh-sach-doan-vien.xlsx",
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    return download(data, "mau-danh-sach-doan-vien.xlsx")
 
 
 @bp.post("/members/import")
@@ -281,12 +265,7 @@ def rejected_rows(batch_id: int) -> Response:
         db.session, current_user.id, "export", "import_batch", batch.id, after={"rows": len(rows)}
     )
     db.session.commit()
-    return send_file(
-        io.BytesIO(data),
-        as_attachment=True,
-        download_name="dong-bi-tu-choi.xlsx",
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    return download(data, "dong-bi-tu-choi.xlsx")
 
 
 @bp.post("/members/import/<int:batch_id>/slips")

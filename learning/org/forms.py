@@ -7,11 +7,9 @@ from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from learning.forms import Form, choices
+from learning.forms import TOO_LONG, Form, choices
 from learning.i18n import lazy_gettext as _l
 from learning.org.models import UNIT_KIND_LABELS
-
-TOO_LONG = _l("This is longer than allowed (at most %(max)d characters).")
 
 
 def kind_choices() -> list[SelectChoice]:
