@@ -322,3 +322,17 @@ def test_slips_only_for_members_who_have_not_logged_in(ctx, session, make, tree,
     settled = make.user(unit=tree.grassroots_a)
     slips = issue_slips(session, officer, [fresh.id, settled.id])
     assert [s.full_name for s in slips] == [fresh.full_name]
+
+
+def test_a_file_over_the_upload_limit_is_a_413(app, auth, client, tree, officer):
+    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    auth.login(officer.phone)
+    response = client.post(
+        "/members/import",
+        data={
+            "unit": str(tree.district_a.id),
+            "file": (io.BytesIO(b"x" * (2 * 1024 * 1024)), "big.csv"),
+        },
+    )
+    assert response.status_code == 413
+    assert "Tệp quá lớn" in response.text
