@@ -71,6 +71,9 @@ class User(UserMixin, Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     # Registered through a unit's join link and waiting for an officer (cannot log in yet).
     is_pending: Mapped[bool] = mapped_column(default=False)
+    # When the account stopped being a member (left the union): reports over earlier dates
+    # still count them.
+    deactivated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # Rotated on logout and password change: a cookie that carries an old token stops working.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

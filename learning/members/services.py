@@ -122,6 +122,7 @@ def _apply_updates(session: Session, plan: ImportPlan, now: dt.datetime) -> None
                 "name_folded": fold(m.full_name),
                 "unit_id": m.unit_id,
                 "is_active": True,
+                "deactivated_at": None,
                 **({"phone": m.phone} if m.phone else {}),
                 **({"member_code": m.member_code} if m.member_code else {}),
                 **({"gender": m.gender} if m.gender else {}),
@@ -185,6 +186,7 @@ def deactivate_member(session: Session, actor: User, user: User) -> None:
     if user.role is not Role.WORKER:
         raise InvalidInput(_("Only members can be deactivated here."))
     user.is_active = False
+    user.deactivated_at = utcnow()
     user.session_token = new_session_token()
     record(
         session,
@@ -273,5 +275,6 @@ def decide_registration(session: Session, actor: User, user: User, *, approve: b
     user.is_pending = False
     if not approve:
         user.is_active = False
+        user.deactivated_at = utcnow()
     record(session, actor.id, "member.approve" if approve else "member.refuse", "user", user.id)
     session.flush()

@@ -1,0 +1,35 @@
+"""user deactivated at
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-11-28 09:06:55.490787
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+
+revision: str = '0007'
+down_revision: str | None = '0006'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('deactivated_at', sa.DateTime(timezone=True), nullable=True))
+
+
+
+
+def downgrade() -> None:
+
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('deactivated_at')
+
+
