@@ -70,6 +70,7 @@ def _register_blueprints(app: Flask) -> None:
     from learning.members.views import bp as members_bp
     from learning.org.views import bp as org_bp
     from learning.quizzes.views import bp as quizzes_bp
+    from learning.reports.views import bp as reports_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -78,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(members_bp)
     app.register_blueprint(org_bp)
     app.register_blueprint(enrollment_bp)
+    app.register_blueprint(reports_bp)
 
 
 def _register_request_hooks(app: Flask) -> None:

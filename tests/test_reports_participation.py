@@ -39,8 +39,7 @@ def take(session, user, quiz, right):
 
 
 @pytest.fixture
-def world(ctx_session, make, final_quiz, sample_course):
-    session = ctx_session
+def world(session, make, final_quiz, sample_course):
     p = make.unit("Tỉnh", kind=UnitKind.FEDERATION)
     d1 = make.unit("Phường Một", parent=p, kind=UnitKind.COMMUNE_UNION)
     d2 = make.unit("Phường Hai", parent=p, kind=UnitKind.COMMUNE_UNION)
@@ -73,9 +72,8 @@ def world(ctx_session, make, final_quiz, sample_course):
 
 
 @pytest.fixture
-def ctx_session(app, session):
-    with app.test_request_context():
-        yield session
+def ctx_session(session):
+    return session
 
 
 def figures(session, world, quiz, until=None):

@@ -221,3 +221,140 @@ def _tree_order(
 def grassroots_rows(rows: list[Figures]) -> list[Figures]:
     """The rows of grassroots unions only (the usual rows of a union report)."""
     return [row for row in rows if row.unit.kind is UnitKind.GRASSROOTS]
+
+
+_MEMBERS_SQL = """
+SELECT u.id, u.full_name, u.phone, un.name AS unit_name,
+    (SELECT MAX(lp.opened_at) FROM lesson_progress lp JOIN lessons l ON l.id = lp.lesson_id
+      WHERE lp.user_id = u.id AND l.course_id = :course) AS last_opened,
+    (SELECT MAX(a.started_at) FROM attempts a JOIN quizzes q ON q.id = a.quiz_id
+      WHERE a.user_id = u.id AND q.course_id = :course) AS last_attempt,
+    (SELECT MAX(a.percent) FROM attempts a
+      WHERE a.user_id = u.id AND a.quiz_id = :final_quiz AND a.status = 'submitted') AS best,
+    (SELECT MIN(c.issued_at) FROM certificates c
+      WHERE c.user_id = u.id AND c.course_id = :course) AS completed_at
+FROM users u
+JOIN units un ON un.id = u.unit_id
+JOIN unit_closure uc ON uc.descendant_id = u.unit_id
+WHERE uc.ancestor_id = :unit AND u.role = 'worker' AND u.is_active
+ORDER BY un.name, u.name_folded
+"""
+
+
+@dataclass(frozen=True)
+class MemberStatus:
+    user_id: int
+    full_name: str
+    phone: str | None
+    unit_name: str
+    status: str  # "not_started" | "started" | "completed"
+    best_score: float | None
+    last_activity: dt.datetime | None
+
+
+def member_statuses(
+    session: Session, unit: Unit, course_id: int, final_quiz_id: int | None
+) -> list[MemberStatus]:
+    """The members of a unit's subtree today, each with their standing in the course (the
+    drill-down below a grassroots union)."""
+    statement = text(_MEMBERS_SQL).columns(
+        last_opened=UTCDateTime(), last_attempt=UTCDateTime(), completed_at=UTCDateTime()
+    )
+    rows = session.execute(
+        statement, {"unit": unit.id, "course": course_id, "final_quiz": final_quiz_id or -1}
+    )
+    statuses = []
+    for row in rows:
+        moments = [m for m in (row.last_opened, row.last_attempt, row.completed_at) if m]
+        status = "completed" if row.completed_at else ("started" if moments else "not_started")
+        statuses.append(
+            MemberStatus(
+                row.id,
+                row.full_name,
+                row.phone,
+                row.unit_name,
+                status,
+                row.best,
+                max(moments) if moments else None,
+            )
+        )
+    return statuses
+
+
+SORT_KEYS = {
+    "name": lambda row: row.unit.name,
+    "members": lambda row: row.members,
+    "assigned": lambda row: row.assigned,
+    "started": lambda row: row.started,
+    "completed": lambda row: row.completed,
+    "participation_rate": lambda row: row.participation_rate or 0,
+    "completion_rate": lambda row: row.completion_rate or 0,
+    "average_score": lambda row: row.average_score or 0,
+    "pass_rate": lambda row: row.pass_rate or 0,
+}
+
+
+def shown_rows(
+    rows: list[Figures], *, kind: UnitKind | None, min_members: int, sort: str, descending: bool
+) -> list[Figures]:
+    """The tree as it is, or, when a filter or a sort is asked for, the matching units as a
+    flat list (sorting a tree only makes sense level by level)."""
+    if not (kind or min_members or sort):
+        return rows
+    chosen = [r for r in rows if (kind is None or r.unit.kind is kind) and r.members >= min_members]
+    if sort:
+        chosen.sort(key=SORT_KEYS[sort], reverse=descending)
+    return chosen
+
+
+def top_and_bottom(rows: list[Figures], count: int = 5) -> tuple[list[Figures], list[Figures]]:
+    """The grassroots unions with members, best and worst by participation rate."""
+    ranked = sorted(
+        (r for r in grassroots_rows(rows) if r.members),
+        key=lambda r: (r.participation_rate or 0, r.members),
+        reverse=True,
+    )
+    return ranked[:count], list(reversed(ranked[-count:])) if len(ranked) > count else []
+
+
+EXPORT_HEADER = [
+    "Đơn vị",
+    "Mã đơn vị",
+    "Cấp",
+    "Đoàn viên",
+    "Được giao",
+    "Đã bắt đầu",
+    "Đã hoàn thành",
+    "Tỷ lệ tham gia",
+    "Tỷ lệ hoàn thành",
+    "Điểm trung bình (%)",
+    "Tỷ lệ đạt",
+]
+PERCENT_COLUMNS = (7, 8, 10)
+
+
+def export_rows(rows: list[Figures], *, as_percent_text: bool) -> list[list[object]]:
+    """Rows for the CSV or XLSX export: rates as fractions (XLSX formats them as percents)
+    or as percentage numbers (CSV)."""
+
+    def rate(value: float | None) -> object:
+        if value is None:
+            return ""
+        return round(value * 100, 1) if as_percent_text else value
+
+    return [
+        [
+            row.unit.name,
+            row.unit.code,
+            row.depth,
+            row.members,
+            row.assigned,
+            row.started,
+            row.completed,
+            rate(row.participation_rate),
+            rate(row.completion_rate),
+            "" if row.average_score is None else round(row.average_score, 1),
+            rate(row.pass_rate),
+        ]
+        for row in rows
+    ]

@@ -1,0 +1,81 @@
+"""`flask --app learning report participation ...`: reports for scheduled runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from learning import db
+from learning.audit.services import record
+from learning.errors import DomainError
+from learning.org.queries import get_unit_by_code
+from learning.reports import participation as report
+from learning.reports.files import participation_file
+from learning.reports.params import build_params
+
+report_group = AppGroup("report", help="Reports as files (CSV, XLSX).")
+
+
+@report_group.command("participation")
+@click.option(
+    "--unit", "unit_code", required=True, help="Code of the unit whose subtree to report."
+)
+@click.option("--course", "course_slug", help="Slug of the course.")
+@click.option("--contest", "contest_id", type=int, help="Id of the contest (round).")
+@click.option("--from", "date_from", help="Start of the period, dd/mm/yyyy.")
+@click.option("--to", "date_to", help="End of the period, dd/mm/yyyy.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), required=True)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True
+)
+def participation(
+    unit_code: str,
+    course_slug: str | None,
+    contest_id: int | None,
+    date_from: str | None,
+    date_to: str | None,
+    fmt: str,
+    output: Path,
+) -> None:
+    """Participation per unit in a course over a period, written to a file."""
+    if (course_slug is None) == (contest_id is None):
+        raise click.UsageError("give exactly one of --course and --contest")
+    if contest_id is not None:
+        raise click.BadParameter("contests are not in this version yet", param_hint="--contest")
+    unit = get_unit_by_code(db.session, unit_code)
+    if unit is None:
+        raise click.BadParameter(f"no unit with code {unit_code!r}", param_hint="--unit")
+    try:
+        params = build_params(
+            db.session,
+            unit=unit,
+            course_ref=course_slug or "",
+            date_from=date_from,
+            date_to=date_to,
+        )
+    except DomainError as error:
+        raise click.UsageError(str(error)) from None
+    rows = report.participation(
+        db.session, unit, params.course.id, params.quiz, until=params.until, since=params.since
+    )
+    data, _name = participation_file(rows, params, fmt, current_app.config["FEDERATION_NAME"])
+    output.write_bytes(data)
+    record(
+        db.session,
+        None,
+        "export",
+        "unit",
+        unit.id,
+        after={
+            "report": "participation",
+            "course_id": params.course.id,
+            "format": fmt,
+            "rows": len(rows),
+            "file": str(output),
+        },
+    )
+    db.session.commit()
+    click.echo(f"{len(rows)} units written to {output}.")

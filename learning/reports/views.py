@@ -1,0 +1,158 @@
+"""Report pages and their exports. Officers see their subtree, admins everything; workers
+have their own transcript only (not here)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template, request
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from learning import db
+from learning.audit.services import record
+from learning.auth.models import Role
+from learning.auth.scope import require_unit
+from learning.enrollment.queries import published_courses
+from learning.errors import NotFound, NotInScope
+from learning.exports import download
+from learning.org.models import UNIT_KIND_LABELS, Unit
+from learning.org.queries import ancestors, roots
+from learning.reports import participation as report
+from learning.reports.files import participation_file
+from learning.reports.params import ReportParams, build_params
+
+bp = Blueprint("reports", __name__)
+
+
+def _unit() -> Unit:
+    if current_user.role not in (Role.OFFICER, Role.ADMIN):
+        raise NotInScope()
+    unit_id = request.args.get("unit", type=int)
+    if unit_id is None:
+        if current_user.role is Role.OFFICER:
+            unit_id = current_user.unit_id
+        else:
+            top = roots(db.session)
+            unit_id = top[0].id if top else None
+    unit = db.session.get(Unit, unit_id) if unit_id else None
+    if unit is None:
+        raise NotFound()
+    require_unit(db.session, current_user, unit.id)
+    return unit
+
+
+def _params(unit: Unit) -> ReportParams | None:
+    args = request.args
+    if not args.get("course"):
+        return None
+    return build_params(
+        db.session,
+        unit=unit,
+        course_ref=args.get("course", ""),
+        date_from=args.get("from"),
+        date_to=args.get("to"),
+        kind=args.get("kind"),
+        min_members=args.get("min"),
+        sort=args.get("sort"),
+        descending=args.get("dir") == "desc",
+    )
+
+
+def _rows(params: ReportParams) -> list[report.Figures]:
+    return report.participation(
+        db.session,
+        params.unit,
+        params.course.id,
+        params.quiz,
+        until=params.until,
+        since=params.since,
+    )
+
+
+@bp.get("/reports/participation")
+@login_required
+def participation() -> str:
+    unit = _unit()
+    params = _params(unit)
+    page = {
+        "unit": unit,
+        "params": params,
+        "courses": published_courses(db.session),
+        "kinds": [(kind.value, label) for kind, label in UNIT_KIND_LABELS.items()],
+        "path": ancestors(db.session, unit.id),
+        "printable": request.args.get("print") == "1",
+    }
+    if params is not None:
+        rows = _rows(params)
+        page["rows"] = report.shown_rows(
+            rows,
+            kind=params.kind,
+            min_members=params.min_members,
+            sort=params.sort,
+            descending=params.descending,
+        )
+        page["total"] = rows[0] if rows else None
+        page["top"], page["bottom"] = report.top_and_bottom(rows)
+        leaves = [row for row in page["rows"] if not row.has_children][:40]
+        page["chart"] = [(row.unit.name, row.completion_rate) for row in leaves]
+    return render_template("reports/participation.html", **page)
+
+
+@bp.get("/reports/participation.<fmt>")
+@login_required
+def participation_export(fmt: str) -> Response:
+    kind = fmt
+    if kind not in ("csv", "xlsx"):
+        raise NotFound()
+    unit = _unit()
+    params = _params(unit)
+    if params is None:
+        raise NotFound()
+    rows = report.shown_rows(
+        _rows(params),
+        kind=params.kind,
+        min_members=params.min_members,
+        sort=params.sort,
+        descending=params.descending,
+    )
+    record(
+        db.session,
+        current_user.id,
+        "export",
+        "unit",
+        unit.id,
+        after={
+            "report": "participation",
+            "course_id": params.course.id,
+            "format": kind,
+            "rows": len(rows),
+        },
+    )
+    db.session.commit()
+    data, name = participation_file(rows, params, kind, current_app.config["FEDERATION_NAME"])
+    return download(data, name)
+
+
+@bp.get("/reports/participation/members")
+@login_required
+def members() -> str:
+    unit = _unit()
+    params = _params(unit)
+    if params is None:
+        raise NotFound()
+    statuses = report.member_statuses(
+        db.session, unit, params.course.id, params.quiz.id if params.quiz else None
+    )
+    record(
+        db.session,
+        current_user.id,
+        "members.view",
+        "unit",
+        unit.id,
+        after={
+            "report": "participation_members",
+            "course_id": params.course.id,
+            "shown": len(statuses),
+        },
+    )
+    db.session.commit()
+    return render_template("reports/members.html", unit=unit, params=params, statuses=statuses)
