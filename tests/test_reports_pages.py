@@ -160,3 +160,14 @@ def test_command_line_refusals(runner, world, tmp_path, args, code, words):  # n
     )
     assert result.exit_code == code
     assert words in result.output
+
+
+def test_activity_page(app, world, admin):  # noqa: F811
+    client = login(app, admin)
+    page = client.get(f"/reports/activity?unit={world['p'].id}&course=khoa-thu&by=week")
+    assert page.status_code == 200
+    assert "<polyline" in page.text
+    assert (
+        client.get(f"/reports/activity?unit={world['p'].id}&course=khoa-thu&by=year").status_code
+        == 400
+    )

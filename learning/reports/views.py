@@ -3,6 +3,8 @@ have their own transcript only (not here)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -12,11 +14,14 @@ from learning.audit.services import record
 from learning.auth.models import Role
 from learning.auth.scope import require_unit
 from learning.enrollment.queries import published_courses
-from learning.errors import NotFound, NotInScope
+from learning.errors import InvalidInput, NotFound, NotInScope
 from learning.exports import download
+from learning.i18n import format_date
+from learning.i18n import gettext as _
 from learning.org.models import UNIT_KIND_LABELS, Unit
 from learning.org.queries import ancestors, roots
 from learning.reports import participation as report
+from learning.reports.activity import activity
 from learning.reports.files import participation_file
 from learning.reports.params import ReportParams, build_params
 
@@ -156,3 +161,22 @@ def members() -> str:
     )
     db.session.commit()
     return render_template("reports/members.html", unit=unit, params=params, statuses=statuses)
+
+
+@bp.get("/reports/activity")
+@login_required
+def activity_page() -> str:
+    unit = _unit()
+    params = _params(unit)
+    if params is None:
+        raise NotFound()
+    by = request.args.get("by", "day")
+    if by not in ("day", "week"):
+        raise InvalidInput(_("Group by day or by week."))
+    until = params.until
+    since = params.since or until - dt.timedelta(days=30 if by == "day" else 26 * 7)
+    points = activity(db.session, unit.id, params.course.id, since=since, until=until, by=by)
+    chart = [(format_date(p.day), p.attempts, p.completions) for p in points]
+    return render_template(
+        "reports/activity.html", unit=unit, params=params, by=by, points=points, chart=chart
+    )
