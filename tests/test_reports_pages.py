@@ -171,3 +171,17 @@ def test_activity_page(app, world, admin):  # noqa: F811
         client.get(f"/reports/activity?unit={world['p'].id}&course=khoa-thu&by=year").status_code
         == 400
     )
+
+
+def test_transcripts_follow_the_scope_rule(app, world, make, session):  # noqa: F811
+    from learning.auth.models import User
+
+    a = session.scalar(select(User).where(User.unit_id == world["g1"].id).order_by(User.id))
+    own = login(app, a).get(f"/transcript/{a.id}")
+    assert own.status_code == 200
+    assert "Giấy chứng nhận" in own.text and "100%" in own.text
+    assert login(app, world["officer"]).get(f"/transcript/{a.id}").status_code == 200
+    other_worker = make.user(unit=world["g1"])
+    assert login(app, other_worker).get(f"/transcript/{a.id}").status_code == 403
+    outsider = make.user(role=Role.OFFICER, unit=world["d2"])
+    assert login(app, outsider).get(f"/transcript/{a.id}").status_code == 403

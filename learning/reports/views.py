@@ -12,7 +12,8 @@ from werkzeug.wrappers import Response
 from learning import db
 from learning.audit.services import record
 from learning.auth.models import Role
-from learning.auth.scope import require_unit
+from learning.auth.queries import get_user
+from learning.auth.scope import require_unit, require_user
 from learning.enrollment.queries import published_courses
 from learning.errors import InvalidInput, NotFound, NotInScope
 from learning.exports import download
@@ -24,6 +25,7 @@ from learning.reports import participation as report
 from learning.reports.activity import activity
 from learning.reports.files import participation_file
 from learning.reports.params import ReportParams, build_params
+from learning.reports.transcript import transcript
 
 bp = Blueprint("reports", __name__)
 
@@ -180,3 +182,24 @@ def activity_page() -> str:
     return render_template(
         "reports/activity.html", unit=unit, params=params, by=by, points=points, chart=chart
     )
+
+
+@bp.get("/transcript/<int:user_id>")
+@login_required
+def transcript_page(user_id: int) -> str:
+    """A worker sees their own; officers those of their subtree; admins all."""
+    user = get_user(db.session, user_id)
+    if user is None:
+        raise NotFound()
+    require_user(db.session, current_user, user)
+    if current_user.id != user.id:
+        record(
+            db.session,
+            current_user.id,
+            "member.view",
+            "user",
+            user.id,
+            after={"page": "transcript"},
+        )
+        db.session.commit()
+    return render_template("reports/transcript.html", t=transcript(db.session, user))
