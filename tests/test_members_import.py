@@ -336,3 +336,11 @@ def test_a_file_over_the_upload_limit_is_a_413(app, auth, client, tree, officer)
     )
     assert response.status_code == 413
     assert "Tệp quá lớn" in response.text
+
+
+def test_an_officer_account_is_never_updated_by_a_list(ctx, session, make, tree):
+    make.user(role=Role.OFFICER, unit=tree.grassroots_a, phone="0912 000 888")
+    plan = plan_import(
+        session, template([["Ai Đó", "", "", "0912000888", "", ""]]), scope_unit=tree.district_a
+    )
+    assert plan.to_update == [] and len(plan.rejected) == 1

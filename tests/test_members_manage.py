@@ -117,3 +117,12 @@ def test_workers_cannot_reach_member_pages(app, world):
     assert client.get("/members").status_code == 403
     assert client.get("/members/import").status_code == 403
     assert client.post(f"/members/{world['binh'].id}/deactivate").status_code == 403
+
+
+def test_an_officer_cannot_move_another_officer(app, world, make):
+    fellow = make.user(role=Role.OFFICER, unit=world["tree"].grassroots_a)
+    client = login(app, world["officer_a"])
+    response = client.post(
+        f"/members/{fellow.id}/move", data={"unit": str(world["tree"].district_a.id)}
+    )
+    assert response.status_code == 400

@@ -298,7 +298,9 @@ def _match_existing(
             plan.rejected.append(RejectedRow(row.number, row.cells, [problem]))
             continue
         user_id, unit_id, role = next(iter(hits))
-        if role is Role.ADMIN or unit_id not in scope_ids:
+        # Only members' accounts are updated by a list: never an officer's or an admin's
+        # (that would move their scope), nor anyone outside the importer's subtree.
+        if role is not Role.WORKER or unit_id not in scope_ids:
             problem = Problem(LABELS["phone"], str(OTHER_UNION))
             plan.rejected.append(RejectedRow(row.number, row.cells, [problem]))
             continue

@@ -204,6 +204,8 @@ def move_member(session: Session, actor: User, user: User, unit: Unit) -> None:
     """Move a member to another unit of the officer's scope."""
     require_user(session, actor, user)
     require_unit(session, actor, unit.id)
+    if user.role is not Role.WORKER:
+        raise InvalidInput(_("Only members can be moved here."))
     if not unit.is_active:
         raise InvalidInput(_("The unit is no longer active."))
     before = {"unit_id": user.unit_id}
