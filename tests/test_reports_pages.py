@@ -185,3 +185,10 @@ def test_transcripts_follow_the_scope_rule(app, world, make, session):  # noqa: 
     assert login(app, other_worker).get(f"/transcript/{a.id}").status_code == 403
     outsider = make.user(role=Role.OFFICER, unit=world["d2"])
     assert login(app, outsider).get(f"/transcript/{a.id}").status_code == 403
+
+
+def test_item_analysis_page_for_admins(app, world, admin, final_quiz):  # noqa: F811
+    page = login(app, admin).get(f"/reports/items/{final_quiz.id}")
+    assert page.status_code == 200
+    assert "Độ phân biệt" in page.text and "Hợp đồng lao động có mấy loại?" in page.text
+    assert login(app, world["officer"]).get(f"/reports/items/{final_quiz.id}").status_code == 403

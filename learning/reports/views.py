@@ -21,9 +21,11 @@ from learning.i18n import format_date
 from learning.i18n import gettext as _
 from learning.org.models import UNIT_KIND_LABELS, Unit
 from learning.org.queries import ancestors, roots
+from learning.quizzes.queries import get_quiz
 from learning.reports import participation as report
 from learning.reports.activity import activity
 from learning.reports.files import participation_file
+from learning.reports.items import item_analysis
 from learning.reports.params import ReportParams, build_params
 from learning.reports.transcript import transcript
 
@@ -203,3 +205,17 @@ def transcript_page(user_id: int) -> str:
         )
         db.session.commit()
     return render_template("reports/transcript.html", t=transcript(db.session, user))
+
+
+@bp.get("/reports/items/<int:quiz_id>")
+@login_required
+def items_page(quiz_id: int) -> str:
+    """Item analysis of a quiz, for admins (it shows which questions need review)."""
+    if current_user.role is not Role.ADMIN:
+        raise NotInScope()
+    quiz = get_quiz(db.session, quiz_id)
+    if quiz is None:
+        raise NotFound()
+    first_only = request.args.get("first") == "1"
+    stats = item_analysis(db.session, quiz.id, first_attempts_only=first_only)
+    return render_template("reports/items.html", quiz=quiz, stats=stats, first_only=first_only)
