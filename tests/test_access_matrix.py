@@ -62,6 +62,7 @@ MATRIX = {
     "reports.participation_export": ("/reports/participation.xlsx?unit={unit}&course=khoa-thu", (LOGIN, DENY, DENY, OK, DENY, OK)),
     "reports.members": ("/reports/participation/members?unit={unit}&course=khoa-thu", (LOGIN, DENY, DENY, OK, DENY, OK)),
     "reports.activity_page": ("/reports/activity?unit={unit}&course=khoa-thu", (LOGIN, DENY, DENY, OK, DENY, OK)),
+    "reports.activity_export": ("/reports/activity.csv?unit={unit}&course=khoa-thu", (LOGIN, DENY, DENY, OK, DENY, OK)),
     "reports.items_page": ("/reports/items/{quiz}", (LOGIN, DENY, DENY, DENY, DENY, OK)),
     "static": ("/static/css/app.css", (OK,) * 6),
 }  # fmt: skip

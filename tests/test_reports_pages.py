@@ -192,3 +192,14 @@ def test_item_analysis_page_for_admins(app, world, admin, final_quiz):  # noqa: 
     assert page.status_code == 200
     assert "Độ phân biệt" in page.text and "Hợp đồng lao động có mấy loại?" in page.text
     assert login(app, world["officer"]).get(f"/reports/items/{final_quiz.id}").status_code == 403
+
+
+def test_activity_exports(app, world, admin, session):  # noqa: F811
+    client = login(app, admin)
+    csv = client.get(f"/reports/activity.csv?unit={world['p'].id}&course=khoa-thu")
+    assert csv.data.startswith(b"\xef\xbb\xbf") and "Lượt làm bài" in csv.data.decode("utf-8-sig")
+    xlsx = client.get(f"/reports/activity.xlsx?unit={world['p'].id}&course=khoa-thu&by=week")
+    rows = list(load_workbook(io.BytesIO(xlsx.data)).active.iter_rows(values_only=True))
+    assert any(row and row[0] == "Tuần bắt đầu" for row in rows)
+    exports = session.scalars(select(AuditEntry).where(AuditEntry.action == "export")).all()
+    assert {e.after["report"] for e in exports} == {"activity"}

@@ -16,7 +16,7 @@ from learning.auth.queries import get_user
 from learning.auth.scope import require_unit, require_user
 from learning.enrollment.queries import published_courses
 from learning.errors import InvalidInput, NotFound, NotInScope
-from learning.exports import download
+from learning.exports import csv_bytes, download, xlsx_bytes
 from learning.i18n import format_date
 from learning.i18n import gettext as _
 from learning.org.models import UNIT_KIND_LABELS, Unit
@@ -167,9 +167,7 @@ def members() -> str:
     return render_template("reports/members.html", unit=unit, params=params, statuses=statuses)
 
 
-@bp.get("/reports/activity")
-@login_required
-def activity_page() -> str:
+def _activity() -> tuple[Unit, ReportParams, str, list]:  # type: ignore[type-arg]
     unit = _unit()
     params = _params(unit)
     if params is None:
@@ -179,7 +177,46 @@ def activity_page() -> str:
         raise InvalidInput(_("Group by day or by week."))
     until = params.until
     since = params.since or until - dt.timedelta(days=30 if by == "day" else 26 * 7)
-    points = activity(db.session, unit.id, params.course.id, since=since, until=until, by=by)
+    return (
+        unit,
+        params,
+        by,
+        activity(db.session, unit.id, params.course.id, since=since, until=until, by=by),
+    )
+
+
+@bp.get("/reports/activity.<fmt>")
+@login_required
+def activity_export(fmt: str) -> Response:
+    if fmt not in ("csv", "xlsx"):
+        raise NotFound()
+    unit, params, by, points = _activity()
+    header = ["Ngày" if by == "day" else "Tuần bắt đầu", "Lượt làm bài", "Hoàn thành chuyên đề"]
+    rows = [[p.day, p.attempts, p.completions] for p in points]
+    record(
+        db.session,
+        current_user.id,
+        "export",
+        "unit",
+        unit.id,
+        after={"report": "activity", "course_id": params.course.id, "format": fmt},
+    )
+    db.session.commit()
+    name = f"hoat-dong-{params.course.slug}-{unit.code}.{fmt}"
+    if fmt == "csv":
+        return download(csv_bytes(header, rows), name)
+    lines = [
+        current_app.config["FEDERATION_NAME"].upper(),
+        f"HOẠT ĐỘNG HỌC TẬP — {params.course.title}",
+        f"Đơn vị: {unit.name}",
+    ]
+    return download(xlsx_bytes("Hoạt động", header, rows, title_lines=lines), name)
+
+
+@bp.get("/reports/activity")
+@login_required
+def activity_page() -> str:
+    unit, params, by, points = _activity()
     chart = [(format_date(p.day), p.attempts, p.completions) for p in points]
     return render_template(
         "reports/activity.html", unit=unit, params=params, by=by, points=points, chart=chart
