@@ -3,7 +3,7 @@ of the question bank or of the attempt history."""
 
 import datetime as dt
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from learning.courses.loader import read_course
 from learning.courses.models import Course
@@ -11,6 +11,7 @@ from learning.courses.services import load_course
 from learning.quizzes import services
 from learning.quizzes.queries import course_final_quiz
 from tests.course_files import write_course
+from tests.statements import StatementCounter
 
 NOW = dt.datetime(2026, 11, 28, 8, 0, tzinfo=dt.UTC)
 
@@ -33,34 +34,17 @@ def bigger_bank(folder, extra):
     (folder / "questions.yaml").write_text(text, encoding="utf-8")
 
 
-class Counter:
-    def __init__(self, connection):
-        self.connection = connection
-        self.statements = []
-
-    def __enter__(self):
-        event.listen(self.connection, "before_cursor_execute", self._record)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(self.connection, "before_cursor_execute", self._record)
-
-    def _record(self, _conn, _cursor, statement, *_args):
-        if not statement.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
-            self.statements.append(statement)
-
-
 def cost(session, connection, quiz, worker, history):
     for n in range(history):
         attempt = services.start_attempt(session, worker, quiz, NOW + dt.timedelta(hours=n))
         services.submit_attempt(session, worker, attempt.id, NOW + dt.timedelta(hours=n, minutes=1))
     session.expire_all()
     when = NOW + dt.timedelta(days=1)
-    with Counter(connection) as start:
+    with StatementCounter(connection) as start:
         attempt = services.start_attempt(session, worker, quiz, when)
         session.flush()
     answers = [services.Answer(p, (1,), 0) for p in range(1, quiz.question_count + 1)]
-    with Counter(connection) as submit:
+    with StatementCounter(connection) as submit:
         services.submit_attempt(session, worker, attempt.id, when, answers)
         session.flush()
     return len(start.statements), len(submit.statements)

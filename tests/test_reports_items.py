@@ -13,13 +13,13 @@ import datetime as dt
 import math
 
 import pytest
-from sqlalchemy import event
 
 from learning.courses.loader import read_course
 from learning.courses.services import load_course
 from learning.quizzes.services import Answer, start_attempt, submit_attempt
 from learning.reports.items import item_analysis
 from tests.course_files import edit
+from tests.statements import StatementCounter
 
 NOW = dt.datetime(2026, 11, 28, 8, 0, tzinfo=dt.UTC)
 
@@ -164,25 +164,6 @@ def test_a_corrected_question_gives_one_row_per_version(session, make, final_qui
     assert {c.choice_id for c in items[0].choices}.isdisjoint(c.choice_id for c in items[1].choices)
 
 
-class Counter:
-    """The SQL statements run on `connection` inside the block (savepoints aside)."""
-
-    def __init__(self, connection):
-        self.connection = connection
-        self.statements = []
-
-    def __enter__(self):
-        event.listen(self.connection, "before_cursor_execute", self._record)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(self.connection, "before_cursor_execute", self._record)
-
-    def _record(self, _conn, _cursor, statement, *_args):
-        if not statement.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
-            self.statements.append(statement)
-
-
 @pytest.mark.parametrize("first_attempts_only", [False, True])
 def test_statement_count_does_not_grow_with_attempts(
     session, connection, make, final_quiz, first_attempts_only
@@ -191,7 +172,7 @@ def test_statement_count_does_not_grow_with_attempts(
 
     def count():
         session.expire_all()
-        with Counter(connection) as counter:
+        with StatementCounter(connection) as counter:
             items = item_analysis(session, quiz_id, first_attempts_only=first_attempts_only)
         assert len(items) == 3 and items[0].answered > 0
         return len(counter.statements)
