@@ -122,7 +122,13 @@ def test_access_matrix(app, world):
     for endpoint, (path, expected) in MATRIX.items():
         url = path.format(**values)
         for role, status in zip(ROLES, expected, strict=True):
-            got = clients[role].get(url).status_code
-            if got != status:
-                wrong.append(f"{endpoint} as {role}: {got}, expected {status}")
+            response = clients[role].get(url)
+            if response.status_code != status:
+                wrong.append(f"{endpoint} as {role}: {response.status_code}, expected {status}")
+            # Security headers on every response, whoever asks and whatever the answer.
+            csp = response.headers.get("Content-Security-Policy", "")
+            if "frame-ancestors 'none'" not in csp or "'unsafe-inline'" in csp:
+                wrong.append(f"{endpoint} as {role}: Content-Security-Policy {csp!r}")
+            if response.headers.get("X-Content-Type-Options") != "nosniff":
+                wrong.append(f"{endpoint} as {role}: no X-Content-Type-Options")
     assert wrong == [], "\n".join(wrong)
