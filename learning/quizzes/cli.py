@@ -10,7 +10,7 @@ from learning import db
 from learning.auth.models import Role
 from learning.courses.models import Course, Question
 from learning.db import utcnow
-from learning.quizzes import services
+from learning.quizzes import regrading, services
 
 quizzes_group = AppGroup("quizzes", help="Quiz maintenance.")
 
@@ -39,7 +39,7 @@ def regrade(slug: str, key: str, admin_phone: str) -> None:
     )
     if question is None:
         raise click.BadParameter(f"no question {key!r} in course {slug!r}", param_hint="--question")
-    records = services.regrade_question(db.session, question, admin)
+    records = regrading.regrade_question(db.session, question, admin)
     db.session.commit()
     click.echo(f"{len(records)} attempt(s) regraded.")
     for record in records:

@@ -1,5 +1,5 @@
-"""Writes for quizzes: quiz settings from course files, starting, saving, submitting, sweeping
-overdue attempts, regrading.
+"""Writes for quizzes: quiz settings from course files, starting, saving, submitting and
+sweeping overdue attempts (drawing questions: drawing.py; regrading: regrading.py).
 
 Saving and submitting lock the attempt row (SELECT ... FOR UPDATE on PostgreSQL; SQLite's
 write transactions are IMMEDIATE), so a save racing a submit is either in the grade or
@@ -29,9 +29,9 @@ from learning.courses.models import (
     QuestionVersion,
 )
 from learning.quizzes import grading
+from learning.quizzes.drawing import draw_questions
 from learning.quizzes.errors import (
     AttemptClosed,
-    BankTooSmall,
     InvalidAnswer,
     NoAttemptsLeft,
     NotYourAttempt,
@@ -46,7 +46,6 @@ from learning.quizzes.models import (
     GradingMethod,
     Quiz,
     QuizKind,
-    Regrade,
 )
 
 LESSON_CHECK_QUESTIONS = 3
@@ -185,72 +184,6 @@ def start_attempt(
         ],
     )
     return attempt
-
-
-def draw_questions(session: Session, quiz: Quiz, rng: random.Random) -> list[tuple[int, list[int]]]:
-    """Pick the quiz's questions by its quotas: (version id, choice ids in display order)."""
-    pool_query = (
-        select(
-            Question.id,
-            Question.tags,
-            Lesson.slug,
-            QuestionVersion.id.label("version_id"),
-            QuestionVersion.type,
-        )
-        .join(
-            QuestionVersion,
-            (QuestionVersion.question_id == Question.id)
-            & (QuestionVersion.number == Question.current_version),
-        )
-        .outerjoin(Lesson, Lesson.id == Question.lesson_id)
-        .where(Question.course_id == quiz.course_id, Question.status == ContentStatus.PUBLISHED)
-        .order_by(Question.id)
-    )
-    if quiz.lesson_id is not None:
-        pool_query = pool_query.where(Question.lesson_id == quiz.lesson_id)
-    pool = session.execute(pool_query).all()
-    chosen: list[Any] = []
-    taken: set[int] = set()
-    for rule in quiz.draw_rules or []:
-        lessons, tags = set(rule.get("lessons") or []), set(rule.get("tags") or [])
-        candidates = [
-            row
-            for row in pool
-            if row.id not in taken
-            and (not lessons or row.slug in lessons)
-            and (not tags or tags & set(row.tags or []))
-        ]
-        if len(candidates) < rule["count"]:
-            raise BankTooSmall()
-        picked = rng.sample(candidates, rule["count"])
-        chosen += picked
-        taken |= {row.id for row in picked}
-    rest = [row for row in pool if row.id not in taken]
-    missing = quiz.question_count - len(chosen)
-    if missing > len(rest) or quiz.question_count == 0:
-        raise BankTooSmall()
-    if missing > 0:
-        chosen += rng.sample(rest, missing)
-    if quiz.shuffle_questions:
-        rng.shuffle(chosen)
-    else:
-        chosen.sort(key=lambda row: row.id)
-    choice_rows = session.execute(
-        select(Choice.version_id, Choice.id)
-        .where(Choice.version_id.in_([row.version_id for row in chosen]))
-        .order_by(Choice.version_id, Choice.position)
-    ).all()
-    choices: dict[int, list[int]] = {}
-    for version_id, choice_id in choice_rows:
-        choices.setdefault(version_id, []).append(choice_id)
-    drawn = []
-    for row in chosen:
-        order = list(choices[row.version_id])
-        # True/false keeps "Đúng, Sai": shuffling two fixed words only confuses.
-        if quiz.shuffle_choices and row.type is not QuestionType.TRUE_FALSE:
-            rng.shuffle(order)
-        drawn.append((row.version_id, order))
-    return drawn
 
 
 # --- saving ------------------------------------------------------------------------------
@@ -410,7 +343,8 @@ def sweep_overdue(session: Session, now: dt.datetime) -> int:
     return finished
 
 
-def _keys(session: Session, version_ids: Sequence[int]) -> dict[int, grading.Key]:
+def answer_keys(session: Session, version_ids: Sequence[int]) -> dict[int, grading.Key]:
+    """What grading needs of each question version: its type, scoring and right choices."""
     rows = session.execute(
         select(
             QuestionVersion.id,
@@ -446,7 +380,7 @@ def _grade(
     ).all()
     # Saves are refused after the deadline and its grace, so what is stored is what counts.
     answers = [slot.selected for slot in slots]
-    keys = _keys(session, [slot.question_version_id for slot in slots])
+    keys = answer_keys(session, [slot.question_version_id for slot in slots])
     marks, result = grading.grade(
         [
             (keys[slot.question_version_id], answer)
@@ -469,64 +403,3 @@ def _grade(
     attempt.percent = grading.as_stored(result.percent, 4)
     attempt.is_passed = result.passed(quiz.pass_percent)
     session.flush()
-
-
-# --- regrading ---------------------------------------------------------------------------
-
-
-def regrade_question(session: Session, question: Question, actor: User) -> list[Regrade]:
-    """Regrade every submitted attempt that used an older version of `question` with the
-    current version's right answers (choices matched by position), recording each change."""
-    versions = session.scalars(
-        select(QuestionVersion).where(QuestionVersion.question_id == question.id)
-    ).all()
-    current = next(v for v in versions if v.number == question.current_version)
-    current_key = _keys(session, [current.id])[current.id]
-    by_position = {c.position: c.is_correct for c in current.choices}
-    records = []
-    attempts = session.scalars(
-        select(Attempt)
-        .join(AttemptSlot, AttemptSlot.attempt_id == Attempt.id)
-        .where(
-            AttemptSlot.question_version_id.in_([v.id for v in versions]),
-            Attempt.status == AttemptStatus.SUBMITTED,
-        )
-        .distinct()
-    ).all()
-    for attempt in attempts:
-        quiz = session.get_one(Quiz, attempt.quiz_id)
-        slots = session.scalars(
-            select(AttemptSlot).where(AttemptSlot.attempt_id == attempt.id)
-        ).all()
-        keys = _keys(session, [slot.question_version_id for slot in slots])
-        for version in versions:
-            if version.id in keys and version.id != current.id:
-                if len(version.choices) != len(current.choices):
-                    continue  # the choices changed shape: nothing to map the answers onto
-                correct = frozenset(c.id for c in version.choices if by_position.get(c.position))
-                keys[version.id] = grading.Key(
-                    current_key.type, correct, keys[version.id].choices, current_key.scoring
-                )
-        marks, result = grading.grade([(keys[s.question_version_id], s.selected) for s in slots])
-        new_score = grading.as_stored(result.score)
-        if new_score == attempt.score:
-            continue
-        records.append(
-            Regrade(
-                attempt_id=attempt.id,
-                question_id=question.id,
-                regraded_by_id=actor.id,
-                old_score=attempt.score or 0,
-                new_score=new_score,
-                old_percent=attempt.percent or 0,
-                new_percent=grading.as_stored(result.percent, 4),
-            )
-        )
-        for slot, new_mark in zip(slots, marks, strict=True):
-            slot.mark = grading.as_stored(new_mark)
-        attempt.score = new_score
-        attempt.percent = grading.as_stored(result.percent, 4)
-        attempt.is_passed = result.passed(quiz.pass_percent)
-    session.add_all(records)
-    session.flush()
-    return records

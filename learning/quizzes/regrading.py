@@ -1,0 +1,71 @@
+"""Regrading: after a question is corrected, the attempts that used it are graded again with
+its current right answers, and every change of score is recorded."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from learning.auth.models import User
+from learning.courses.models import Question, QuestionVersion
+from learning.quizzes import grading
+from learning.quizzes.models import Attempt, AttemptSlot, AttemptStatus, Quiz, Regrade
+from learning.quizzes.services import answer_keys
+
+
+def regrade_question(session: Session, question: Question, actor: User) -> list[Regrade]:
+    """Regrade every submitted attempt that used an older version of `question` with the
+    current version's right answers (choices matched by position), recording each change."""
+    versions = session.scalars(
+        select(QuestionVersion).where(QuestionVersion.question_id == question.id)
+    ).all()
+    current = next(v for v in versions if v.number == question.current_version)
+    current_key = answer_keys(session, [current.id])[current.id]
+    by_position = {c.position: c.is_correct for c in current.choices}
+    records = []
+    attempts = session.scalars(
+        select(Attempt)
+        .join(AttemptSlot, AttemptSlot.attempt_id == Attempt.id)
+        .where(
+            AttemptSlot.question_version_id.in_([v.id for v in versions]),
+            Attempt.status == AttemptStatus.SUBMITTED,
+        )
+        .distinct()
+    ).all()
+    for attempt in attempts:
+        quiz = session.get_one(Quiz, attempt.quiz_id)
+        slots = session.scalars(
+            select(AttemptSlot).where(AttemptSlot.attempt_id == attempt.id)
+        ).all()
+        keys = answer_keys(session, [slot.question_version_id for slot in slots])
+        for version in versions:
+            if version.id in keys and version.id != current.id:
+                if len(version.choices) != len(current.choices):
+                    continue  # the choices changed shape: nothing to map the answers onto
+                correct = frozenset(c.id for c in version.choices if by_position.get(c.position))
+                keys[version.id] = grading.Key(
+                    current_key.type, correct, keys[version.id].choices, current_key.scoring
+                )
+        marks, result = grading.grade([(keys[s.question_version_id], s.selected) for s in slots])
+        new_score = grading.as_stored(result.score)
+        if new_score == attempt.score:
+            continue
+        records.append(
+            Regrade(
+                attempt_id=attempt.id,
+                question_id=question.id,
+                regraded_by_id=actor.id,
+                old_score=attempt.score or 0,
+                new_score=new_score,
+                old_percent=attempt.percent or 0,
+                new_percent=grading.as_stored(result.percent, 4),
+            )
+        )
+        for slot, new_mark in zip(slots, marks, strict=True):
+            slot.mark = grading.as_stored(new_mark)
+        attempt.score = new_score
+        attempt.percent = grading.as_stored(result.percent, 4)
+        attempt.is_passed = result.passed(quiz.pass_percent)
+    session.add_all(records)
+    session.flush()
+    return records
