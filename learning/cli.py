@@ -39,7 +39,7 @@ def register(app: Flask) -> None:
     from learning.members.cli import members_group
     from learning.org.cli import units_group
     from learning.quizzes.cli import quizzes_group
-    from learning.reports.cli import report_group
+    from learning.reports.cli import bench_data, report_group
 
     app.cli.add_command(db_group)
     app.cli.add_command(create_admin)
@@ -49,3 +49,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(members_group)
     app.cli.add_command(units_group)
     app.cli.add_command(report_group)
+    app.cli.add_command(bench_data)
