@@ -219,12 +219,16 @@ class Way:
 
 @dataclass(frozen=True)
 class Scope:
+    """A unit whose subtree the report covers."""
+
     label: str
     unit_id: int
 
 
 @dataclass
 class Setup:
+    """What every run of the report needs: the database, the course, its quiz, the date."""
+
     engine: Engine
     kind: str
     course_id: int

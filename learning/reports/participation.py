@@ -63,14 +63,18 @@ graded AS (
       AND a.submitted_at <= :at AND (:since IS NULL OR a.submitted_at >= :since)
 ),
 grades AS ({grades}),
+assigned_units AS (
+    SELECT DISTINCT pairs.descendant AS unit_id
+    FROM assignments s JOIN pairs ON pairs.ancestor = s.unit_id
+    WHERE s.course_id = :course AND s.assigned_at <= :at
+      AND (s.removed_at IS NULL OR s.removed_at > :at)
+),
 facts AS (
     SELECT p.user_id, p.unit_id,
-        CASE WHEN EXISTS (
+        CASE WHEN p.unit_id IN (SELECT unit_id FROM assigned_units) OR EXISTS (
             SELECT 1 FROM assignments s
-            WHERE s.course_id = :course AND s.assigned_at <= :at
+            WHERE s.user_id = p.user_id AND s.course_id = :course AND s.assigned_at <= :at
               AND (s.removed_at IS NULL OR s.removed_at > :at)
-              AND (s.user_id = p.user_id OR s.unit_id IN (
-                    SELECT ancestor FROM pairs WHERE descendant = p.unit_id))
         ) THEN 1 ELSE 0 END AS assigned,
         CASE WHEN EXISTS (
             SELECT 1 FROM lesson_progress lp JOIN lessons l ON l.id = lp.lesson_id
@@ -88,18 +92,25 @@ facts AS (
         ) THEN 1 ELSE 0 END AS completed,
         g.grade
     FROM people p LEFT JOIN grades g ON g.user_id = p.user_id
+),
+per_unit AS (
+    SELECT unit_id, COUNT(*) AS members, SUM(assigned) AS assigned,
+        SUM(assigned * started) AS started, SUM(assigned * completed) AS completed,
+        COUNT(grade) AS participants, SUM(grade) AS grade_sum,
+        SUM(CASE WHEN grade >= :pass_percent THEN 1 ELSE 0 END) AS passed
+    FROM facts GROUP BY unit_id
 )
 SELECT subtree.unit_id, subtree.depth,
-    COUNT(f.user_id) AS members,
-    COALESCE(SUM(f.assigned), 0) AS assigned,
-    COALESCE(SUM(f.assigned * f.started), 0) AS started,
-    COALESCE(SUM(f.assigned * f.completed), 0) AS completed,
-    COUNT(f.grade) AS participants,
-    SUM(f.grade) AS grade_sum,
-    COALESCE(SUM(CASE WHEN f.grade >= :pass_percent THEN 1 ELSE 0 END), 0) AS passed
+    COALESCE(SUM(u.members), 0) AS members,
+    COALESCE(SUM(u.assigned), 0) AS assigned,
+    COALESCE(SUM(u.started), 0) AS started,
+    COALESCE(SUM(u.completed), 0) AS completed,
+    COALESCE(SUM(u.participants), 0) AS participants,
+    SUM(u.grade_sum) AS grade_sum,
+    COALESCE(SUM(u.passed), 0) AS passed
 FROM subtree
 LEFT JOIN pairs ON pairs.ancestor = subtree.unit_id
-LEFT JOIN facts f ON f.unit_id = pairs.descendant
+LEFT JOIN per_unit u ON u.unit_id = pairs.descendant
 GROUP BY subtree.unit_id, subtree.depth
 """
 
@@ -162,6 +173,10 @@ def participation(
     statement = text(_SQL.format(grades=_GRADES[method])).bindparams(
         bindparam("at", type_=UTCDateTime()), bindparam("since", type_=UTCDateTime())
     )
+    if session.get_bind().dialect.name == "postgresql":
+        # The planner guesses the recursive CTE at ~500,000 rows (really ~3,000) and so
+        # compiles the statement with JIT, which costs more than the query (bench/report_bench.py).
+        session.execute(text("SET LOCAL jit = off"))
     rows = session.execute(
         statement,
         {
@@ -176,16 +191,17 @@ def participation(
     ids = [row.unit_id for row in rows]
     units = {unit.id: unit for unit in session.scalars(select(Unit).where(Unit.id.in_(ids)))}
     figures = {
+        # PostgreSQL's SUM of counts is NUMERIC (Decimal): counts are ints, grades floats.
         row.unit_id: Figures(
             units[row.unit_id],
             row.depth,
-            row.members,
-            row.assigned,
-            row.started,
-            row.completed,
-            row.participants,
+            int(row.members),
+            int(row.assigned),
+            int(row.started),
+            int(row.completed),
+            int(row.participants),
             float(row.grade_sum or 0),
-            row.passed,
+            int(row.passed),
         )
         for row in rows
     }
