@@ -5,7 +5,7 @@ aggregate over the same tables, measured in the same run on the same data.
         [--databases sqlite,postgres] [--course phap-luat-lao-dong] [--explain]
         [--index 'attempts(quiz_id, status, submitted_at, user_id, percent)' ...]
 
-For each database: generate the data (learning.reports.benchdata), then time, best of 5 after
+For each database: generate the data (learning.benchdata), then time, best of 5 after
 one warm-up, `participation()` for the federation and for its largest commune union and
 grassroots union, next to the floor, and print the ratio. Every way of computing the report
 must give the floor's figures, unit by unit; a difference is printed and fails the run.
@@ -37,12 +37,12 @@ from sqlalchemy import Engine, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from bench.databases import LABELS, database
+from learning.benchdata import generate
 from learning.db import UTCDateTime, build_engine, utcnow
 from learning.migrate import upgrade
 from learning.org.models import Unit, UnitClosure, UnitKind
 from learning.quizzes.models import Quiz
 from learning.reports import participation
-from learning.reports.benchdata import generate
 
 T = TypeVar("T")
 RUNS = 5

@@ -34,12 +34,13 @@ def db_downgrade(revision: str) -> None:
 def register(app: Flask) -> None:
     """Attach every domain's commands to `app`."""
     from learning.auth.cli import create_admin
+    from learning.benchdata import bench_data
     from learning.courses.cli import courses_group
     from learning.demo import demo
     from learning.members.cli import members_group
     from learning.org.cli import units_group
     from learning.quizzes.cli import quizzes_group
-    from learning.reports.cli import bench_data, report_group
+    from learning.reports.cli import report_group
 
     app.cli.add_command(db_group)
     app.cli.add_command(create_admin)

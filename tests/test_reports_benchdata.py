@@ -6,13 +6,13 @@ import pytest
 from sqlalchemy import func, select
 
 from learning.auth.models import UnitMembership, User
+from learning.benchdata import generate
 from learning.courses.models import Certificate, Course, LessonProgress
 from learning.db import utcnow
 from learning.enrollment.models import Assignment
 from learning.org.models import Unit, UnitClosure, UnitKind, UnitLink
 from learning.quizzes.models import Attempt, AttemptSlot
 from learning.quizzes.models import Quiz as QuizModel
-from learning.reports.benchdata import generate
 from learning.reports.participation import Quiz, participation
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import AppGroup, with_appcontext
+from flask.cli import AppGroup
 
 from learning import db
 from learning.audit.services import record
@@ -79,31 +79,3 @@ def participation(
     )
     db.session.commit()
     click.echo(f"{len(rows)} units written to {output}.")
-
-
-@click.command("bench-data")
-@click.option("--units", type=click.IntRange(min=1), default=1000, show_default=True)
-@click.option("--members", type=click.IntRange(min=1), default=100_000, show_default=True)
-@click.option(
-    "--answers",
-    type=click.IntRange(min=1),
-    default=1_000_000,
-    show_default=True,
-    help="Answered questions in all (a 20-question quiz: answers / 20 attempts).",
-)
-@click.option("--course", "course_slug", default="phap-luat-lao-dong", show_default=True)
-@with_appcontext
-def bench_data(units: int, members: int, answers: int, course_slug: str) -> None:
-    """Fill the database with a province-scale dataset for the report benchmark (never on
-    a database with real members: it adds invented ones)."""
-    from learning.reports.benchdata import generate
-
-    try:
-        written = generate(
-            db.session, units=units, members=members, answers=answers, course_slug=course_slug
-        )
-    except ValueError as error:
-        raise click.BadParameter(str(error)) from None
-    db.session.commit()
-    for name, value in written.items():
-        click.echo(f"{name}: {value}")

@@ -19,9 +19,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import click
+from flask.cli import with_appcontext
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from learning import db
 from learning.auth.models import Role, UnitMembership, User
 from learning.config import PROJECT_ROOT
 from learning.courses.loader import read_course
@@ -541,3 +544,29 @@ def _write_certificates(
             for user_id in sorted(passed)
         ),
     )
+
+
+@click.command("bench-data")
+@click.option("--units", type=click.IntRange(min=1), default=1000, show_default=True)
+@click.option("--members", type=click.IntRange(min=1), default=100_000, show_default=True)
+@click.option(
+    "--answers",
+    type=click.IntRange(min=1),
+    default=1_000_000,
+    show_default=True,
+    help="Answered questions in all (a 20-question quiz: answers / 20 attempts).",
+)
+@click.option("--course", "course_slug", default="phap-luat-lao-dong", show_default=True)
+@with_appcontext
+def bench_data(units: int, members: int, answers: int, course_slug: str) -> None:
+    """Fill the database with a province-scale dataset for the report benchmark (never on
+    a database with real members: it adds invented ones)."""
+    try:
+        written = generate(
+            db.session, units=units, members=members, answers=answers, course_slug=course_slug
+        )
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+    db.session.commit()
+    for name, value in written.items():
+        click.echo(f"{name}: {value}")
