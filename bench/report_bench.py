@@ -10,10 +10,7 @@ one warm-up, `participation()` for the federation and for its largest commune un
 grassroots union, next to the floor, and print the ratio. Every way of computing the report
 must give the floor's figures, unit by unit; a difference is printed and fails the run.
 
-Besides the report as it is, it measures the change it recommends for
-learning/reports/participation.py (CHANGES below, patched into the report's statement for
-the run) and, on PostgreSQL, both with JIT compilation off for the statement. `--index`
-creates an index in the benchmark's database (repeat it: each adds to the previous ones) and
+`--index` creates an index in the benchmark's database (repeat it: each adds to the previous ones) and
 measures again; `--explain` prints the plans (EXPLAIN ANALYZE on PostgreSQL, EXPLAIN QUERY
 PLAN on SQLite).
 
@@ -28,10 +25,9 @@ import datetime as dt
 import re
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from unittest import mock
 
 from sqlalchemy import Engine, bindparam, func, select, text
 from sqlalchemy.orm import Session
@@ -124,97 +120,14 @@ LEFT JOIN per_unit pu ON pu.unit_id = c.descendant_id
 GROUP BY t.unit_id, t.depth
 """
 
-# The change recommended for participation._SQL, as (old text, new text) pairs.
-# 1. Whether a member is assigned depends on their unit (or on an assignment to them):
-#    compute the assigned units once from `pairs`, instead of scanning `pairs` (a CTE, so
-#    without an index) once per member. This is the 10-second part.
-# 2. Add the members up per unit before rolling the units up through `pairs`, so that the
-#    roll-up joins units to units instead of every member to each of their ancestors.
-CHANGES = [
-    (
-        """        CASE WHEN EXISTS (
-            SELECT 1 FROM assignments s
-            WHERE s.course_id = :course AND s.assigned_at <= :at
-              AND (s.removed_at IS NULL OR s.removed_at > :at)
-              AND (s.user_id = p.user_id OR s.unit_id IN (
-                    SELECT ancestor FROM pairs WHERE descendant = p.unit_id))
-        ) THEN 1 ELSE 0 END AS assigned,""",
-        """        CASE WHEN p.unit_id IN (SELECT unit_id FROM assigned_units) OR EXISTS (
-            SELECT 1 FROM assignments s
-            WHERE s.user_id = p.user_id AND s.course_id = :course AND s.assigned_at <= :at
-              AND (s.removed_at IS NULL OR s.removed_at > :at)
-        ) THEN 1 ELSE 0 END AS assigned,""",
-    ),
-    (
-        """facts AS (""",
-        """assigned_units AS (
-    SELECT DISTINCT pairs.descendant AS unit_id
-    FROM assignments s JOIN pairs ON pairs.ancestor = s.unit_id
-    WHERE s.course_id = :course AND s.assigned_at <= :at
-      AND (s.removed_at IS NULL OR s.removed_at > :at)
-),
-facts AS (""",
-    ),
-    (
-        """    FROM people p LEFT JOIN grades g ON g.user_id = p.user_id
-)
-SELECT subtree.unit_id, subtree.depth,
-    COUNT(f.user_id) AS members,
-    COALESCE(SUM(f.assigned), 0) AS assigned,
-    COALESCE(SUM(f.assigned * f.started), 0) AS started,
-    COALESCE(SUM(f.assigned * f.completed), 0) AS completed,
-    COUNT(f.grade) AS participants,
-    SUM(f.grade) AS grade_sum,
-    COALESCE(SUM(CASE WHEN f.grade >= :pass_percent THEN 1 ELSE 0 END), 0) AS passed
-FROM subtree
-LEFT JOIN pairs ON pairs.ancestor = subtree.unit_id
-LEFT JOIN facts f ON f.unit_id = pairs.descendant
-GROUP BY subtree.unit_id, subtree.depth""",
-        """    FROM people p LEFT JOIN grades g ON g.user_id = p.user_id
-),
-per_unit AS (
-    SELECT unit_id, COUNT(*) AS members, SUM(assigned) AS assigned,
-        SUM(assigned * started) AS started, SUM(assigned * completed) AS completed,
-        COUNT(grade) AS participants, SUM(grade) AS grade_sum,
-        SUM(CASE WHEN grade >= :pass_percent THEN 1 ELSE 0 END) AS passed
-    FROM facts GROUP BY unit_id
-)
-SELECT subtree.unit_id, subtree.depth,
-    COALESCE(SUM(u.members), 0) AS members,
-    COALESCE(SUM(u.assigned), 0) AS assigned,
-    COALESCE(SUM(u.started), 0) AS started,
-    COALESCE(SUM(u.completed), 0) AS completed,
-    COALESCE(SUM(u.participants), 0) AS participants,
-    SUM(u.grade_sum) AS grade_sum,
-    COALESCE(SUM(u.passed), 0) AS passed
-FROM subtree
-LEFT JOIN pairs ON pairs.ancestor = subtree.unit_id
-LEFT JOIN per_unit u ON u.unit_id = pairs.descendant
-GROUP BY subtree.unit_id, subtree.depth""",
-    ),
-]
-
 INDEX_SPEC = re.compile(r"^\s*(\w+)\s*\(\s*(\w+(?:\s*,\s*\w+)*)\s*\)\s*$")
-
-
-def changed_sql() -> str | None:
-    """The report's statement with CHANGES applied; None once it no longer has the old
-    text (the change was made, or the statement changed otherwise)."""
-    sql = participation._SQL
-    for old, new in CHANGES:
-        if sql.count(old) != 1:
-            return None
-        sql = sql.replace(old, new)
-    return sql
 
 
 @dataclass(frozen=True)
 class Way:
-    """One way of computing the report: its statement (None: as it is) and JIT."""
+    """A named way of computing the figures (today: the report as the app runs it)."""
 
     label: str
-    sql: str | None
-    jit_off: bool = False
 
 
 @dataclass(frozen=True)
@@ -261,9 +174,8 @@ def report_session(setup: Setup, jit_off: bool) -> Iterator[Session]:
 
 
 def run_report(setup: Setup, way: Way, unit_id: int) -> Numbers:
-    """participation() as the app calls it, its statement swapped for `way.sql` if given."""
-    patch = mock.patch.object(participation, "_SQL", way.sql) if way.sql else nullcontext()
-    with report_session(setup, way.jit_off) as session, patch:
+    """participation() as the app calls it (it turns JIT off on PostgreSQL itself)."""
+    with report_session(setup, jit_off=False) as session:
         root = session.get_one(Unit, unit_id)
         rows = participation.participation(
             session, root, setup.course_id, setup.quiz, until=setup.until
@@ -314,15 +226,14 @@ def run_floor(setup: Setup, unit_id: int) -> Numbers:
 
 def explain(setup: Setup, way: Way, unit_id: int) -> None:
     """Print the plan of the report's statement computed `way`."""
-    sql = (way.sql or participation._SQL).format(
-        grades=participation._GRADES[setup.quiz.grading_method]
-    )
+    sql = participation._SQL.format(grades=participation._GRADES[setup.quiz.grading_method])
     prefix = "EXPLAIN QUERY PLAN " if setup.kind == "sqlite" else "EXPLAIN (ANALYZE, BUFFERS) "
     statement = text(prefix + sql).bindparams(
         bindparam("at", type_=UTCDateTime()), bindparam("since", type_=UTCDateTime())
     )
     print(f"--- plan: {way.label}")
-    with report_session(setup, way.jit_off) as session:
+    # JIT off, as participation() runs it.
+    with report_session(setup, jit_off=True) as session:
         for row in session.execute(statement, {**_params(setup, unit_id), "since": None}):
             print("    " + " ".join(str(value) for value in row))
 
@@ -426,16 +337,7 @@ def bench(kind: str, url: str, args: argparse.Namespace) -> bool:
         analyze(engine)
         print(f"{label:<10} VACUUM ANALYZE in {time.perf_counter() - began:6.1f} s")
     setup = Setup(engine, kind, counts["course_id"], report_quiz, utcnow())
-    changed = changed_sql()
-    ways = [Way("report as it is", None)]
-    if kind == "postgres":
-        ways.append(Way("report as it is, JIT off", None, jit_off=True))
-    if changed is None:
-        print(f"{label:<10} (the report no longer has the statement CHANGES rewrites)")
-    else:
-        ways.append(Way("report with CHANGES", changed))
-        if kind == "postgres":
-            ways.append(Way("report with CHANGES, JIT off", changed, jit_off=True))
+    ways = [Way("report")]
     print(f"{label:<10} {closure_rows} closure rows; best of {RUNS} runs after a warm-up")
     agree = measure(label, setup, ways, scope_list)
     if args.explain:
