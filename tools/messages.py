@@ -3,10 +3,14 @@
 Extracts every gettext string from `learning/` and `templates/`, merges it into the Vietnamese
 and English catalogs (English messages are their own translation), and lists what the
 Vietnamese catalog still lacks. `tests/test_i18n.py` fails while anything is missing.
+
+`python -m tools.messages --apply FILE.json ...` first fills Vietnamese translations from JSON
+files of {"English msgid": "bản dịch"} (a plural message takes a list: ["bản dịch"]).
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -63,11 +67,49 @@ def missing(lang: str, template: Catalog | None = None) -> list[str]:
     return gaps
 
 
+def write(lang: str, catalog: Catalog) -> None:
+    path = catalog_path(lang)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        write_po(
+            handle,
+            catalog,
+            omit_header=False,
+            no_location=True,
+            sort_output=True,
+            ignore_obsolete=True,
+            width=100,
+        )
+
+
+def apply(files: list[Path]) -> None:
+    """Fill the Vietnamese catalog with the translations in `files` (after `update`)."""
+    catalog = load("vi")
+    for file in files:
+        for msgid, msgstr in json.loads(file.read_text(encoding="utf-8")).items():
+            found = next(
+                (
+                    m
+                    for m in catalog
+                    if m.id == msgid or (isinstance(m.id, tuple) and m.id[0] == msgid)
+                ),
+                None,
+            )
+            if found is None:
+                print(f"vi: not used by the code, skipped: {msgid!r}")
+                continue
+            found.string = tuple(msgstr) if isinstance(found.id, tuple) else msgstr
+            found.flags.discard("fuzzy")
+    write("vi", catalog)
+
+
 def update() -> None:
     """Merge the extracted messages into both catalogs; fill English with the source text."""
     template = extract()
     for lang in ("vi", "en"):
         catalog = load(lang)
+        # Keep the header date, so that two branches adding messages do not conflict on it.
+        template.creation_date = catalog.creation_date
         catalog.update(template, no_fuzzy_matching=True)
         catalog.fuzzy = False
         if lang == "en":
@@ -77,22 +119,14 @@ def update() -> None:
                 )
                 if message.id and empty:
                     message.string = message.id
-        path = catalog_path(lang)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("wb") as handle:
-            write_po(
-                handle,
-                catalog,
-                omit_header=False,
-                no_location=True,
-                sort_output=True,
-                ignore_obsolete=True,
-                width=100,
-            )
+        write(lang, catalog)
 
 
 if __name__ == "__main__":
     update()
+    arguments = sys.argv[1:]
+    if arguments[:1] == ["--apply"]:
+        apply([Path(name) for name in arguments[1:]])
     gaps = missing("vi")
     for gap in gaps:
         print(f"vi: missing translation: {gap!r}")
