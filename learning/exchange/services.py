@@ -361,7 +361,13 @@ def dump_questions(questions: list[BankQuestion], fmt: str, *, title: str = "") 
         data = text.encode("utf-8")
         left_out = [(q.idnumber or "", reason) for q, reason in skipped]
     elif fmt == "xlsx":
-        data = xlsx.dump(questions, title=title or "Ngân hàng câu hỏi")
+        fits = [q for q in questions if len(q.choices) <= len(xlsx.LETTERS)]
+        left_out = [
+            (q.key or "", f"the template has columns for {len(xlsx.LETTERS)} choices only")
+            for q in questions
+            if len(q.choices) > len(xlsx.LETTERS)
+        ]
+        data = xlsx.dump(fits, title=title or "Ngân hàng câu hỏi")
     else:
         raise InvalidInput(_l("Unknown format: %(format)s.", format=fmt))
     return Export(data, "", len(questions) - len(left_out), left_out)

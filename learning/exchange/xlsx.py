@@ -125,7 +125,7 @@ def dump(questions: Iterable[BankQuestion], *, title: str = "Ngân hàng câu h�
     return xlsx_bytes(
         "Câu hỏi",
         HEADER,
-        [to_row(question) for question in questions],
+        [[_quote(cell) for cell in to_row(question)] for question in questions],
         title_lines=[title, *INSTRUCTIONS],
     )
 
@@ -170,9 +170,15 @@ def parse(data: bytes, limits: Limits | None = None) -> tuple[list[Converted], l
     return found, empty
 
 
+def _quote(text: str) -> str:
+    """Text that starts with an apostrophe gets one more, so that `_unquote` can tell it from
+    the apostrophe exports.safe_cell adds before a formula-like text."""
+    return "'" + text if text.startswith("'") else text
+
+
 def _unquote(text: str) -> str:
-    """Take off the apostrophe exports.safe_cell puts before text that looks like a formula."""
-    if text.startswith("'") and text[1:].lstrip().startswith(_FORMULA_STARTS):
+    """Take off the apostrophe exports.safe_cell (or `_quote`) put in front of a text."""
+    if text.startswith("'") and text[1:].lstrip().startswith((*_FORMULA_STARTS, "'")):
         return text[1:]
     return text
 
