@@ -51,7 +51,7 @@ def test_preview_lists_questions_errors_and_skipped_types_with_lines(client, adm
     assert "<td>4</td><td>essay: no answers between the braces</td>" in page.text
     assert "<td>6</td><td>the &#39;{&#39; is never closed with &#39;}&#39;</td>" in page.text
     # The question without an explanation is imported with a warning, not an error.
-    assert services.NO_EXPLANATION in page.text
+    assert "chưa có giải thích – phải bổ sung trước khi duyệt" in page.text
     batch = session.scalar(select(ImportBatch).where(ImportBatch.kind == "questions"))
     assert batch.data == VALID_AND_BROKEN.encode() and batch.confirmed_at is None
 
@@ -72,7 +72,7 @@ def test_errors_block_the_import_unless_only_valid_is_chosen(client, admin, sess
     # Confirming twice does not import twice.
     client.post(location + "/confirm", data={"only_valid": "y"})
     assert count(session) == before + 1
-    assert "1 câu hỏi" in client.get(location).text or "1 questions" in client.get(location).text
+    assert "Đã nhập 1 câu hỏi ở trạng thái nháp." in client.get(location).text
 
 
 def test_a_clean_file_imports_without_the_option(client, admin, session):

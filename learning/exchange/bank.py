@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from learning.exchange.model import ExchangeChoice, ExchangeQuestion, plain_text
+from learning.i18n import gettext as _
 from learning.text import fold
 
 # True/false questions are stored as two choices, "Đúng" first (courses/services.py).
@@ -99,10 +100,14 @@ def from_exchange(question: ExchangeQuestion) -> Converted:
     document, _, article = meta.get("source", "").partition(":")
     difficulty = meta.get("difficulty", "medium")
     if difficulty not in DIFFICULTIES:
-        result.errors.append(f"unknown difficulty '{difficulty}' (easy, medium or hard)")
+        result.errors.append(
+            _("unknown difficulty '%(value)s' (easy, medium or hard)", value=difficulty)
+        )
     scoring = meta.get("scoring", "partial")
     if scoring not in ("partial", "all_or_nothing"):
-        result.errors.append(f"unknown scoring '{scoring}' (partial or all_or_nothing)")
+        result.errors.append(
+            _("unknown scoring '%(value)s' (partial or all_or_nothing)", value=scoring)
+        )
 
     if question.type == "true_false":
         answer = bool(question.true_false_answer)
@@ -118,7 +123,10 @@ def from_exchange(question: ExchangeQuestion) -> Converted:
         positive = {c.fraction for c in question.choices if c.fraction > 0}
         if question.type == "multiple" and len(positive) > 1:
             result.warnings.append(
-                "the weights of the right answers differ; here every right answer counts the same"
+                _(
+                    "the weights of the right answers differ; here every right answer "
+                    "counts the same"
+                )
             )
     key = None
     if question.idnumber:
@@ -126,7 +134,9 @@ def from_exchange(question: ExchangeQuestion) -> Converted:
         key = question.idnumber if KEY_PATTERN.match(question.idnumber) else None
         key = (key or slug_key(question.idnumber))[:MAX_KEY] or None
         if key is None:
-            result.errors.append(f"the id '{question.idnumber}' cannot be made into a key")
+            result.errors.append(
+                _("the id '%(id)s' cannot be made into a key", id=question.idnumber)
+            )
     result.question = BankQuestion(
         key=key,
         type=question.type,
@@ -196,24 +206,41 @@ def check_shape(question: BankQuestion) -> list[str]:
     courses/schema.py's QuestionSpec), as messages."""
     problems: list[str] = []
     if not question.text:
-        problems.append("the question has no text")
+        problems.append(_("the question has no text"))
     if question.type != "true_false":
         count = len(question.choices)
         if not 2 <= count <= MAX_CHOICES:
-            problems.append(f"a choice question needs 2 to {MAX_CHOICES} choices, not {count}")
+            problems.append(
+                _(
+                    "a choice question needs 2 to %(max)d choices, not %(count)d",
+                    max=MAX_CHOICES,
+                    count=count,
+                )
+            )
         if any(not choice.text for choice in question.choices):
-            problems.append("a choice has no text")
+            problems.append(_("a choice has no text"))
         texts = [choice.text for choice in question.choices]
         if len(set(texts)) != len(texts):
-            problems.append("two choices have the same text")
+            problems.append(_("two choices have the same text"))
         right = sum(choice.correct for choice in question.choices)
         if question.type == "single" and right != 1:
-            problems.append(f"a single-choice question needs exactly one right answer, not {right}")
+            problems.append(
+                _(
+                    "a single-choice question needs exactly one right answer, not %(count)d",
+                    count=right,
+                )
+            )
         if question.type == "multiple" and right < 1:
-            problems.append("a multiple-choice question needs at least one right answer")
+            problems.append(_("a multiple-choice question needs at least one right answer"))
     for tag in question.tags:
         if len(tag) > MAX_TAG:
-            problems.append(f"the tag '{tag[:20]}…' is longer than {MAX_TAG} characters")
+            problems.append(
+                _(
+                    "the tag '%(tag)s…' is longer than %(max)d characters",
+                    tag=tag[:20],
+                    max=MAX_TAG,
+                )
+            )
     if len(question.source_article) > MAX_ARTICLE:
-        problems.append(f"the article is longer than {MAX_ARTICLE} characters")
+        problems.append(_("the article is longer than %(max)d characters", max=MAX_ARTICLE))
     return problems

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from learning import db
@@ -44,6 +45,12 @@ def import_questions(
     file: Path, slug: str, fmt: str | None, dry_run: bool, only_valid: bool
 ) -> None:
     """Import the questions of FILE into a course's bank as drafts (never published)."""
+    # The commands speak English, as the other commands do; the web pages speak Vietnamese.
+    with force_locale("en"):
+        _import(file, slug, fmt, dry_run=dry_run, only_valid=only_valid)
+
+
+def _import(file: Path, slug: str, fmt: str | None, *, dry_run: bool, only_valid: bool) -> None:
     course = _course(slug)
     try:
         data = file.read_bytes()

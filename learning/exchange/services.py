@@ -41,6 +41,7 @@ from learning.exchange.bank import (
     to_exchange,
 )
 from learning.exchange.model import ImportResult
+from learning.i18n import gettext as _
 from learning.i18n import lazy_gettext as _l
 from learning.spreadsheets import SpreadsheetError
 from learning.text import fold
@@ -49,8 +50,8 @@ FORMATS = ("gift", "aiken", "moodlexml", "xlsx")
 EXTENSIONS = {"gift": "gift", "xml": "moodlexml", "xlsx": "xlsx", "aiken": "aiken"}
 FILE_NAMES = {"gift": "gift.txt", "aiken": "aiken.txt", "moodlexml": "xml", "xlsx": "xlsx"}
 MAX_FILE_BYTES = 10 * 1024 * 1024
-NO_SOURCE = "no source yet – must be completed before review"
-NO_EXPLANATION = "no explanation yet – must be completed before review"
+NO_SOURCE = _l("no source yet – must be completed before review")
+NO_EXPLANATION = _l("no explanation yet – must be completed before review")
 
 
 class UnreadableFile(InvalidInput):
@@ -183,20 +184,28 @@ def plan_import(session: Session, course: Course, data: bytes, fmt: str) -> Impo
         problems += check_shape(question)
         if question.source_document and question.source_document not in sources:
             problems.append(
-                f"unknown source document '{question.source_document}'; this course cites: "
-                + ", ".join(sorted(sources))
+                _(
+                    "unknown source document '%(document)s'; this course cites: %(sources)s",
+                    document=question.source_document,
+                    sources=", ".join(sorted(sources)),
+                )
             )
         if question.lesson and question.lesson not in lessons:
             slug = lessons_by_title.get(fold(question.lesson))
             if slug is None:
-                problems.append(f"unknown lesson '{question.lesson}'")
+                problems.append(_("unknown lesson '%(lesson)s'", lesson=question.lesson))
             else:
                 question = replace(question, lesson=slug)
         if question.key is not None and item.explicit_key:
             if question.key in taken:
-                problems.append(f"the course already has a question with the key '{question.key}'")
+                problems.append(
+                    _(
+                        "the course already has a question with the key '%(key)s'",
+                        key=question.key,
+                    )
+                )
             elif question.key in in_file:
-                problems.append(f"the key '{question.key}' is used twice in the file")
+                problems.append(_("the key '%(key)s' is used twice in the file", key=question.key))
         if problems:
             plan.errors.extend(Problem(item.line, message) for message in problems)
             continue
@@ -220,9 +229,9 @@ def plan_import(session: Session, course: Course, data: bytes, fmt: str) -> Impo
             question = replace(question, key=key)
         warnings = list(item.warnings)
         if not question.source_document or not question.source_article:
-            warnings.append(NO_SOURCE)
+            warnings.append(str(NO_SOURCE))
         if not question.explanation:
-            warnings.append(NO_EXPLANATION)
+            warnings.append(str(NO_EXPLANATION))
         plan.questions.append(PlannedQuestion(item.line, question, warnings))
     plan.errors.sort(key=lambda problem: problem.line)
     return plan
@@ -363,7 +372,10 @@ def dump_questions(questions: list[BankQuestion], fmt: str, *, title: str = "") 
     elif fmt == "xlsx":
         fits = [q for q in questions if len(q.choices) <= len(xlsx.LETTERS)]
         left_out = [
-            (q.key or "", f"the template has columns for {len(xlsx.LETTERS)} choices only")
+            (
+                q.key or "",
+                _("the template has columns for %(count)d choices only", count=len(xlsx.LETTERS)),
+            )
             for q in questions
             if len(q.choices) > len(xlsx.LETTERS)
         ]

@@ -23,6 +23,7 @@ from learning.exchange.bank import (
     clean_text,
 )
 from learning.exports import xlsx_bytes
+from learning.i18n import gettext as _
 from learning.spreadsheets import Limits, find_header, header_key, read_rows
 
 LETTERS = "ABCDEF"
@@ -163,8 +164,10 @@ def parse(data: bytes, limits: Limits | None = None) -> tuple[list[Converted], l
         if unsaved:
             converted.errors.insert(
                 0,
-                "a formula without a saved value: open the file in Excel, save it and "
-                "upload it again",
+                _(
+                    "a formula without a saved value: open the file in Excel, save it and "
+                    "upload it again"
+                ),
             )
         found.append(converted)
     return found, empty
@@ -189,7 +192,11 @@ def _read_row(number: int, cells: dict[str, str]) -> Converted:
     kind = _TYPE_BY_KEY.get(header_key(cells.get("type", "")))
     if kind is None:
         errors.append(
-            f"the type '{cells.get('type', '')}' is not one of: " + ", ".join(TYPE_NAMES.values())
+            _(
+                "the type '%(value)s' is not one of: %(names)s",
+                value=cells.get("type", ""),
+                names=", ".join(TYPE_NAMES.values()),
+            )
         )
         kind = "single"
     texts = [cells.get(f"choice_{x}", "") for x in LETTERS]
@@ -197,10 +204,17 @@ def _read_row(number: int, cells: dict[str, str]) -> Converted:
     answer = cells.get("answer", "")
     if kind == "true_false":
         if any(texts):
-            errors.append("a true/false question has no choices: write Đúng or Sai as the answer")
+            errors.append(
+                _("a true/false question has no choices: write Đúng or Sai as the answer")
+            )
         key = header_key(answer)
         if key not in TRUE_WORDS | FALSE_WORDS:
-            errors.append(f"the answer of a true/false question is Đúng or Sai, not '{answer}'")
+            errors.append(
+                _(
+                    "the answer of a true/false question is Đúng or Sai, not '%(value)s'",
+                    value=answer,
+                )
+            )
         right = key in TRUE_WORDS
         choices = [
             BankChoice(TRUE_LABEL, right, feedback[0]),
@@ -209,18 +223,23 @@ def _read_row(number: int, cells: dict[str, str]) -> Converted:
     else:
         last = max((n for n, text in enumerate(texts) if text), default=-1)
         if any(not text for text in texts[:last]):
-            errors.append("the choices must be filled from A on, without gaps")
+            errors.append(_("the choices must be filled from A on, without gaps"))
         letters = [part.strip().upper() for part in answer.replace(";", ",").split(",")]
         letters = [letter for part in letters for letter in part.split()]
         wrong = [letter for letter in letters if letter not in LETTERS[: last + 1]]
         if not letters or wrong:
             errors.append(
-                f"the right answer '{answer}' must be letters of filled choices "
-                f"({', '.join(LETTERS[: last + 1]) or 'A, B…'})"
+                _(
+                    "the right answer '%(value)s' must be letters of filled choices (%(letters)s)",
+                    value=answer,
+                    letters=", ".join(LETTERS[: last + 1]) or "A, B…",
+                )
             )
         for n in range(last + 1, len(LETTERS)):
             if feedback[n]:
-                errors.append(f"feedback for choice {LETTERS[n]}, which is empty")
+                errors.append(
+                    _("feedback for choice %(letter)s, which is empty", letter=LETTERS[n])
+                )
         choices = [
             BankChoice(texts[n], LETTERS[n] in letters, feedback[n]) for n in range(last + 1)
         ]
@@ -228,13 +247,23 @@ def _read_row(number: int, cells: dict[str, str]) -> Converted:
     if cells.get("difficulty"):
         found = _DIFFICULTY_BY_KEY.get(header_key(cells["difficulty"]))
         if found is None:
-            errors.append(f"the difficulty '{cells['difficulty']}' is not dễ, trung bình or khó")
+            errors.append(
+                _(
+                    "the difficulty '%(value)s' is not dễ, trung bình or khó",
+                    value=cells["difficulty"],
+                )
+            )
         difficulty = found or "medium"
     scoring = "partial"
     if cells.get("scoring") and kind == "multiple":
         way = _SCORING_BY_KEY.get(header_key(cells["scoring"]))
         if way is None:
-            errors.append(f"the marking '{cells['scoring']}' is not từng phần or tất cả hoặc không")
+            errors.append(
+                _(
+                    "the marking '%(value)s' is not từng phần or tất cả hoặc không",
+                    value=cells["scoring"],
+                )
+            )
         scoring = way or "partial"
     key = clean_text(cells.get("key")) or None
     result.explicit_key = key is not None
