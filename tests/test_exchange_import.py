@@ -323,3 +323,73 @@ def question(**changes):
         key="k", type="single", text="T?", choices=[BankChoice("a", True), BankChoice("b", False)]
     )
     return base.__class__(**{**base.__dict__, **changes})
+
+
+def test_gift_with_bom_crlf_and_decomposed_vietnamese_reads_as_nfc(session, sample_course):
+    import unicodedata
+
+    text = (
+        "\ufeff// chú thích\r\n"
+        + unicodedata.normalize("NFD", "Quyền của người lao động?")
+        + ("{=Được thành lập công đoàn ~Không có quyền}\r\n")
+    )
+    result = plan(session, sample_course, text.encode("utf-8"))
+    question = result.questions[0]
+    assert question.line == 2
+    assert question.question.text == "Quyền của người lao động?"
+    assert unicodedata.is_normalized("NFC", question.question.choices[0].text)
+
+
+def test_an_xlsx_formula_without_a_saved_value_is_an_error_on_its_row(session, sample_course):
+    data = template_rows(
+        row(**{"Câu hỏi": "=A1", "Loại câu hỏi": "đúng/sai", "Đáp án đúng": "Đúng"}),
+    )
+    result = services.plan_import(session, sample_course, data, "xlsx")
+    assert result.questions == []
+    assert {p.line for p in result.errors} == {2}
+    assert "formula" in result.errors[0].message
+
+
+def test_a_csv_saved_from_the_template_is_read_too(session, sample_course):
+    header = ",".join(xlsx.HEADER)
+    line = ",".join(
+        row(**{"Câu hỏi": "Câu hỏi CSV?", "Loại câu hỏi": "đúng/sai", "Đáp án đúng": "Sai"})
+    )
+    data = (header + "\r\n" + line + "\r\n").encode("utf-8-sig")
+    assert services.guess_format(data, "cau-hoi.csv") == "xlsx"
+    result = services.plan_import(session, sample_course, data, "xlsx")
+    assert [p.question.text for p in result.questions] == ["Câu hỏi CSV?"]
+
+
+def test_cli_aiken_export_names_what_it_leaves_out(runner, sample_course, tmp_path):
+    output = tmp_path / "bank.txt"
+    result = runner.invoke(
+        args=["questions", "export", "--course", "khoa-thu", "--format", "aiken", "-o", str(output)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "1 questions written" in result.output
+    assert "left out q-002" in result.output and "left out q-003" in result.output
+    assert output.read_text("utf-8").startswith("Hợp đồng lao động có mấy loại?\nA) Hai loại")
+
+
+def test_cli_xlsx_import_reports_rows(runner, session, sample_course, tmp_path):
+    path = tmp_path / "mau.xlsx"
+    path.write_bytes(
+        template_rows(
+            row(
+                **{
+                    "Câu hỏi": "Đúng?",
+                    "Loại câu hỏi": "đúng/sai",
+                    "Đáp án đúng": "Đúng",
+                    "Văn bản nguồn": "blld-2019",
+                    "Điều, khoản": "Điều 5",
+                    "Giải thích": "Vì.",
+                }
+            ),
+            row(**{"Câu hỏi": "Sai?", "Loại câu hỏi": "đúng/sai", "Đáp án đúng": "Có lẽ"}),
+        )
+    )
+    result = runner.invoke(args=["questions", "import", str(path), "--course", "khoa-thu"])
+    assert result.exit_code != 0
+    assert "1 read, 0 skipped, 1 rejected" in result.output
+    assert "row 3: error: the answer of a true/false question is Đúng or Sai" in result.output

@@ -145,3 +145,24 @@ def test_another_admins_upload_is_not_found(app, make, sample_course):
         client.post("/login", data={"login": user.phone, "password": "password123"})
     location = upload(first, VALID_AND_BROKEN.encode()).headers["Location"]
     assert second.get(location).status_code == 404
+
+
+def test_an_xlsx_preview_names_rows(client, admin):
+    from tests.member_files import xlsx as sheet
+
+    values = dict.fromkeys(xlsx.HEADER, "")
+    values.update({"Câu hỏi": "Sai?", "Loại câu hỏi": "đúng/sai", "Đáp án đúng": "Có lẽ"})
+    data = sheet([xlsx.HEADER, [values[name] for name in xlsx.HEADER]])
+    page = client.get(upload(client, data, "mau.xlsx").headers["Location"])
+    assert '<th scope="col">Dòng</th>' in page.text
+    assert "<td>2</td><td>đáp án của câu hỏi đúng/sai là Đúng hoặc Sai" in page.text
+
+
+def test_confirm_without_a_csrf_token_imports_nothing(app, client, admin, session):
+    location = upload(client, xlsx.template(), "mau.xlsx").headers["Location"]
+    app.config["WTF_CSRF_ENABLED"] = True
+    before = count(session)
+    response = client.post(location + "/confirm", data={"only_valid": "y"})
+    assert response.status_code == 400
+    assert count(session) == before
+    assert upload(client, xlsx.template(), "mau.xlsx").status_code == 400

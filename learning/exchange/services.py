@@ -47,7 +47,8 @@ from learning.spreadsheets import SpreadsheetError
 from learning.text import fold
 
 FORMATS = ("gift", "aiken", "moodlexml", "xlsx")
-EXTENSIONS = {"gift": "gift", "xml": "moodlexml", "xlsx": "xlsx", "aiken": "aiken"}
+# The XLSX template is read with learning/spreadsheets.py, which takes CSV saved from it too.
+EXTENSIONS = {"gift": "gift", "xml": "moodlexml", "xlsx": "xlsx", "csv": "xlsx", "aiken": "aiken"}
 FILE_NAMES = {"gift": "gift.txt", "aiken": "aiken.txt", "moodlexml": "xml", "xlsx": "xlsx"}
 MAX_FILE_BYTES = 10 * 1024 * 1024
 NO_SOURCE = _l("no source yet – must be completed before review")
