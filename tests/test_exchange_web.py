@@ -48,8 +48,8 @@ def test_preview_lists_questions_errors_and_skipped_types_with_lines(client, adm
     page = client.get(response.headers["Location"])
     assert page.status_code == 200
     assert "Câu hỏi mới về hợp đồng?" in page.text
-    assert "<td>4</td><td>essay: no answers between the braces</td>" in page.text
-    assert "<td>6</td><td>the &#39;{&#39; is never closed with &#39;}&#39;</td>" in page.text
+    assert "<td>4</td><td>essay: câu tự luận, không có đáp án trong ngoặc</td>" in page.text
+    assert "<td>6</td><td>dấu &#39;{&#39; không được đóng bằng &#39;}&#39;</td>" in page.text
     # The question without an explanation is imported with a warning, not an error.
     assert "chưa có giải thích – phải bổ sung trước khi duyệt" in page.text
     batch = session.scalar(select(ImportBatch).where(ImportBatch.kind == "questions"))
