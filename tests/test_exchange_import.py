@@ -393,3 +393,14 @@ def test_cli_xlsx_import_reports_rows(runner, session, sample_course, tmp_path):
     assert result.exit_code != 0
     assert "1 read, 0 skipped, 1 rejected" in result.output
     assert "row 3: error: the answer of a true/false question is Đúng or Sai" in result.output
+
+
+def test_an_xlsx_key_must_be_a_plain_key(session, sample_course):
+    data = template_rows(
+        row(**{"Mã câu hỏi": "câu 1", "Câu hỏi": "A?", "Loại câu hỏi": "đúng/sai", "Đáp án đúng": "Đúng"}),
+        row(**{"Mã câu hỏi": "k" * 101, "Câu hỏi": "B?", "Loại câu hỏi": "đúng/sai", "Đáp án đúng": "Sai"}),
+        row(**{"Mã câu hỏi": "cau-1.b_2", "Câu hỏi": "C?", "Loại câu hỏi": "đúng/sai", "Đáp án đúng": "Sai"}),
+    )  # fmt: skip
+    result = services.plan_import(session, sample_course, data, "xlsx")
+    assert [p.line for p in result.errors] == [2, 3]
+    assert [p.question.key for p in result.questions] == ["cau-1.b_2"]

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from learning.courses.models import (
@@ -315,6 +315,18 @@ def add_draft_question(
     )
     session.add(version)
     return row
+
+
+def count_questions(session: Session, course: Course) -> int:
+    """How many of the course's questions are not archived."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Question)
+            .where(Question.course_id == course.id, Question.status != ContentStatus.ARCHIVED)
+        )
+        or 0
+    )
 
 
 def bank_questions(session: Session, course: Course) -> list[BankQuestion]:

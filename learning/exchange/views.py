@@ -68,7 +68,7 @@ def course(slug: str) -> str:
         "exchange/course.html",
         course=found,
         form=UploadForm(),
-        count=len(services.bank_questions(db.session, found)),
+        count=services.count_questions(db.session, found),
     )
 
 
@@ -78,7 +78,7 @@ def upload(slug: str) -> Response | tuple[str, int]:
     _require_admin()
     course = _course_or_404(slug)
     form = UploadForm()
-    count = len(services.bank_questions(db.session, course))
+    count = services.count_questions(db.session, course)
 
     def refuse(error: str | None = None) -> tuple[str, int]:
         page = render_template(

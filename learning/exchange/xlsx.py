@@ -16,6 +16,8 @@ from collections.abc import Iterable, Sequence
 from learning.exchange.bank import (
     DIFFICULTIES,
     FALSE_LABEL,
+    KEY_PATTERN,
+    MAX_KEY,
     TRUE_LABEL,
     BankChoice,
     BankQuestion,
@@ -267,6 +269,15 @@ def _read_row(number: int, cells: dict[str, str]) -> Converted:
         scoring = way or "partial"
     key = clean_text(cells.get("key")) or None
     result.explicit_key = key is not None
+    if key is not None and not (KEY_PATTERN.match(key) and len(key) <= MAX_KEY):
+        errors.append(
+            _(
+                "the key '%(key)s' may hold only letters without accents, digits, '.', '_' "
+                "and '-' (at most %(max)d)",
+                key=key[:30],
+                max=MAX_KEY,
+            )
+        )
     tags = [clean_text(tag) for tag in cells.get("tags", "").split(",")]
     result.question = BankQuestion(
         key=key,
