@@ -296,10 +296,7 @@ def add_draft_question(
         status=ContentStatus.DRAFT,
         current_version=1,
     )
-    session.add(row)
-    session.flush()
     version = QuestionVersion(
-        question_id=row.id,
         number=1,
         type=QuestionType(question.type),
         text=question.text,
@@ -313,7 +310,9 @@ def add_draft_question(
             for n, c in enumerate(question.choices, start=1)
         ],
     )
-    session.add(version)
+    # Through the relationship, so that one flush inserts a whole file's questions in batches.
+    row.versions = [version]
+    session.add(row)
     return row
 
 
