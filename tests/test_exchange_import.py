@@ -404,3 +404,18 @@ def test_an_xlsx_key_must_be_a_plain_key(session, sample_course):
     result = services.plan_import(session, sample_course, data, "xlsx")
     assert [p.line for p in result.errors] == [2, 3]
     assert [p.question.key for p in result.questions] == ["cau-1.b_2"]
+
+
+def test_a_gift_or_xml_category_becomes_a_tag(session, sample_course):
+    text = (
+        "$CATEGORY: $course$/top/Pháp luật/Hợp đồng lao động\n\n"
+        "// [tag:thử việc]\nCâu một?{=a ~b}\n\n"
+        "// [tag:Hợp đồng lao động]\nCâu hai?{=a ~b}\n\n"
+        "$CATEGORY: $course$/top\n\nCâu ba?{=a ~b}\n"
+    )
+    result = plan(session, sample_course, text)
+    assert [p.question.tags for p in result.questions] == [
+        ["thử việc", "Hợp đồng lao động"],
+        ["Hợp đồng lao động"],
+        [],
+    ]

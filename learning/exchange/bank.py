@@ -79,6 +79,16 @@ def slug_key(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", folded).strip("-")[:MAX_KEY].strip("-")
 
 
+def tag_from_category(category: str | None) -> str | None:
+    """A Moodle category as a tag: its last part ("$course$/top/Luật/Hợp đồng" -> "Hợp đồng"),
+    unless that is one of Moodle's own names ("top", "$course$"), cut to the tag length."""
+    if not category:
+        return None
+    parts = [clean_text(part) for part in category.split("/")]
+    parts = [part for part in parts if part and part != "top" and not part.startswith("$")]
+    return parts[-1][:MAX_TAG].strip() if parts else None
+
+
 def from_exchange(question: ExchangeQuestion) -> Converted:
     """A question read by a format parser as a bank question, with what needs saying."""
     result = Converted(question.line, None, title=question.title)
@@ -97,6 +107,9 @@ def from_exchange(question: ExchangeQuestion) -> Converted:
             tags.append(clean_text(tag))
         else:
             meta[prefix[:-1]] = clean_text(tag[len(prefix) :])
+    category_tag = tag_from_category(question.category)
+    if category_tag and category_tag not in tags:
+        tags.append(category_tag)
     document, _, article = meta.get("source", "").partition(":")
     difficulty = meta.get("difficulty", "medium")
     if difficulty not in DIFFICULTIES:
