@@ -37,6 +37,7 @@ def register(app: Flask) -> None:
     from learning.benchdata import bench_data
     from learning.courses.cli import courses_group
     from learning.demo import demo
+    from learning.exchange.cli import questions_group
     from learning.members.cli import members_group
     from learning.org.cli import units_group
     from learning.quizzes.cli import quizzes_group
@@ -47,6 +48,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(courses_group)
     app.cli.add_command(quizzes_group)
+    app.cli.add_command(questions_group)
     app.cli.add_command(members_group)
     app.cli.add_command(units_group)
     app.cli.add_command(report_group)

@@ -240,6 +240,8 @@ _MIMETYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "pdf": "application/pdf",
+    "txt": "text/plain; charset=utf-8",
+    "xml": "application/xml",
 }
 
 

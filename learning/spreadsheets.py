@@ -15,7 +15,7 @@ import io
 import logging
 import re
 import zipfile
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice, zip_longest
 from typing import Any
@@ -146,19 +146,31 @@ def sniff_kind(data: bytes, limits: Limits = DEFAULT_LIMITS) -> str:
     return "csv"
 
 
-def read_rows(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Iterator[Row]:
+def read_rows(
+    data: bytes, limits: Limits = DEFAULT_LIMITS, *, keep_line_breaks: bool = False
+) -> Iterator[Row]:
     """The rows of the first worksheet of an XLSX file, or the records of a CSV file.
+
+    `keep_line_breaks` keeps the line breaks inside a cell (each line still NFC with its
+    white space collapsed), for text that is written on several lines, such as a question.
 
     Problems with the file as a whole (its kind, a zip bomb, an unreadable workbook) raise
     SpreadsheetError at once; problems found further in (too many rows or columns, a broken
     record) raise it while iterating. Fully empty rows are yielded too, with `cells == ()`,
     so that row numbers stay those the officer sees; trailing empty cells are dropped.
     """
+    clean = _multiline_text if keep_line_breaks else nfc
     if sniff_kind(data, limits) == "xlsx":
-        return _read_xlsx(data, limits)
+        return _read_xlsx(data, limits, clean)
     text = _decode(data)
     assert text is not None  # sniff_kind decoded it already
-    return _csv_rows(text, limits)
+    return _csv_rows(text, limits, clean)
+
+
+def _multiline_text(text: str) -> str:
+    """NFC text with white space collapsed within each line and the line breaks kept."""
+    lines = [nfc(line) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    return "\n".join(lines).strip("\n")
 
 
 # ------------------------------------------------------------------------------------ headers
@@ -237,7 +249,7 @@ def _match_header(row: Row, wanted: dict[str, list[str]], order: list[str]) -> d
 # --------------------------------------------------------------------------------------- XLSX
 
 
-def _read_xlsx(data: bytes, limits: Limits) -> Iterator[Row]:
+def _read_xlsx(data: bytes, limits: Limits, clean: Callable[[str], str] = nfc) -> Iterator[Row]:
     """Check the zip, open the workbook (twice when it holds formulas) and return the rows."""
     # openpyxl parses with defusedxml whenever it can import it (openpyxl/xml/__init__.py
     # sets DEFUSEDXML; openpyxl/xml/functions.py then takes `iterparse` and `fromstring`
@@ -268,10 +280,12 @@ def _read_xlsx(data: bytes, limits: Limits) -> Iterator[Row]:
         for book in books:
             book.close()
         raise
-    return _xlsx_rows(books, sheets, limits)
+    return _xlsx_rows(books, sheets, limits, clean)
 
 
-def _xlsx_rows(books: list[Workbook], sheets: list[Any], limits: Limits) -> Iterator[Row]:
+def _xlsx_rows(
+    books: list[Workbook], sheets: list[Any], limits: Limits, clean: Callable[[str], str] = nfc
+) -> Iterator[Row]:
     """Yield the rows of the values sheet, side by side with those of the formulas sheet when
     there is one; close the books at the end."""
     # One column past the limit is read so that a sheet too wide is noticed, while a stray
@@ -294,7 +308,7 @@ def _xlsx_rows(books: list[Workbook], sheets: list[Any], limits: Limits) -> Iter
                 and (used > len(formulas) or formulas[used - 1] is None)
             ):
                 used -= 1
-            cells = [_cell_text(value) for value in values[:used]]
+            cells = [_cell_text(value, clean) for value in values[:used]]
             # Only formulas differ between the two books: a cell empty among the values but
             # not among the formulas is a formula whose result Excel never saved.
             unsaved = frozenset(
@@ -371,7 +385,7 @@ def _first_sheet(book: Workbook) -> Any:  # openpyxl's ReadOnlyWorksheet, which 
     return book.worksheets[0]
 
 
-def _cell_text(value: object) -> str:
+def _cell_text(value: object, clean: Callable[[str], str] = nfc) -> str:
     """A cell value as the officer sees it in Excel."""
     if value is None:
         return ""
@@ -391,7 +405,7 @@ def _cell_text(value: object) -> str:
         if value.is_integer() and abs(value) < _LARGEST_WHOLE:
             return str(int(value))
         return repr(value)
-    return nfc(str(value))
+    return clean(str(value))
 
 
 def _day_month_year(value: dt.date) -> str:
@@ -419,7 +433,7 @@ def _decode(data: bytes) -> str | None:
         return None
 
 
-def _csv_rows(text: str, limits: Limits) -> Iterator[Row]:
+def _csv_rows(text: str, limits: Limits, clean: Callable[[str], str] = nfc) -> Iterator[Row]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
     number = 0
     try:
@@ -431,7 +445,7 @@ def _csv_rows(text: str, limits: Limits) -> Iterator[Row]:
                 if any(cell.strip() for cell in record[limits.max_columns :]):
                     raise _too_many_columns(number, limits)
                 del record[limits.max_columns :]
-            yield _make_row(number, [nfc(cell) for cell in record], frozenset(), limits)
+            yield _make_row(number, [clean(cell) for cell in record], frozenset(), limits)
     except csv.Error as error:
         raise SpreadsheetError(
             _l("The CSV file could not be read near line %(row)d.", row=number + 1)

@@ -64,6 +64,11 @@ MATRIX = {
     "reports.activity_page": ("/reports/activity?unit={unit}&course=khoa-thu", (LOGIN, DENY, DENY, OK, DENY, OK)),
     "reports.activity_export": ("/reports/activity.csv?unit={unit}&course=khoa-thu", (LOGIN, DENY, DENY, OK, DENY, OK)),
     "reports.items_page": ("/reports/items/{quiz}", (LOGIN, DENY, DENY, DENY, DENY, OK)),
+    "exchange.index": ("/exchange", (LOGIN, DENY, DENY, DENY, DENY, OK)),
+    "exchange.template": ("/exchange/template.xlsx", (LOGIN, DENY, DENY, DENY, DENY, OK)),
+    "exchange.course": ("/exchange/khoa-thu", (LOGIN, DENY, DENY, DENY, DENY, OK)),
+    "exchange.export": ("/exchange/khoa-thu/export/gift", (LOGIN, DENY, DENY, DENY, DENY, OK)),
+    "exchange.preview": ("/exchange/imports/{question_batch}", (LOGIN, DENY, DENY, DENY, DENY, OK)),
     "static": ("/static/css/app.css", (OK,) * 6),
 }  # fmt: skip
 
@@ -98,12 +103,21 @@ def world(app, make, session, final_quiz):
     )
     units = xlsx([UNIT_HEADER, ["MOI-1", "CĐCS Mới", "", tree.grassroots_a.code]])
     officer.post("/units/import", data={"file": (io.BytesIO(units), "dv.xlsx")})
+    admin = app.test_client()
+    admin.post("/login", data={"login": people["admin"].phone, "password": "password123"})
+    admin.post(
+        "/exchange/khoa-thu/import",
+        data={"file": (io.BytesIO("Câu hỏi?{=a ~b}".encode()), "x.gift"), "format": ""},
+    )
     values = {
         "owner": people["owner"].id,
         "quiz": final_quiz.id,
         "attempt": session.scalar(select(Attempt.id)),
         "batch": session.scalar(select(ImportBatch.id).where(ImportBatch.kind == "members")),
         "unit_batch": session.scalar(select(ImportBatch.id).where(ImportBatch.kind == "units")),
+        "question_batch": session.scalar(
+            select(ImportBatch.id).where(ImportBatch.kind == "questions")
+        ),
         "unit": tree.grassroots_a.id,
         "course": final_quiz.course_id,
         "token": tree.grassroots_a.join_token,

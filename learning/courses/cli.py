@@ -1,4 +1,5 @@
-"""`flask --app learning courses load [PATH]`: load course folders into the database."""
+"""`flask --app learning courses load [PATH]` and `courses export SLUG -o DIR`: course folders
+in and out of the database."""
 
 from __future__ import annotations
 
@@ -6,13 +7,18 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy import select
 
 from learning import db
 from learning.config import PROJECT_ROOT
 from learning.courses import services
+from learning.courses.exporter import CourseNotExportable, export_course
 from learning.courses.loader import CourseInvalid, course_folders, read_course
+from learning.courses.models import Course
 
-courses_group = AppGroup("courses", help="Course content: load the folders under courses/.")
+courses_group = AppGroup(
+    "courses", help="Course content: load the folders under courses/, export a course to one."
+)
 
 
 @courses_group.command("load")
@@ -43,3 +49,34 @@ def load(path: Path) -> None:
         click.echo(services.describe_report(report))
     if failed:
         raise click.ClickException(f"{failed} course(s) had errors and were not loaded")
+
+
+@courses_group.command("export")
+@click.argument("slug")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The folder to write (e.g. courses/<slug>); created if missing.",
+)
+def export(slug: str, output: Path) -> None:
+    """Write course SLUG from the database as a course folder (course.yaml, lessons/,
+    questions.yaml) that `courses load` reads back. Only published content is written."""
+    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    if course is None:
+        raise click.ClickException(f"no course with the slug '{slug}'")
+    if output.exists() and any(output.iterdir()) and not (output / "course.yaml").is_file():
+        raise click.ClickException(f"{output} is not empty and holds no course.yaml")
+    try:
+        report = export_course(db.session, course, output)
+    except CourseNotExportable as error:
+        raise click.ClickException(str(error)) from None
+    except OSError as error:
+        raise click.ClickException(f"cannot write {output}: {error.strerror}") from None
+    click.echo(
+        f"{slug}: {report.lessons} lessons, {report.questions} questions, "
+        f"{report.media} media files written to {output}"
+    )
+    for reason, count in sorted(report.left_out.items()):
+        click.echo(f"  {count} questions not written ({reason})", err=True)

@@ -1,9 +1,10 @@
-"""Question-bank exchange with Moodle: GIFT, Aiken and Moodle XML, as pure functions.
+"""Question-bank exchange: GIFT, Aiken and Moodle XML (Moodle's formats) and an XLSX template.
 
 Each format module has `parse(...) -> ImportResult` and `dump(questions)`; they meet in the
-neutral `ExchangeQuestion` of `model.py`. Nothing here touches the database or Flask: a view
-or CLI command reads the upload, calls `parse`, shows `skipped` and `errors` with their line
-numbers, and saves what it accepts through the courses services.
+neutral `ExchangeQuestion` of `model.py`, which `bank.py` turns into and from the bank's
+`BankQuestion`. The format modules are pure functions (their messages go through gettext:
+Vietnamese in a request, English elsewhere); `services.py` checks a file against a course
+and writes its questions as drafts, `views.py` and `cli.py` are the two ways in.
 """
 
 from learning.exchange.model import ExchangeChoice, ExchangeQuestion, ImportResult

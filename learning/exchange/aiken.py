@@ -36,6 +36,7 @@ from learning.exchange.model import (
     php_trim,
     plain_text,
 )
+from learning.i18n import gettext as _
 
 __all__ = ["dump", "parse"]
 
@@ -64,29 +65,35 @@ def parse(text: str) -> ImportResult:
             continue
         if _CHOICE.match(line):
             if current is None:
-                result.errors.append((number, "a choice line before any question text"))
+                result.errors.append((number, _("a choice line before any question text")))
                 continue
             current.labels.append(line[0])
             current.choices.append(php_trim(line[2:]))
         elif line.startswith("ANSWER:"):
             if current is None:
-                result.errors.append((number, "an ANSWER line before any question text"))
+                result.errors.append((number, _("an ANSWER line before any question text")))
                 continue
             _finish(current, php_trim(line[len("ANSWER:") :]), number, result)
             current = None
         elif current is not None and current.choices and _LOWER_ANSWER.match(line):
             result.errors.append(
-                (number, "write the answer line as 'ANSWER: X', in capitals, as Moodle needs")
+                (number, _("write the answer line as 'ANSWER: X', in capitals, as Moodle needs"))
             )
             current = None
         else:
             if current is not None:
                 result.errors.append(
-                    (current.line, f"no 'ANSWER:' line before the next question (line {number})")
+                    (
+                        current.line,
+                        _(
+                            "no 'ANSWER:' line before the next question (line %(line)d)",
+                            line=number,
+                        ),
+                    )
                 )
             current = _Open(number, line)
     if current is not None:
-        result.errors.append((current.line, "no 'ANSWER:' line before the end of the file"))
+        result.errors.append((current.line, _("no 'ANSWER:' line before the end of the file")))
     return result
 
 
@@ -94,7 +101,10 @@ def _finish(question: _Open, letter: str, number: int, result: ImportResult) -> 
     count = len(question.choices)
     if count < 2:
         result.errors.append(
-            (question.line, f"a question needs at least two choices, found {count}")
+            (
+                question.line,
+                _("a question needs at least two choices, found %(count)d", count=count),
+            )
         )
         return
     expected = _LETTERS[:count]
@@ -102,17 +112,30 @@ def _finish(question: _Open, letter: str, number: int, result: ImportResult) -> 
         result.errors.append(
             (
                 question.line,
-                f"choices are labelled {', '.join(question.labels)}; label them "
-                f"{', '.join(expected)} in order (Moodle counts positions, not labels)",
+                _(
+                    "choices are labelled %(labels)s; label them %(expected)s in order "
+                    "(Moodle counts positions, not labels)",
+                    labels=", ".join(question.labels),
+                    expected=", ".join(expected),
+                ),
             )
         )
         return
     if len(letter) != 1 or letter not in _LETTERS:
-        result.errors.append((number, f"'ANSWER: {letter}' should name one capital letter"))
+        result.errors.append(
+            (number, _("'ANSWER: %(letter)s' should name one capital letter", letter=letter))
+        )
         return
     if letter not in expected:
         result.errors.append(
-            (number, f"the answer {letter} is not among the choices {', '.join(expected)}")
+            (
+                number,
+                _(
+                    "the answer %(letter)s is not among the choices %(expected)s",
+                    letter=letter,
+                    expected=", ".join(expected),
+                ),
+            )
         )
         return
     right = _LETTERS.index(letter)

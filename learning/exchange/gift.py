@@ -45,6 +45,7 @@ from learning.exchange.model import (
     percent_text,
     php_trim,
 )
+from learning.i18n import gettext as _
 
 __all__ = ["dump", "parse"]
 
@@ -169,15 +170,15 @@ def _read_question(text: _Chunk, line: int) -> ExchangeQuestion:
 
     opening, closing = text.mask.find("{"), text.mask.find("}")
     if opening == -1 and closing == -1:
-        raise _Problem("description: a text without answers", unsupported=True)
+        raise _Problem(_("description: a text without answers"), unsupported=True)
     if opening == -1:
-        raise _Problem("a '}' without a '{' (write \\} for a literal brace)")
+        raise _Problem(_("a '}' without a '{' (write \\} for a literal brace)"))
     if closing == -1:
-        raise _Problem("the '{' is never closed with '}'")
+        raise _Problem(_("the '{' is never closed with '}'"))
     if closing < opening:
-        raise _Problem("a '}' comes before the '{' (write \\} for a literal brace)")
+        raise _Problem(_("a '}' comes before the '{' (write \\} for a literal brace)"))
     if "{" in text.mask[closing + 1 :] or "}" in text.mask[closing + 1 :]:
-        raise _Problem("more than one answer block; escape literal braces as \\{ and \\}")
+        raise _Problem(_("more than one answer block; escape literal braces as \\{ and \\}"))
     answers = text[opening + 1 : closing].trim()
     if text.mask.endswith("}"):
         question_text = text[:opening]
@@ -195,7 +196,7 @@ def _read_question(text: _Chunk, line: int) -> ExchangeQuestion:
     # The general feedback's format defaults to the question's.
     general_feedback = _with_format(feedback_part, text_format)[1]
     if not body:
-        raise _Problem("the question has no text")
+        raise _Problem(_("the question has no text"))
     question = ExchangeQuestion(
         title=title,
         text=body,
@@ -206,19 +207,19 @@ def _read_question(text: _Chunk, line: int) -> ExchangeQuestion:
     )
     mask = answers.mask
     if not mask:
-        raise _Problem("essay: no answers between the braces", unsupported=True)
+        raise _Problem(_("essay: no answers between the braces"), unsupported=True)
     if mask.startswith("#"):
-        raise _Problem("numerical: answers starting with '#'", unsupported=True)
+        raise _Problem(_("numerical: answers starting with '#'"), unsupported=True)
     if "~" in mask:
         return _multichoice(question, answers)
     if "=" in mask and "->" in mask:
-        raise _Problem("matching: answers of the form =a -> b", unsupported=True)
+        raise _Problem(_("matching: answers of the form =a -> b"), unsupported=True)
     check = answers
     if mask.find("#") > 0:
         check = answers[: mask.find("#")].trim()
     if check.mask in _TRUE_FALSE:
         return _true_false(question, answers)
-    raise _Problem("shortanswer: answers without any '~' wrong answer", unsupported=True)
+    raise _Problem(_("shortanswer: answers without any '~' wrong answer"), unsupported=True)
 
 
 def _with_format(chunk: _Chunk, default: TextFormat) -> tuple[TextFormat, str]:
@@ -249,7 +250,9 @@ def _multichoice(question: ExchangeQuestion, answers: _Chunk) -> ExchangeQuestio
     if not pieces[0].trim().mask:
         pieces.pop(0)
     if len(pieces) < 2:
-        raise _Problem(f"a choice question needs at least two answers, found {len(pieces)}")
+        raise _Problem(
+            _("a choice question needs at least two answers, found %(count)d", count=len(pieces))
+        )
 
     choices: list[ExchangeChoice] = []
     for piece in pieces:
@@ -263,7 +266,9 @@ def _multichoice(question: ExchangeQuestion, answers: _Chunk) -> ExchangeQuestio
             try:
                 weight = fraction_from_percent(answer.real[1:end])
             except ValueError:
-                raise _Problem(f"the weight %{answer.real[1:end]}% is not a number") from None
+                raise _Problem(
+                    _("the weight %%%(weight)s%% is not a number", weight=answer.real[1:end])
+                ) from None
             answer = answer[end + 1 :]
         feedback_at = answer.mask.find("#")
         feedback = None

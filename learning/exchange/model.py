@@ -17,6 +17,8 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Literal, NamedTuple
 
+from learning.i18n import gettext as _
+
 TextFormat = Literal["moodle", "html", "markdown", "plain"]
 QuestionType = Literal["single", "multiple", "true_false"]
 
@@ -95,27 +97,44 @@ def classify_choices(choices: Sequence[ExchangeChoice], *, single: bool) -> Ques
     question, positive grades adding up to 100% (rounded to 2 places) for a multi-answer one.
     """
     if len(choices) < 2:
-        return Unfit(False, f"a choice question needs at least two answers, found {len(choices)}")
+        return Unfit(
+            False,
+            _("a choice question needs at least two answers, found %(count)d", count=len(choices)),
+        )
     for choice in choices:
         if not -1 <= choice.fraction <= 1:
-            return Unfit(False, f"the weight {percent_text(choice.fraction)}% is not in -100..100")
+            return Unfit(
+                False,
+                _(
+                    "the weight %(weight)s%% is not in -100..100",
+                    weight=percent_text(choice.fraction),
+                ),
+            )
     fractions = [choice.fraction for choice in choices]
     if single:
         full = fractions.count(1)
         if full == 0:
-            return Unfit(False, "no answer is marked correct (=) or worth 100%")
+            return Unfit(False, _("no answer is marked correct (=) or worth 100%"))
         if full > 1 or any(0 < f < 1 for f in fractions):
             return Unfit(
                 True,
-                "multichoice: a one-answer question with partial credit or several correct "
-                "answers cannot be graded here",
+                _(
+                    "multichoice: a one-answer question with partial credit or several "
+                    "correct answers cannot be graded here"
+                ),
             )
         return "single"
     positive = sum((f for f in fractions if f > 0), Fraction(0))
     if positive == 0:
-        return Unfit(False, "no answer has a positive weight")
+        return Unfit(False, _("no answer has a positive weight"))
     if round(positive, 2) != 1:
-        return Unfit(False, f"the positive weights add up to {percent_text(positive)}%, not 100%")
+        return Unfit(
+            False,
+            _(
+                "the positive weights add up to %(total)s%%, not 100%%",
+                total=percent_text(positive),
+            ),
+        )
     return "multiple"
 
 

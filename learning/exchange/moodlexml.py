@@ -43,6 +43,7 @@ from learning.exchange.model import (
     percent_text,
     php_trim,
 )
+from learning.i18n import gettext as _
 
 __all__ = ["dump", "parse"]
 
@@ -103,19 +104,26 @@ def parse(data: bytes) -> ImportResult:
         parser.feed(data)
         root = parser.close()
     except ParseError as error:
-        result.errors.append((error.position[0], f"the file is not well-formed XML: {error}"))
+        result.errors.append(
+            (error.position[0], _("the file is not well-formed XML: %(error)s", error=error))
+        )
         return result
     except DefusedXmlException as error:
         result.errors.append(
-            (builder.current_line(), f"refused for safety: {type(error).__name__}")
+            (
+                builder.current_line(),
+                _("refused for safety: %(reason)s", reason=type(error).__name__),
+            )
         )
         return result
     except (LookupError, ValueError) as error:
         # Python decodes for expat, so a bad encoding="…" fails in the codec machinery.
-        result.errors.append((1, f"the declared encoding cannot be read: {error}"))
+        result.errors.append((1, _("the declared encoding cannot be read: %(error)s", error=error)))
         return result
     if root.tag != "quiz":
-        result.errors.append((builder.lines.get(root, 1), f"the root is <{root.tag}>, not <quiz>"))
+        result.errors.append(
+            (builder.lines.get(root, 1), _("the root is <%(tag)s>, not <quiz>", tag=root.tag))
+        )
         return result
 
     category: str | None = None
@@ -130,9 +138,11 @@ def parse(data: bytes) -> ImportResult:
             elif kind == "truefalse":
                 result.questions.append(_true_false(element, category, line))
             elif kind is None:
-                result.errors.append((line, "a <question> without a type"))
+                result.errors.append((line, _("a <question> without a type")))
             else:
-                result.skipped.append((line, f"{kind}: not a question type this platform has"))
+                result.skipped.append(
+                    (line, _("%(kind)s: not a question type this platform has", kind=kind))
+                )
         except _Problem as problem:
             result.errors.append((line, problem.message))
         except _Unsupported as unsupported:
@@ -149,7 +159,10 @@ def _text(holder: Element | None) -> str:
         return ""
     if len(text):
         raise _Problem(
-            f"<{holder.tag}> has XML elements inside <text>; HTML must be in CDATA or escaped"
+            _(
+                "<%(tag)s> has XML elements inside <text>; HTML must be in CDATA or escaped",
+                tag=holder.tag,
+            )
         )
     return php_trim(text.text or "")
 
@@ -167,7 +180,7 @@ def _headers(element: Element, category: str | None, line: int) -> ExchangeQuest
     text_format = _format(question_text, "html")
     text = _text(question_text)
     if not text:
-        raise _Problem("the question has no text")
+        raise _Problem(_("the question has no text"))
     idnumber_element = element.find("idnumber")
     idnumber = php_trim(idnumber_element.text or "") if idnumber_element is not None else ""
     tags = [_text(tag) for tag in element.findall("tags/tag")]
@@ -196,7 +209,9 @@ def _multichoice(element: Element, category: str | None, line: int) -> ExchangeQ
         try:
             fraction = fraction_from_percent(raw)
         except ValueError:
-            raise _Problem(f"the answer fraction '{raw}' is not a number") from None
+            raise _Problem(
+                _("the answer fraction '%(value)s' is not a number", value=raw)
+            ) from None
         text = _text(answer)
         if text:
             choices.append(ExchangeChoice(text, fraction, _text(answer.find("feedback")) or None))
@@ -212,7 +227,7 @@ def _true_false(element: Element, category: str | None, line: int) -> ExchangeQu
     question = _headers(element, category, line)
     answers = element.findall("answer")
     if not answers:
-        raise _Problem("a true/false question without <answer> elements")
+        raise _Problem(_("a true/false question without <answer> elements"))
     correct: bool | None = None
     feedback: dict[bool, str | None] = {True: None, False: None}
     for position, answer in enumerate(answers):
@@ -223,7 +238,9 @@ def _true_false(element: Element, category: str | None, line: int) -> ExchangeQu
         try:
             full = Decimal(php_trim(raw)) == 100
         except InvalidOperation:
-            raise _Problem(f"the answer fraction '{raw}' is not a number") from None
+            raise _Problem(
+                _("the answer fraction '%(value)s' is not a number", value=raw)
+            ) from None
         correct = full if is_true else not full
         feedback[is_true] = _text(answer.find("feedback")) or None
     return replace(

@@ -1,5 +1,5 @@
-"""ImportBatch: an uploaded list (members or units) kept between its preview and its
-confirmation."""
+"""ImportBatch: an uploaded list (members or units) or question file kept between its preview
+and its confirmation."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ class ImportBatch(Base):
     __tablename__ = "import_batches"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20), default="members")  # "members" | "units"
+    # "members" | "units" | "questions" (learning/exchange/views.py)
+    kind: Mapped[str] = mapped_column(String(20), default="members")
     actor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     # The unit a member list goes into; for a unit list, the importer's scope (None: all).
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
@@ -27,5 +28,6 @@ class ImportBatch(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    # After confirmation: {"created": [user ids], "updated": n, "rejected": n}
+    # After confirmation: {"created": [user ids], "updated": n, "rejected": n}. A question
+    # file carries {"course_id": id, "format": name} from its upload on, then the keys created.
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)

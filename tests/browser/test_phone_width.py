@@ -8,11 +8,13 @@ OFFICER_PAGES = ["/", "/officer", "/members", "/members/import", "/members/pendi
                  "/units/new", "/units/import"]  # fmt: skip
 WORKER_PAGES = ["/", "/courses/phap-luat-lao-dong", "/courses/phap-luat-lao-dong/lessons/hop-dong-lao-dong",
                 "/search?q=hop dong", "/password"]  # fmt: skip
+ADMIN_PAGES = ["/exchange", "/exchange/phap-luat-lao-dong"]
 
 
 @pytest.mark.parametrize(("phone", "password", "pages"), [
     ("0900000002", "demo-officer-2026", OFFICER_PAGES),
     ("0900000014", "demo-worker-2026", WORKER_PAGES),
+    ("0900000001", "demo-admin-2026", ADMIN_PAGES),
 ])  # fmt: skip
 def test_pages_fit_a_phone(page, phone, password, pages):
     log_in(page, phone=phone, password=password)

@@ -1,0 +1,259 @@
+"""A question as the bank holds it, and its conversion from and to the exchange formats.
+
+`BankQuestion` is what one row of `questions` with its current version and choices says:
+the pure middle between the database (`services.py`) and GIFT, Aiken, Moodle XML and the
+XLSX template. Moodle's formats have no place for a source, a difficulty, a lesson or the
+all-or-nothing marking of this platform; they travel as tags with a prefix
+(`source:blld-2019:Điều 25`, `difficulty:hard`, `lesson:bai-mot`, `scoring:all_or_nothing`),
+which Moodle keeps as ordinary tags, so a bank exported and imported again loses nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from learning.exchange.model import ExchangeChoice, ExchangeQuestion, plain_text
+from learning.i18n import gettext as _
+from learning.text import fold
+
+# True/false questions are stored as two choices, "Đúng" first (courses/services.py).
+TRUE_LABEL, FALSE_LABEL = "Đúng", "Sai"
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+MAX_KEY = 100
+MAX_TAG = 50
+MAX_ARTICLE = 300
+MAX_CHOICES = 8
+DIFFICULTIES = ("easy", "medium", "hard")
+META_PREFIXES = ("source:", "difficulty:", "lesson:", "scoring:")
+
+
+@dataclass(frozen=True)
+class BankChoice:
+    text: str
+    correct: bool
+    feedback: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class BankQuestion:
+    """A bank question's current content. `key` None: the importer makes one up."""
+
+    key: str | None
+    type: str  # single | multiple | true_false
+    text: str
+    choices: list[BankChoice]
+    explanation: str = ""
+    source_document: str = ""
+    source_article: str = ""
+    tags: list[str] = field(default_factory=list)
+    difficulty: str = "medium"
+    lesson: str | None = None  # a lesson slug
+    scoring: str = "partial"  # multiple only: partial | all_or_nothing
+
+
+@dataclass
+class Converted:
+    """One question read from a file: the question, or why not, and warnings."""
+
+    line: int
+    question: BankQuestion | None
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    # A key the file gave (GIFT [id:], XML idnumber, XLSX column): taken or refused as is.
+    explicit_key: bool = False
+    # A name to make the key from when the file gave none (a GIFT or XML title).
+    title: str | None = None
+
+
+def clean_text(text: str | None) -> str:
+    """NFC, without white space around it: how every imported text is stored."""
+    return unicodedata.normalize("NFC", text or "").strip()
+
+
+def slug_key(text: str) -> str:
+    """A question key made from a title or a Moodle idnumber: 'Câu 1' -> 'cau-1'."""
+    folded = fold(text)
+    return re.sub(r"[^a-z0-9]+", "-", folded).strip("-")[:MAX_KEY].strip("-")
+
+
+def tag_from_category(category: str | None) -> str | None:
+    """A Moodle category as a tag: its last part ("$course$/top/Luật/Hợp đồng" -> "Hợp đồng"),
+    unless that is one of Moodle's own names ("top", "$course$"), cut to the tag length."""
+    if not category:
+        return None
+    parts = [clean_text(part) for part in category.split("/")]
+    parts = [part for part in parts if part and part != "top" and not part.startswith("$")]
+    return parts[-1][:MAX_TAG].strip() if parts else None
+
+
+def from_exchange(question: ExchangeQuestion) -> Converted:
+    """A question read by a format parser as a bank question, with what needs saying."""
+    result = Converted(question.line, None, title=question.title)
+    is_html = question.text_format == "html"
+
+    def text_of(value: str | None) -> str:
+        if value is None:
+            return ""
+        return clean_text(plain_text(value, "html") if is_html else value)
+
+    tags: list[str] = []
+    meta: dict[str, str] = {}
+    for tag in question.tags:
+        prefix = next((p for p in META_PREFIXES if tag.startswith(p)), None)
+        if prefix is None:
+            tags.append(clean_text(tag))
+        else:
+            meta[prefix[:-1]] = clean_text(tag[len(prefix) :])
+    category_tag = tag_from_category(question.category)
+    if category_tag and category_tag not in tags:
+        tags.append(category_tag)
+    document, _, article = meta.get("source", "").partition(":")
+    difficulty = meta.get("difficulty", "medium")
+    if difficulty not in DIFFICULTIES:
+        result.errors.append(
+            _("unknown difficulty '%(value)s' (easy, medium or hard)", value=difficulty)
+        )
+    scoring = meta.get("scoring", "partial")
+    if scoring not in ("partial", "all_or_nothing"):
+        result.errors.append(
+            _("unknown scoring '%(value)s' (partial or all_or_nothing)", value=scoring)
+        )
+
+    if question.type == "true_false":
+        answer = bool(question.true_false_answer)
+        choices = [
+            BankChoice(TRUE_LABEL, answer, text_of(question.true_feedback) or None),
+            BankChoice(FALSE_LABEL, not answer, text_of(question.false_feedback) or None),
+        ]
+    else:
+        choices = [
+            BankChoice(text_of(c.text), c.fraction > 0, text_of(c.feedback) or None)
+            for c in question.choices
+        ]
+        positive = {c.fraction for c in question.choices if c.fraction > 0}
+        if question.type == "multiple" and len(positive) > 1:
+            result.warnings.append(
+                _(
+                    "the weights of the right answers differ; here every right answer "
+                    "counts the same"
+                )
+            )
+    key = None
+    if question.idnumber:
+        result.explicit_key = True
+        key = question.idnumber if KEY_PATTERN.match(question.idnumber) else None
+        key = (key or slug_key(question.idnumber))[:MAX_KEY] or None
+        if key is None:
+            result.errors.append(
+                _("the id '%(id)s' cannot be made into a key", id=question.idnumber)
+            )
+    result.question = BankQuestion(
+        key=key,
+        type=question.type,
+        text=text_of(question.text),
+        choices=choices,
+        explanation=text_of(question.general_feedback),
+        source_document=clean_text(document),
+        source_article=clean_text(article),
+        tags=[tag for tag in tags if tag],
+        difficulty=difficulty,
+        lesson=meta.get("lesson") or None,
+        scoring=scoring if question.type == "multiple" else "partial",
+    )
+    return result
+
+
+def to_exchange(question: BankQuestion) -> ExchangeQuestion:
+    """A bank question for the format writers: text as `plain`, the key as idnumber, and
+    source, difficulty, lesson and all-or-nothing marking as prefixed tags."""
+    tags = list(question.tags)
+    if question.source_document or question.source_article:
+        tags.append(f"source:{question.source_document}:{question.source_article}")
+    if question.difficulty != "medium":
+        tags.append(f"difficulty:{question.difficulty}")
+    if question.lesson:
+        tags.append(f"lesson:{question.lesson}")
+    if question.type == "multiple" and question.scoring != "partial":
+        tags.append(f"scoring:{question.scoring}")
+    common = {
+        "text": question.text,
+        "text_format": "plain",
+        "general_feedback": question.explanation or None,
+        "tags": tags,
+        "idnumber": question.key,
+    }
+    if question.type == "true_false":
+        by_label = {choice.text: choice for choice in question.choices}
+        true = by_label.get(TRUE_LABEL) or question.choices[0]
+        false = by_label.get(FALSE_LABEL) or question.choices[-1]
+        return ExchangeQuestion(
+            type="true_false",
+            true_false_answer=true.correct,
+            true_feedback=true.feedback,
+            false_feedback=false.feedback,
+            **common,  # type: ignore[arg-type]
+        )
+    right = sum(choice.correct for choice in question.choices)
+    wrong = len(question.choices) - right
+
+    def weight(choice: BankChoice) -> Fraction:
+        if question.type == "single":
+            return Fraction(1 if choice.correct else 0)
+        # Moodle's weights that mark as this platform's partial credit does.
+        if choice.correct:
+            return Fraction(1, right)
+        return Fraction(-1, wrong) if wrong else Fraction(0)
+
+    return ExchangeQuestion(
+        type="single" if question.type == "single" else "multiple",
+        choices=[ExchangeChoice(c.text, weight(c), c.feedback) for c in question.choices],
+        **common,  # type: ignore[arg-type]
+    )
+
+
+def check_shape(question: BankQuestion) -> list[str]:
+    """What makes a question unfit for the bank whatever the course (the rules of
+    courses/schema.py's QuestionSpec), as messages."""
+    problems: list[str] = []
+    if not question.text:
+        problems.append(_("the question has no text"))
+    if question.type != "true_false":
+        count = len(question.choices)
+        if not 2 <= count <= MAX_CHOICES:
+            problems.append(
+                _(
+                    "a choice question needs 2 to %(max)d choices, not %(count)d",
+                    max=MAX_CHOICES,
+                    count=count,
+                )
+            )
+        if any(not choice.text for choice in question.choices):
+            problems.append(_("a choice has no text"))
+        texts = [choice.text for choice in question.choices]
+        if len(set(texts)) != len(texts):
+            problems.append(_("two choices have the same text"))
+        right = sum(choice.correct for choice in question.choices)
+        if question.type == "single" and right != 1:
+            problems.append(
+                _(
+                    "a single-choice question needs exactly one right answer, not %(count)d",
+                    count=right,
+                )
+            )
+        if question.type == "multiple" and right < 1:
+            problems.append(_("a multiple-choice question needs at least one right answer"))
+    for tag in question.tags:
+        if len(tag) > MAX_TAG:
+            problems.append(
+                _(
+                    "the tag '%(tag)s…' is longer than %(max)d characters",
+                    tag=tag[:20],
+                    max=MAX_TAG,
+                )
+            )
+    if len(question.source_article) > MAX_ARTICLE:
+        problems.append(_("the article is longer than %(max)d characters", max=MAX_ARTICLE))
+    return problems

@@ -1,0 +1,303 @@
+"""The question template for people who write questions in Excel: write it, read it back.
+
+One question a row, Vietnamese headers (matched without case or diacritics, in any order,
+below any title rows, as the member lists are): the text, the type, choices A to F, the
+right answers as letters, optional feedback per choice, the explanation, the source
+document and article, tags, difficulty, lesson and an optional key. Cells are read with
+`learning/spreadsheets.py` (zip-bomb checks, formulas without values, NFC), keeping the line
+breaks inside a cell. Text that Excel would run as a formula is written with a leading
+apostrophe by `learning/exports.py`; the reader takes that apostrophe off again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from learning.exchange.bank import (
+    DIFFICULTIES,
+    FALSE_LABEL,
+    KEY_PATTERN,
+    MAX_KEY,
+    TRUE_LABEL,
+    BankChoice,
+    BankQuestion,
+    Converted,
+    clean_text,
+)
+from learning.exports import xlsx_bytes
+from learning.i18n import gettext as _
+from learning.spreadsheets import Limits, find_header, header_key, read_rows
+
+LETTERS = "ABCDEF"
+# Field -> accepted header spellings, the one the template writes first.
+COLUMNS: dict[str, list[str]] = {
+    "key": ["Mã câu hỏi", "Mã", "Key"],
+    "text": ["Câu hỏi", "Nội dung câu hỏi", "Nội dung", "Question"],
+    "type": ["Loại câu hỏi", "Loại", "Type"],
+    **{f"choice_{x}": [f"Phương án {x}", f"Đáp án {x}", f"PA {x}", x] for x in LETTERS},
+    "answer": ["Đáp án đúng", "Đáp án", "Answer"],
+    **{f"feedback_{x}": [f"Phản hồi {x}", f"Feedback {x}"] for x in LETTERS},
+    "explanation": ["Giải thích", "Lời giải thích", "Explanation"],
+    "source_document": ["Văn bản nguồn", "Nguồn", "Văn bản", "Source"],
+    "source_article": ["Điều, khoản", "Điều khoản", "Điều", "Article"],
+    "tags": ["Thẻ", "Tags"],
+    "difficulty": ["Mức độ", "Độ khó", "Difficulty"],
+    "lesson": ["Bài học", "Bài", "Lesson"],
+    "scoring": ["Cách chấm", "Scoring"],
+}
+HEADER = [names[0] for names in COLUMNS.values()]
+REQUIRED = ("text", "type", "answer")
+
+TYPES = {
+    "single": ["một đáp án", "một lựa chọn", "chọn một", "single"],
+    "multiple": ["nhiều đáp án", "nhiều lựa chọn", "chọn nhiều", "multiple"],
+    "true_false": ["đúng/sai", "đúng sai", "true/false", "true_false"],
+}
+TYPE_NAMES = {kind: names[0] for kind, names in TYPES.items()}
+DIFFICULTY_WORDS = {
+    "easy": ["dễ", "easy"],
+    "medium": ["trung bình", "medium"],
+    "hard": ["khó", "hard"],
+}
+DIFFICULTY_NAMES = {level: words[0] for level, words in DIFFICULTY_WORDS.items()}
+SCORING_WORDS = {
+    "partial": ["từng phần", "partial"],
+    "all_or_nothing": ["tất cả hoặc không", "all or nothing", "all_or_nothing"],
+}
+SCORING_NAMES = {way: words[0] for way, words in SCORING_WORDS.items()}
+TRUE_WORDS = {header_key(word) for word in (TRUE_LABEL, "true", "T", "A")}
+FALSE_WORDS = {header_key(word) for word in (FALSE_LABEL, "false", "F", "B")}
+_FORMULA_STARTS = ("=", "+", "-", "@")
+
+EXAMPLE = BankQuestion(
+    key="vd-001",
+    type="single",
+    text="Theo Bộ luật Lao động 2019, thời gian thử việc tối đa đối với công việc của người "
+    "quản lý doanh nghiệp là bao nhiêu ngày?",
+    choices=[
+        BankChoice("30 ngày", False),
+        BankChoice("60 ngày", False),
+        BankChoice("180 ngày", True, "Đúng: Điều 25 khoản 1."),
+    ],
+    explanation="Điều 25 khoản 1 Bộ luật Lao động 2019: không quá 180 ngày đối với công việc "
+    "của người quản lý doanh nghiệp.",
+    source_document="blld-2019",
+    source_article="Điều 25 khoản 1",
+    tags=["thử việc"],
+    difficulty="medium",
+)
+
+
+def _lookup(words: dict[str, list[str]]) -> dict[str, str]:
+    return {header_key(word): value for value, spellings in words.items() for word in spellings}
+
+
+_TYPE_BY_KEY = _lookup(TYPES)
+_DIFFICULTY_BY_KEY = _lookup(DIFFICULTY_WORDS)
+_SCORING_BY_KEY = _lookup(SCORING_WORDS)
+
+
+def to_row(question: BankQuestion) -> list[str]:
+    """The question as a row of the template, in HEADER's order."""
+    choices = [] if question.type == "true_false" else question.choices
+    if question.type == "true_false":
+        answer = TRUE_LABEL if question.choices[0].correct else FALSE_LABEL
+        feedback = [choice.feedback or "" for choice in question.choices]
+    else:
+        answer = ", ".join(LETTERS[n] for n, c in enumerate(choices) if c.correct)
+        feedback = [choice.feedback or "" for choice in choices]
+    return [
+        question.key or "",
+        question.text,
+        TYPE_NAMES[question.type],
+        *[choice.text for choice in choices] + [""] * (len(LETTERS) - len(choices)),
+        answer,
+        *feedback + [""] * (len(LETTERS) - len(feedback)),
+        question.explanation,
+        question.source_document,
+        question.source_article,
+        ", ".join(question.tags),
+        DIFFICULTY_NAMES[question.difficulty],
+        question.lesson or "",
+        SCORING_NAMES[question.scoring] if question.type == "multiple" else "",
+    ]
+
+
+def dump(questions: Iterable[BankQuestion], *, title: str = "Ngân hàng câu hỏi") -> bytes:
+    """An XLSX workbook of the questions, one a row, that `parse` reads back."""
+    return xlsx_bytes(
+        "Câu hỏi",
+        HEADER,
+        [[_quote(cell) for cell in to_row(question)] for question in questions],
+        title_lines=[title, *INSTRUCTIONS],
+    )
+
+
+INSTRUCTIONS = [
+    "Loại câu hỏi: một đáp án, nhiều đáp án, đúng/sai. Đáp án đúng: chữ cái (A hoặc A, C); "
+    "câu đúng/sai ghi Đúng hoặc Sai, không ghi phương án.",
+    "Văn bản nguồn: mã văn bản của chuyên đề; Điều, khoản: điều, khoản được trích dẫn. "
+    "Mức độ: dễ, trung bình, khó. Thẻ: cách nhau bằng dấu phẩy.",
+]
+
+
+def template() -> bytes:
+    """The empty template with one example row."""
+    return dump([EXAMPLE], title="MẪU NGÂN HÀNG CÂU HỎI")
+
+
+def parse(data: bytes, limits: Limits | None = None) -> tuple[list[Converted], list[int]]:
+    """Read the template's rows: a Converted per question row, and the empty rows passed
+    over. Raises SpreadsheetError when the file is no spreadsheet or has no header."""
+    rows = read_rows(data, limits or Limits(), keep_line_breaks=True)
+    _header, columns, remaining = find_header(rows, COLUMNS, REQUIRED)
+    found: list[Converted] = []
+    empty: list[int] = []
+    for row in remaining:
+        cells = {
+            name: _unquote(row.cells[index]) if index < len(row.cells) else ""
+            for name, index in columns.items()
+        }
+        if not any(cells.values()):
+            empty.append(row.number)
+            continue
+        converted = _read_row(row.number, cells)
+        unsaved = {name for name, index in columns.items() if index in row.formula_without_value}
+        if unsaved:
+            converted.errors.insert(
+                0,
+                _(
+                    "a formula without a saved value: open the file in Excel, save it and "
+                    "upload it again"
+                ),
+            )
+        found.append(converted)
+    return found, empty
+
+
+def _quote(text: str) -> str:
+    """Text that starts with an apostrophe gets one more, so that `_unquote` can tell it from
+    the apostrophe exports.safe_cell adds before a formula-like text."""
+    return "'" + text if text.startswith("'") else text
+
+
+def _unquote(text: str) -> str:
+    """Take off the apostrophe exports.safe_cell (or `_quote`) put in front of a text."""
+    if text.startswith("'") and text[1:].lstrip().startswith((*_FORMULA_STARTS, "'")):
+        return text[1:]
+    return text
+
+
+def _read_row(number: int, cells: dict[str, str]) -> Converted:
+    result = Converted(number, None)
+    errors = result.errors
+    kind = _TYPE_BY_KEY.get(header_key(cells.get("type", "")))
+    if kind is None:
+        errors.append(
+            _(
+                "the type '%(value)s' is not one of: %(names)s",
+                value=cells.get("type", ""),
+                names=", ".join(TYPE_NAMES.values()),
+            )
+        )
+        kind = "single"
+    texts = [cells.get(f"choice_{x}", "") for x in LETTERS]
+    feedback = [cells.get(f"feedback_{x}", "") or None for x in LETTERS]
+    answer = cells.get("answer", "")
+    if kind == "true_false":
+        if any(texts):
+            errors.append(
+                _("a true/false question has no choices: write Đúng or Sai as the answer")
+            )
+        key = header_key(answer)
+        if key not in TRUE_WORDS | FALSE_WORDS:
+            errors.append(
+                _(
+                    "the answer of a true/false question is Đúng or Sai, not '%(value)s'",
+                    value=answer,
+                )
+            )
+        right = key in TRUE_WORDS
+        choices = [
+            BankChoice(TRUE_LABEL, right, feedback[0]),
+            BankChoice(FALSE_LABEL, not right, feedback[1]),
+        ]
+    else:
+        last = max((n for n, text in enumerate(texts) if text), default=-1)
+        if any(not text for text in texts[:last]):
+            errors.append(_("the choices must be filled from A on, without gaps"))
+        letters = [part.strip().upper() for part in answer.replace(";", ",").split(",")]
+        letters = [letter for part in letters for letter in part.split()]
+        wrong = [letter for letter in letters if letter not in LETTERS[: last + 1]]
+        if not letters or wrong:
+            errors.append(
+                _(
+                    "the right answer '%(value)s' must be letters of filled choices (%(letters)s)",
+                    value=answer,
+                    letters=", ".join(LETTERS[: last + 1]) or "A, B…",
+                )
+            )
+        for n in range(last + 1, len(LETTERS)):
+            if feedback[n]:
+                errors.append(
+                    _("feedback for choice %(letter)s, which is empty", letter=LETTERS[n])
+                )
+        choices = [
+            BankChoice(texts[n], LETTERS[n] in letters, feedback[n]) for n in range(last + 1)
+        ]
+    difficulty = "medium"
+    if cells.get("difficulty"):
+        found = _DIFFICULTY_BY_KEY.get(header_key(cells["difficulty"]))
+        if found is None:
+            errors.append(
+                _(
+                    "the difficulty '%(value)s' is not dễ, trung bình or khó",
+                    value=cells["difficulty"],
+                )
+            )
+        difficulty = found or "medium"
+    scoring = "partial"
+    if cells.get("scoring") and kind == "multiple":
+        way = _SCORING_BY_KEY.get(header_key(cells["scoring"]))
+        if way is None:
+            errors.append(
+                _(
+                    "the marking '%(value)s' is not từng phần or tất cả hoặc không",
+                    value=cells["scoring"],
+                )
+            )
+        scoring = way or "partial"
+    key = clean_text(cells.get("key")) or None
+    result.explicit_key = key is not None
+    if key is not None and not (KEY_PATTERN.match(key) and len(key) <= MAX_KEY):
+        errors.append(
+            _(
+                "the key '%(key)s' may hold only letters without accents, digits, '.', '_' "
+                "and '-' (at most %(max)d)",
+                key=key[:30],
+                max=MAX_KEY,
+            )
+        )
+    tags = [clean_text(tag) for tag in cells.get("tags", "").split(",")]
+    result.question = BankQuestion(
+        key=key,
+        type=kind,
+        text=clean_text(cells.get("text")),
+        choices=choices,
+        explanation=clean_text(cells.get("explanation")),
+        source_document=clean_text(cells.get("source_document")),
+        source_article=clean_text(cells.get("source_article")),
+        tags=[tag for tag in tags if tag],
+        difficulty=difficulty if difficulty in DIFFICULTIES else "medium",
+        lesson=clean_text(cells.get("lesson")) or None,
+        scoring=scoring,
+    )
+    return result
+
+
+def column_names(fields: Sequence[str]) -> list[str]:
+    """The template's header for each field, for messages."""
+    return [COLUMNS[name][0] for name in fields]
+
+
+__all__ = ["HEADER", "dump", "parse", "template"]
