@@ -125,6 +125,11 @@ def start_attempt(
 ) -> Attempt:
     """Resume the user's unfinished attempt, or start one: draw its questions, fix their
     versions and the order of questions and choices, and compute its deadline."""
+    # Two taps on "start" (two tabs) must meet: lock the person's row first. Without it, on
+    # PostgreSQL one request can miss the other's attempt in its first query and see it in
+    # the next, number its own attempt after it, and leave the person two unfinished
+    # attempts. (SQLite's write transactions are serialized already; FOR UPDATE is a no-op.)
+    session.execute(select(User.id).where(User.id == user.id).with_for_update())
     current = in_progress_attempt(session, user.id, quiz.id)
     if current is not None:
         current = finish_if_overdue(session, current, now)
