@@ -258,7 +258,7 @@ def _wait_for(check, seconds: float = 20) -> bool:
 
 def test_database_outage_is_a_503_and_the_server_recovers_by_itself(live):
     if live.proxy is None:
-        pytest.skip("on SQLite: test_sqlite_file_going_away_is_a_503_and_recovers")
+        pytest.skip("PostgreSQL only; on SQLite: test_sqlite_file_going_away_is_a_503_and_recovers")
     browser = Browser(live.server.port)
     browser.log_in(live.fault_users[0], live.world.quiz_id)
     assert browser.request("GET", "/")[0] == 200
@@ -284,7 +284,7 @@ def test_sqlite_file_going_away_is_a_503_and_recovers(tmp_path, app_config):
     worker's would be; then every request is a 503 until the file is back."""
     if TEST_DATABASE_URL:
         pytest.skip(
-            "on PostgreSQL: test_database_outage_is_a_503_and_the_server_recovers_by_itself"
+            "SQLite only; on PostgreSQL: test_database_outage_is_a_503_and_the_server_recovers_by_itself"
         )
     path = tmp_path / "gone.sqlite3"
     upgrade(f"sqlite:///{path}")
