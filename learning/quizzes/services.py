@@ -280,11 +280,14 @@ def _store(
             raise InvalidAnswer()
         selected = sorted(slot.choice_order[choice - 1] for choice in set(answer.choices))
         result.revisions[answer.position] = slot.revision
+        if selected == sorted(slot.selected or []):
+            # Nothing changed: keep the revision, so other open pages stay current. Checked
+            # before staleness: a page whose own background save has not come back yet sends
+            # the answer again with the old revision, and that is no conflict.
+            continue
         if answer.revision != slot.revision:
             result.stale.append(answer.position)
             continue
-        if selected == sorted(slot.selected or []):
-            continue  # nothing changed: keep the revision, so other open pages stay current
         updates.append({"id": slot.id, "selected": selected, "revision": slot.revision + 1,
                         "answered_at": now})  # fmt: skip
         result.saved.append(answer.position)
