@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 FLASK := $(BIN)/flask --app learning
 
-.PHONY: run test install install-dev serve migrate demo courses lint format messages bench-quiz bench-import clean
+.PHONY: run test install install-dev serve migrate demo courses lint format messages bench-quiz bench-import bench-faults clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || $(PYTHON) -m virtualenv $(VENV)
@@ -66,6 +66,11 @@ bench-quiz: install-dev
 ## make bench-import: a 50,000-row member list read, checked and written, SQLite and PostgreSQL
 bench-import: install-dev
 	$(BIN)/python -m bench.member_import
+
+## make bench-faults: 10,000 saves and submits through gunicorn while a worker is SIGKILLed and
+## the database connections are terminated; checks nothing acknowledged was lost (both databases)
+bench-faults: install-dev
+	$(BIN)/python -m bench.faults
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -59,12 +59,12 @@ def _flask(env: dict[str, str], *args: str) -> None:
                    env=env, check=True, capture_output=True)  # fmt: skip
 
 
-def _make_users(url: str, count: int) -> list[str]:
+def _make_users(url: str, count: int, unit_code: str = "CS-TANPHAT") -> list[str]:
     engine = build_engine(url)
     phones = [f"+8497{n:07d}" for n in range(count)]
     password_hash = hash_password(PASSWORD)
     with engine.begin() as connection:
-        unit_id = connection.scalar(select(Unit.id).where(Unit.code == "CS-TANPHAT"))
+        unit_id = connection.scalar(select(Unit.id).where(Unit.code == unit_code))
         connection.execute(
             insert(User),
             [{"full_name": f"Người thử {n}", "name_folded": fold(f"Người thử {n}"), "phone": phone,

@@ -154,7 +154,9 @@ def _register_error_handlers(app: Flask) -> None:
     def _database_down(error: Exception) -> tuple[str, int]:
         app.logger.error("database error: %s", error)
         db.session.remove()
-        # The page must not touch the database again: no user menu.
+        # The page must not touch the database again: no user menu, and no second try at
+        # loading the user (often what failed), which the template context would make.
+        g._login_user = login_manager.anonymous_user()
         return _render_error(503, hide_nav=True)
 
 

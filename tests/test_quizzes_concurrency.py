@@ -120,3 +120,23 @@ def test_a_save_racing_the_submit_is_graded_or_refused_never_lost(world):
             assert not isinstance(save_outcome, Exception), save_outcome
             assert save_outcome.saved == [1]
             assert slot.selected != [] and slot.mark == 1  # acknowledged, so graded
+
+
+def test_simultaneous_starts_of_one_person_make_one_attempt(world):
+    engine, quiz_id, user_ids = world
+
+    def start(index):
+        with Session(engine, expire_on_commit=False) as session:
+            user = session.get(User, user_ids[12])
+            attempt = services.start_attempt(session, user, session.get(Quiz, quiz_id), NOW)
+            session.commit()
+            return attempt.id
+
+    for _ in range(3):
+        outcomes = run_together(6, start)
+        assert all(isinstance(o, int) for o in outcomes), outcomes
+        assert len(set(outcomes)) == 1
+    with Session(engine) as session:
+        assert (
+            len(session.scalars(select(Attempt).where(Attempt.user_id == user_ids[12])).all()) == 1
+        )

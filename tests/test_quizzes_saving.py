@@ -58,6 +58,16 @@ def test_a_stale_page_is_refused_and_the_newer_answer_kept(session, worker, atte
     assert services.save_answers(session, worker, attempt.id, [A(1, (2,), 1)], NOW).saved == [1]
 
 
+def test_the_same_answer_from_a_page_behind_its_background_save_is_no_conflict(
+    session, worker, attempt
+):
+    # The background save took revision 0 to 1; the page's form still says 0 when the
+    # person taps "save and next" with the same choice.
+    services.save_answers(session, worker, attempt.id, [A(1, (1,), 0)], NOW)
+    result = services.save_answers(session, worker, attempt.id, [A(1, (1,), 0)], NOW)
+    assert result.stale == [] and result.saved == [] and result.revisions == {1: 1}
+
+
 def test_bad_answers_are_refused_and_change_nothing(session, worker, attempt):
     for bad in ([A(9, (1,), 0)], [A(1, (3,), 0)], [A(1, (1, 2), 0)], [A(2, (0,), 0)]):
         with pytest.raises(InvalidAnswer):

@@ -68,4 +68,5 @@ def test_statement_counts_do_not_grow(session, connection, make, tmp_path):
     assert small_bank_no_history == large_bank_no_history == large_bank_long_history
     start, submit = small_bank_no_history
     print(f"start: {start} statements, submit: {submit} statements")
-    assert start <= 8 and submit <= 10, (start, submit)
+    # start: 8, plus the lock on the person's row that keeps two taps to one attempt.
+    assert start <= 9 and submit <= 10, (start, submit)

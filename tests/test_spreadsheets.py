@@ -14,6 +14,7 @@ import io
 import random
 import re
 import time
+import tracemalloc
 import unicodedata
 import zipfile
 from collections.abc import Callable, Sequence
@@ -390,8 +391,14 @@ def test_zip_bomb_is_refused_before_decompressing(monkeypatch):
 
     monkeypatch.setattr(zipfile.ZipFile, "open", no_decompressing)
     started = time.perf_counter()
-    message = refusal(bomb)
+    tracemalloc.start()
+    try:
+        message = refusal(bomb)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
     assert time.perf_counter() - started < 2
+    assert peak < 20 * 1024 * 1024  # the archive unpacks to 8 MB and more is never read
     assert "too much data" in message
 
 
@@ -423,8 +430,14 @@ def test_xml_bomb_is_refused_quickly(part):
         }
     bomb = rewrite(data, changes)
     started = time.perf_counter()
-    message = refusal(bomb)
+    tracemalloc.start()
+    try:
+        message = refusal(bomb)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
     assert time.perf_counter() - started < 2
+    assert peak < 20 * 1024 * 1024  # a billion laughs would be gigabytes
     assert "cannot be read safely" in message
 
 

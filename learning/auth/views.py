@@ -19,6 +19,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from learning import db
+from learning.audit.services import record
 from learning.auth import queries, services
 from learning.auth.forms import ChangePasswordForm, LoginForm
 from learning.auth.models import User
@@ -150,4 +151,9 @@ def profile(user_id: int) -> str:
     if user is None:
         raise NotFound()
     require_user(db.session, current_user, user)
+    if current_user.id != user.id:
+        # Someone else's personal data was shown (Law on Personal Data Protection).
+        record(db.session, current_user.id, "member.view", "user", user.id,
+               after={"page": "profile"})  # fmt: skip
+        db.session.commit()
     return render_template("auth/profile.html", user=user)

@@ -284,9 +284,12 @@ def batch_slips(batch_id: int) -> Response:
 @login_required
 def pending() -> str:
     _require_staff()
-    return render_template(
-        "members/pending.html", people=queries.pending_registrations(db.session, current_user)
-    )
+    people = queries.pending_registrations(db.session, current_user)
+    if people:
+        record(db.session, current_user.id, "members.view", "user", None,
+               after={"list": "pending", "shown": len(people)})  # fmt: skip
+        db.session.commit()
+    return render_template("members/pending.html", people=people)
 
 
 @bp.post("/members/<int:user_id>/decide")

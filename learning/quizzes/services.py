@@ -125,6 +125,11 @@ def start_attempt(
 ) -> Attempt:
     """Resume the user's unfinished attempt, or start one: draw its questions, fix their
     versions and the order of questions and choices, and compute its deadline."""
+    # Two taps on "start" (two tabs) must meet: lock the person's row first. Without it, on
+    # PostgreSQL one request can miss the other's attempt in its first query and see it in
+    # the next, number its own attempt after it, and leave the person two unfinished
+    # attempts. (SQLite's write transactions are serialized already; FOR UPDATE is a no-op.)
+    session.execute(select(User.id).where(User.id == user.id).with_for_update())
     current = in_progress_attempt(session, user.id, quiz.id)
     if current is not None:
         current = finish_if_overdue(session, current, now)
@@ -275,11 +280,14 @@ def _store(
             raise InvalidAnswer()
         selected = sorted(slot.choice_order[choice - 1] for choice in set(answer.choices))
         result.revisions[answer.position] = slot.revision
+        if selected == sorted(slot.selected or []):
+            # Nothing changed: keep the revision, so other open pages stay current. Checked
+            # before staleness: a page whose own background save has not come back yet sends
+            # the answer again with the old revision, and that is no conflict.
+            continue
         if answer.revision != slot.revision:
             result.stale.append(answer.position)
             continue
-        if selected == sorted(slot.selected or []):
-            continue  # nothing changed: keep the revision, so other open pages stay current
         updates.append({"id": slot.id, "selected": selected, "revision": slot.revision + 1,
                         "answered_at": now})  # fmt: skip
         result.saved.append(answer.position)

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from learning import db
+from learning.audit.services import record
 from learning.auth.models import Role, User
 from learning.auth.scope import require_user
 from learning.courses import queries as course_queries
@@ -240,5 +241,10 @@ def attempts(quiz_id: int) -> str:
         raise NotInScope()
     quiz = _quiz_or_404(quiz_id)
     rows = queries.attempts_in_scope(db.session, current_user, quiz.id)
+    if rows:
+        # A list of named members' results: personal data shown, so logged.
+        record(db.session, current_user.id, "members.view", "quiz", quiz.id,
+               after={"list": "attempts", "shown": len(rows)})  # fmt: skip
+        db.session.commit()
     counts = queries.answer_counts(db.session, quiz.id) if current_user.role is Role.ADMIN else []
     return render_template("quizzes/attempts.html", quiz=quiz, rows=rows, counts=counts)

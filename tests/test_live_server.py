@@ -1,0 +1,391 @@
+"""Proof under pressure, against a real gunicorn (2 workers x 4 threads) on the suite's
+database kind: more parallel writers than threads, the database going away and coming back,
+two servers sharing PostgreSQL and Redis, and the short version of `make bench-faults`.
+
+Starting gunicorn costs seconds, so the module shares one server and one database (a SQLite
+file, or a PostgreSQL schema of its own), and each test has its own workers. On PostgreSQL
+the server reaches the database through a TCP proxy that the outage test cuts. The fault run
+goes last: it kills a worker. The long run (10,000 operations) is `make bench-faults`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, make_url, select
+
+from bench.faults import (
+    Browser,
+    Disconnected,
+    Server,
+    World,
+    _token,
+    app_database_url,
+    connection_name,
+    prepare,
+    run_faults,
+    server_env,
+)
+from learning import create_app
+from learning.auth.models import User
+from learning.config import normalise_database_url
+from learning.db import build_engine
+from learning.migrate import upgrade
+from learning.quizzes.models import Attempt, AttemptSlot, AttemptStatus
+from tests.conftest import TEST_DATABASE_URL, postgres_schema
+
+WORKERS, THREADS = 2, 4
+WRITERS = WORKERS * THREADS + 1
+FAULT_USERS = 6
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+class Proxy:
+    """A TCP forwarder from a loopback port to the database; `cut()` closes every
+    connection and refuses new ones (the database is gone), `restore()` listens again."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        self.port = 0
+        self._sockets: set[socket.socket] = set()
+        self._listener: socket.socket | None = None
+        self._lock = threading.Lock()
+
+    def restore(self) -> None:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(64)
+        self.port = listener.getsockname()[1]
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def cut(self) -> None:
+        with self._lock:
+            if self._listener is not None:
+                # shutdown() wakes the thread blocked in accept(); close() alone would not.
+                with contextlib.suppress(OSError):
+                    self._listener.shutdown(socket.SHUT_RDWR)
+                self._listener.close()
+                self._listener = None
+            for sock in self._sockets:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                sock.close()
+            self._sockets.clear()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            upstream.settimeout(None)
+            with self._lock:
+                self._sockets.update((client, upstream))
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, sink):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+
+def _redis_available() -> bool:
+    try:
+        import redis
+
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except Exception:
+        return False
+    return True
+
+
+class Live:
+    """The shared server and what the tests need to reach it."""
+
+    def __init__(self, world: World, server: Server, env: dict[str, str],
+                 proxy: Proxy | None, name: str) -> None:  # fmt: skip
+        self.world, self.server, self.env, self.proxy, self.name = world, server, env, proxy, name
+        phones = world.phones
+        self.writers = phones[:WRITERS]
+        self.fault_users = phones[WRITERS : WRITERS + FAULT_USERS]
+        self.two_server_user, self.limited_user = phones[-2:]
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    if TEST_DATABASE_URL:
+        base = normalise_database_url(TEST_DATABASE_URL)
+        database = postgres_schema(base, f"live_{os.getpid()}")
+        url = database.__enter__()
+    else:
+        database = None
+        url = f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.sqlite3'}"
+    try:
+        world = prepare(url, WRITERS + FAULT_USERS + 2)
+        proxy = None
+        app_url = url
+        if url.startswith("postgresql"):
+            parsed = make_url(url)
+            proxy = Proxy(parsed.host or "127.0.0.1", parsed.port or 5432)
+            proxy.restore()
+            app_url = parsed.set(host="127.0.0.1", port=proxy.port).render_as_string(
+                hide_password=False
+            )
+        name = connection_name()
+        extra = {"RATELIMIT_ENABLED": "true"}
+        if url.startswith("postgresql") and _redis_available():
+            extra["REDIS_URL"] = REDIS_URL
+        env = server_env(app_database_url(app_url, name), **extra)
+        with Server(env, workers=WORKERS, threads=THREADS) as server:
+            yield Live(world, server, env, proxy, name)
+        if proxy is not None:
+            proxy.cut()
+    finally:
+        if database is not None:
+            database.__exit__(None, None, None)
+
+
+def test_more_parallel_writers_than_threads_lock_nothing_and_duplicate_nothing(live):
+    world, server = live.world, live.server
+    statuses: Counter[int] = Counter()
+    lock = threading.Lock()
+    pairs = []
+    for phone in live.writers:
+        first = Browser(server.port)
+        first.log_in(phone, world.quiz_id)
+        twin = Browser(server.port)  # the same person's second tab: the same session
+        twin.cookie, twin.csrf = first.cookie, first.csrf
+        pairs.append((first, twin))
+    everyone = [browser for pair in pairs for browser in pair]
+    barrier = threading.Barrier(len(everyone))
+    attempts: dict[int, list[int]] = {}
+
+    def note(status: int) -> None:
+        with lock:
+            statuses[status] += 1
+
+    def writer(index: int) -> None:
+        browser = everyone[index]
+        barrier.wait()
+        # Both tabs tap "start" at once: one attempt between them.
+        status, _, headers = browser.request(
+            "POST", f"/quizzes/{world.quiz_id}/start", {"csrf_token": browser.csrf}
+        )
+        note(status)
+        attempt = int(headers["Location"].rsplit("/", 1)[1])
+        with lock:
+            attempts.setdefault(index // 2, []).append(attempt)
+        barrier.wait()
+        # Each tab answers half of the questions, all at once with everybody else.
+        for position in range(1 + index % 2, world.questions + 1, 2):
+            form = {"csrf_token": browser.csrf, "shown": position, f"answer-{position}": 1,
+                    f"revision-{position}": 0}  # fmt: skip
+            note(browser.request("POST", f"/attempts/{attempt}/save", form,
+                                 accept="application/json")[0])  # fmt: skip
+        barrier.wait()
+        note(
+            browser.request("POST", f"/attempts/{attempt}/submit", {"csrf_token": browser.csrf})[0]
+        )
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(len(everyone))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert set(statuses) <= {200, 302}, statuses
+    assert statuses[200] == WRITERS * world.questions  # every save acknowledged
+    assert "database is locked" not in server.log()
+    assert all(len(set(ids)) == 1 for ids in attempts.values()), sorted(attempts.items())
+    engine = build_engine(world.url)
+    with engine.connect() as connection:
+        ids = [both[0] for both in attempts.values()]
+        per_person = connection.execute(
+            select(Attempt.user_id, func.count())
+            .where(Attempt.id.in_(ids))
+            .group_by(Attempt.user_id)
+        ).all()
+        owners = {uid for uid, _ in per_person}
+        all_attempts = connection.scalar(
+            select(func.count()).select_from(Attempt).where(Attempt.user_id.in_(owners))
+        )
+        slots = connection.execute(
+            select(AttemptSlot.attempt_id, AttemptSlot.position, AttemptSlot.selected).where(
+                AttemptSlot.attempt_id.in_(ids)
+            )
+        ).all()
+        states = set(connection.scalars(select(Attempt.status).where(Attempt.id.in_(ids))))
+    engine.dispose()
+    assert len(owners) == WRITERS and all_attempts == WRITERS  # no duplicate attempt
+    assert len(slots) == WRITERS * world.questions
+    assert len({(a, p) for a, p, _ in slots}) == len(slots)
+    assert all(selected for _, _, selected in slots)
+    assert states == {AttemptStatus.SUBMITTED}
+
+
+def _wait_for(check, seconds: float = 20) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return True
+        except Disconnected:
+            pass
+        time.sleep(0.2)
+    return False
+
+
+def test_database_outage_is_a_503_and_the_server_recovers_by_itself(live):
+    if live.proxy is None:
+        pytest.skip("PostgreSQL only; on SQLite: test_sqlite_file_going_away_is_a_503_and_recovers")
+    browser = Browser(live.server.port)
+    browser.log_in(live.fault_users[0], live.world.quiz_id)
+    assert browser.request("GET", "/")[0] == 200
+    live.proxy.cut()
+    try:
+        status, page, _ = browser.request("GET", "/")
+        assert status == 503
+        assert "Không kết nối được cơ sở dữ liệu" in page
+        assert "Traceback" not in page
+        assert live.server.healthz() == (503, {"status": "unavailable", "database": "down"})
+        form = {"csrf_token": browser.csrf}
+        assert browser.request("POST", f"/quizzes/{live.world.quiz_id}/start", form)[0] == 503
+    finally:
+        live.proxy.restore()
+    assert _wait_for(lambda: live.server.healthz()[0] == 200)
+    assert _wait_for(lambda: browser.request("GET", "/")[0] == 200)  # still logged in
+    assert "Traceback" not in live.server.log()
+
+
+def test_sqlite_file_going_away_is_a_503_and_recovers(tmp_path, app_config):
+    """SQLite has no server to lose: the file goes (a disk unmounted, a file moved away).
+    Connections opened before keep the old file, so the pool is emptied as a restarted
+    worker's would be; then every request is a 503 until the file is back."""
+    if TEST_DATABASE_URL:
+        pytest.skip(
+            "SQLite only; on PostgreSQL: test_database_outage_is_a_503_and_the_server_recovers_by_itself"
+        )
+    path = tmp_path / "gone.sqlite3"
+    upgrade(f"sqlite:///{path}")
+    app = create_app({**app_config, "DATABASE_URL": f"sqlite:///{path}"})
+    client = app.test_client()
+    assert client.get("/healthz").status_code == 200
+    moved = Path(str(path) + ".away")
+    path.rename(moved)
+    path.mkdir()  # what is there now cannot be opened as a database
+    app.extensions["database"].engine.dispose()
+    try:
+        health = client.get("/healthz")
+        assert health.status_code == 503 and health.json["database"] == "down"
+        page = client.get("/login")
+        assert page.status_code in (200, 503)  # the login form itself needs no database
+        login = client.post("/login", data={"login": "0912345678", "password": "x" * 10})
+        assert login.status_code == 503 and "Traceback" not in login.text
+    finally:
+        path.rmdir()
+        moved.rename(path)
+    assert client.get("/healthz").status_code == 200
+
+
+@pytest.fixture
+def second_server(live) -> Iterator[Server]:
+    if not live.world.url.startswith("postgresql"):
+        pytest.skip("several servers share PostgreSQL: run with TEST_DATABASE_URL (CI does)")
+    if "REDIS_URL" not in live.env:
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis is not reachable at {REDIS_URL}; CI must start it", pytrace=False)
+        pytest.skip(f"several servers share Redis: none at {REDIS_URL}")
+    with Server(live.env, workers=1, threads=4) as server:
+        yield server
+
+
+def test_two_servers_share_sessions_limits_and_figures(live, second_server):
+    import redis
+
+    one, two = live.server, second_server
+    world = live.world
+    # A session started on one server is valid on the other.
+    first = Browser(one.port)
+    first.log_in(live.two_server_user, world.quiz_id)
+    other = Browser(two.port)
+    other.cookie, other.csrf = first.cookie, first.csrf
+    assert other.request("GET", f"/quizzes/{world.quiz_id}")[0] == 200
+    # A figure changed through one server is what the other shows (nothing is cached in a
+    # process: there is no per-process cache to invalidate on this branch).
+    engine = build_engine(world.url)
+    with engine.connect() as connection:
+        user_id = connection.scalar(
+            select(User.id).where(User.phone == "+84" + live.two_server_user[1:])
+        )
+        limited_phone = "+84" + live.limited_user[1:]
+    engine.dispose()
+    before = other.request("GET", f"/transcript/{user_id}")[1]
+    _status, _, headers = first.request(
+        "POST", f"/quizzes/{world.quiz_id}/start", {"csrf_token": first.csrf}
+    )
+    attempt = headers["Location"].rsplit("/", 1)[1]
+    first.request("POST", f"/attempts/{attempt}/submit", {"csrf_token": first.csrf})
+    after = other.request("GET", f"/transcript/{user_id}")[1]
+    assert after.count('<tr><th scope="row">') == before.count('<tr><th scope="row">') + 1
+    # The account limit counts failed logins on both servers together (in Redis).
+    store = redis.Redis.from_url(REDIS_URL)
+    for key in store.scan_iter(f"*{limited_phone}*"):
+        store.delete(key)
+    try:
+        answers = []
+        for n in range(6):
+            browser = Browser((one, two)[n % 2].port)
+            token = browser.request("GET", "/login")[1]
+            answers.append(
+                browser.request(
+                    "POST", "/login",
+                    {"login": live.limited_user, "password": "wrong-password",
+                     "csrf_token": _token(token)},
+                )[0]
+            )  # fmt: skip
+        assert answers[:5] == [401] * 5
+        assert answers[5] == 429
+    finally:
+        for key in store.scan_iter(f"*{limited_phone}*"):
+            store.delete(key)
+
+
+def test_no_acknowledged_answer_is_lost_when_a_worker_dies_and_connections_drop(live):
+    is_postgres = live.world.url.startswith("postgresql")
+    report = run_faults(
+        "PostgreSQL" if is_postgres else "SQLite",
+        live.world,
+        live.server,
+        live.fault_users,
+        300,
+        live.name,
+    )
+    print("\n".join(report.lines()))
+    assert report.workers_killed == 1
+    if is_postgres:
+        assert report.connections_terminated and report.connections_terminated >= 1
+    assert report.counts["save acknowledged"] >= 250
+    assert report.counts["submit acknowledged"] >= 1
+    assert report.unfinished == FAULT_USERS
+    assert report.ok, "\n".join(report.lines())
