@@ -36,6 +36,7 @@ REFUSED = {LOGIN, BAD, DENY, MISSING}
 ANYONE_LOGGED_IN = (LOGIN, DONE, DONE, DONE, DONE, DONE)
 OWNER_ONLY = (LOGIN, DONE, DENY, DENY, DENY, DENY)
 OFFICER_OR_ADMIN = (LOGIN, DENY, DENY, DONE, DENY, DONE)
+ADMIN_ONLY = (LOGIN, DENY, DENY, DENY, DENY, DONE)
 
 
 def _member_file(values: dict[str, Any]) -> dict[str, Any]:
@@ -46,6 +47,10 @@ def _member_file(values: dict[str, Any]) -> dict[str, Any]:
 def _unit_file(values: dict[str, Any]) -> dict[str, Any]:
     units = xlsx([UNIT_HEADER, ["MOI-2", "CĐCS Mới Hai", "", values["unit_code"]]])
     return {"file": (io.BytesIO(units), "dv.xlsx")}
+
+
+def _question_file(values: dict[str, Any]) -> dict[str, Any]:
+    return {"file": (io.BytesIO("Câu hỏi mới?{=Đúng ~Sai}".encode()), "q.gift"), "format": ""}
 
 
 Form = dict[str, str] | Callable[[dict[str, Any]], dict[str, Any]]
@@ -78,6 +83,8 @@ POST_MATRIX: dict[str, tuple[str, Form, tuple[Any, ...]]] = {
     "org.import_confirm": ("/units/import/{unit_batch}/confirm", {}, (LOGIN, DENY, DENY, DONE, MISSING, MISSING)),
     "enrollment.assign": ("/assignments", {"course": "{course}", "unit": "{unit_c}"}, (LOGIN, DENY, DENY, DONE, BAD, DONE)),
     "enrollment.remove": ("/assignments/{assignment}/remove", {}, OFFICER_OR_ADMIN),
+    "exchange.upload": ("/exchange/khoa-thu/import", _question_file, ADMIN_ONLY),
+    "exchange.confirm": ("/exchange/imports/{question_batch}/confirm", {"only_valid": "y"}, (LOGIN, DENY, DENY, DENY, DENY, DONE)),
 }  # fmt: skip
 
 
@@ -134,6 +141,9 @@ def world(app, make, session, final_quiz):
         select(ImportBatch.id).where(ImportBatch.kind == "members").order_by(ImportBatch.id)
     ).all()
     setup.post(f"/members/import/{batches[1]}/confirm", data={"skip_invalid": "y"})
+    admin = app.test_client()
+    admin.post("/login", data={"login": people["admin"].phone, "password": "password123"})
+    admin.post("/exchange/khoa-thu/import", data=_question_file(values))
     app.config["WTF_CSRF_ENABLED"] = True
 
     values.update(
@@ -145,6 +155,9 @@ def world(app, make, session, final_quiz):
         batch=batches[0],
         done_batch=batches[1],
         unit_batch=session.scalar(select(ImportBatch.id).where(ImportBatch.kind == "units")),
+        question_batch=session.scalar(
+            select(ImportBatch.id).where(ImportBatch.kind == "questions")
+        ),
         unit_c=unit_c.id,
         course=final_quiz.course_id,
         token=tree.grassroots_a.join_token,
