@@ -66,7 +66,8 @@ def test_an_attempt_started_before_an_edit_keeps_showing_and_grading_the_old_ver
     result = client.get(f"/attempts/{attempt.id}/result")
     assert "Hợp đồng lao động có mấy loại?" in result.text
 
-    # A new attempt draws the approved version.
+    # A new attempt draws the approved version (every question: the bank holds 3).
+    services.update_quiz_settings(session, admins[0], sample_course, {"question_count": 3})
     again = start_attempt(session, worker, final_quiz, utcnow())
     session.commit()
     assert "Theo luật mới" in client.get(f"/attempts/{again.id}?page=1").text
