@@ -9,8 +9,9 @@ from learning.auth.models import Role
 from learning.authoring import services
 from learning.courses.models import ContentStatus, Question, QuestionType, QuestionVersion
 from learning.db import utcnow
+from learning.quizzes.queries import course_final_quiz
 from learning.quizzes.services import Answer, start_attempt, submit_attempt
-from tests.authoring_helpers import client_for, draft
+from tests.authoring_helpers import client_for, draft, publish
 
 
 @pytest.fixture
@@ -128,3 +129,41 @@ def test_history_shows_who_changed_what_with_an_escaped_diff(app, session, sampl
     assert "+[single] Có &lt;script&gt;alert(1)&lt;/script&gt; mấy loại?" in text
     assert "<script>alert(1)" not in text
     assert "-  ✓ Hai loại" in text and "+  ✓ Ba loại" in text
+
+
+def test_a_published_question_waits_for_its_draft_lesson(session, sample_course, admins, make):
+    from learning.quizzes.errors import BankTooSmall
+
+    lesson = services.save_lesson(
+        session, admins[0], sample_course, None,
+        services.LessonDraft("Bài mới", "Chữ.", [{"document": "blld-2019", "section": "Điều 113"}]),
+    )  # fmt: skip
+    question = publish(session, admins[0], admins[1], sample_course, draft(lesson_id=lesson.id))
+    services.update_quiz_settings(session, admins[0], sample_course, {"question_count": 4})
+    session.commit()
+    quiz = course_final_quiz(session, sample_course.id)
+    with pytest.raises(BankTooSmall):
+        start_attempt(session, make.user(), quiz, utcnow())
+    services.submit_lesson(session, admins[0], lesson)
+    services.approve_lesson(session, admins[1], lesson, four_eyes=True)
+    attempt = start_attempt(session, make.user(), quiz, utcnow())
+    assert question.id in {slot.question_version.question_id for slot in attempt.slots}
+
+
+def test_reloading_the_course_files_after_a_browser_edit_does_not_collide(
+    session, sample_course, admins, tmp_path
+):
+    from learning.courses.loader import read_course
+    from learning.courses.services import load_course
+    from tests.course_files import write_course
+
+    question = _edit_q001(session, sample_course, admins[0], "Bản sửa trên trình duyệt?")
+    folder = write_course(tmp_path / "again")
+    bank = folder / "questions.yaml"
+    bank.write_text(
+        bank.read_text("utf-8").replace("Hợp đồng lao động có mấy loại?", "Sửa trong tệp?"), "utf-8"
+    )
+    load_course(session, read_course(folder))
+    session.commit()
+    assert question.current_version == 3
+    assert services.working_version(session, question).text == "Sửa trong tệp?"
