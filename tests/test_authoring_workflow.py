@@ -381,3 +381,13 @@ def test_only_admins_reach_authoring(app, make, sample_course, role):
                 f"/admin/questions/new?course={sample_course.id}"]:  # fmt: skip
         assert client.post(url, data={"step": "submit", "title": "x"}).status_code == 403, url
     assert app.test_client().get("/admin/questions").status_code == 302
+
+
+def test_each_review_button_posts_one_step(app, session, sample_course, admins):
+    import re
+
+    client = client_for(app, admins[0])
+    question_id = _new_question(client, sample_course, _lesson(session, sample_course))
+    page = client.get(f"/admin/questions/{question_id}").text
+    steps = re.findall(r'<input[^>]*name="step"[^>]*>', page)
+    assert steps and all(re.search(r'value="\w+"', step) for step in steps)
