@@ -20,7 +20,8 @@ from learning.forms import TOO_LONG, Form
 from learning.forms import choices as options
 from learning.i18n import lazy_gettext as _l
 
-MAX_CHOICES = 6
+# As many as a course file allows (learning/courses/schema.py).
+MAX_CHOICES = 8
 
 QUESTION_TYPES = [
     ("single", _l("One right answer")),

@@ -420,6 +420,14 @@ def _question_page(
 
 
 def _save_question(course: Course, question: Question | None) -> Response | tuple[str, int]:
+    if (
+        question is not None
+        and len(services.working_version(db.session, question).choices) > MAX_CHOICES
+    ):
+        # The form would silently drop the choices it has no row for.
+        raise InvalidInput(
+            _("This question has more choices than the form holds (%(n)d).", n=MAX_CHOICES)
+        )
     form = _question_form(course, question, request.form)
     if not form.validate():
         return _question_page(course, question, form, 400)
