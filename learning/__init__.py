@@ -64,6 +64,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from learning.auth.views import bp as auth_bp
+    from learning.authoring.views import bp as authoring_bp
     from learning.courses.views import bp as courses_bp
     from learning.enrollment.views import bp as enrollment_bp
     from learning.exchange.views import bp as exchange_bp
@@ -81,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(org_bp)
     app.register_blueprint(enrollment_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(authoring_bp)
     app.register_blueprint(exchange_bp)
 
 

@@ -46,6 +46,9 @@ def default_config(instance_path: Path) -> dict[str, Any]:
         "RATELIMIT_HEADERS_ENABLED": False,
         # Number of reverse proxies in front of the app whose X-Forwarded-* headers to trust.
         "PROXY_COUNT": 0,
+        # Publishing authored content needs a second admin's approval (four eyes). Turn off
+        # (AUTHORING_FOUR_EYES=false) only where one person runs the whole installation.
+        "AUTHORING_FOUR_EYES": True,
     }
 
 
@@ -67,6 +70,8 @@ def from_environment(environ: os._Environ[str] | dict[str, str]) -> dict[str, An
         found["PROXY_COUNT"] = int(environ["PROXY_COUNT"])
     if environ.get("DATABASE_ECHO"):
         found["DATABASE_ECHO"] = _env_bool(environ["DATABASE_ECHO"])
+    if environ.get("AUTHORING_FOUR_EYES"):
+        found["AUTHORING_FOUR_EYES"] = _env_bool(environ["AUTHORING_FOUR_EYES"])
     if environ.get("RATELIMIT_ENABLED"):
         found["RATELIMIT_ENABLED"] = _env_bool(environ["RATELIMIT_ENABLED"])
     return found

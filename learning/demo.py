@@ -65,6 +65,9 @@ class DemoAccount:
 DEMO_ACCOUNTS = [
     DemoAccount("Quản trị Ban Tuyên giáo", "0900000001", "demo-admin-2026", Role.ADMIN,
                 "LDLD-LC", Gender.FEMALE, 1985),
+    # A second admin, so that the four-eyes review (one writes, another approves) can be shown.
+    DemoAccount("Lương Văn Khánh", "0900000003", "demo-admin-2026", Role.ADMIN,
+                "LDLD-LC", Gender.MALE, 1982),
     DemoAccount("Phạm Thu Hà", "0900000002", "demo-officer-2026", Role.OFFICER,
                 "CD-P-LAOCAI", Gender.FEMALE, 1980),
     DemoAccount("Nguyễn Văn An", "0900000011", "demo-worker-2026", Role.WORKER,

@@ -2,6 +2,7 @@
 
 from learning.audit.models import AuditEntry
 from learning.auth.models import UnitMembership, User
+from learning.authoring.models import LessonVersion
 from learning.courses.models import (
     Certificate,
     Choice,
@@ -31,6 +32,7 @@ __all__ = [
     "ImportBatch",
     "Lesson",
     "LessonProgress",
+    "LessonVersion",
     "MediaFile",
     "Question",
     "QuestionVersion",

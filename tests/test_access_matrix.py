@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from learning.auth.models import Role
-from learning.courses.models import Lesson
+from learning.courses.models import Lesson, Question
 from learning.members.models import ImportBatch
 from learning.org.importer import TEMPLATE_HEADER as UNIT_HEADER
 from learning.org.services import set_join_link
@@ -69,6 +69,15 @@ MATRIX = {
     "exchange.course": ("/exchange/khoa-thu", (LOGIN, DENY, DENY, DENY, DENY, OK)),
     "exchange.export": ("/exchange/khoa-thu/export/gift", (LOGIN, DENY, DENY, DENY, DENY, OK)),
     "exchange.preview": ("/exchange/imports/{question_batch}", (LOGIN, DENY, DENY, DENY, DENY, OK)),
+    "authoring.courses": ("/admin/courses", (LOGIN, DENY, DENY, DENY, DENY, OK)),
+    "authoring.course": ("/admin/courses/{course}", (LOGIN, DENY, DENY, DENY, DENY, OK)),
+    "authoring.new_lesson": ("/admin/courses/{course}/lessons/new", (LOGIN, DENY, DENY, DENY, DENY, OK)),
+    "authoring.lesson": ("/admin/lessons/{lesson}", (LOGIN, DENY, DENY, DENY, DENY, OK)),
+    "authoring.lesson_history": ("/admin/lessons/{lesson}/history", (LOGIN, DENY, DENY, DENY, DENY, OK)),
+    "authoring.bank": ("/admin/questions?course={course}&q=hop", (LOGIN, DENY, DENY, DENY, DENY, OK)),
+    "authoring.new_question": ("/admin/questions/new?course={course}", (LOGIN, DENY, DENY, DENY, DENY, OK)),
+    "authoring.question": ("/admin/questions/{question}", (LOGIN, DENY, DENY, DENY, DENY, OK)),
+    "authoring.question_history": ("/admin/questions/{question}/history", (LOGIN, DENY, DENY, DENY, DENY, OK)),
     "static": ("/static/css/app.css", (OK,) * 6),
 }  # fmt: skip
 
@@ -122,6 +131,7 @@ def world(app, make, session, final_quiz):
         "course": final_quiz.course_id,
         "token": tree.grassroots_a.join_token,
         "lesson": session.scalar(select(Lesson.id)),
+        "question": session.scalar(select(Question.id)),
     }
     return people, values
 

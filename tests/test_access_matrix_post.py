@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import select
 
 from learning.auth.models import Role
+from learning.courses.models import Lesson, Question
 from learning.db import utcnow
 from learning.enrollment.services import assign_course
 from learning.members.models import ImportBatch
@@ -27,6 +28,7 @@ from learning.models import Base
 from learning.org.importer import TEMPLATE_HEADER as UNIT_HEADER
 from learning.org.services import set_join_link
 from learning.quizzes.services import start_attempt
+from tests.course_files import PNG_BYTES
 from tests.member_files import template, xlsx
 
 ROLES = ("anonymous", "owner", "other_worker", "officer", "other_officer", "admin")
@@ -53,6 +55,22 @@ def _question_file(values: dict[str, Any]) -> dict[str, Any]:
     return {"file": (io.BytesIO("Câu hỏi mới?{=Đúng ~Sai}".encode()), "q.gift"), "format": ""}
 
 
+def _media_file(values: dict[str, Any]) -> dict[str, Any]:
+    return {"file": (io.BytesIO(PNG_BYTES), "so-do-hai.png")}
+
+
+LESSON = {
+    "title": "Bài mới",
+    "body": "Nội dung **mới**.",
+    "sources": "blld-2019: Điều 1",
+    "is_required": "y",
+}
+QUESTION = {
+    "lesson": "0", "type": "single", "text": "Câu hỏi mới?", "choices-0-text": "Đúng",
+    "choices-0-is_correct": "y", "choices-1-text": "Sai", "explanation": "Vì đúng.",
+    "source_document": "blld-2019", "source_article": "Điều 1", "difficulty": "medium",
+    "tags": "", "scoring": "partial", "true_answer": "",
+}  # fmt: skip
 Form = dict[str, str] | Callable[[dict[str, Any]], dict[str, Any]]
 
 # endpoint -> (path with {placeholders}, form data (values may hold placeholders), statuses)
@@ -83,6 +101,19 @@ POST_MATRIX: dict[str, tuple[str, Form, tuple[Any, ...]]] = {
     "org.import_confirm": ("/units/import/{unit_batch}/confirm", {}, (LOGIN, DENY, DENY, DONE, MISSING, MISSING)),
     "enrollment.assign": ("/assignments", {"course": "{course}", "unit": "{unit_c}"}, (LOGIN, DENY, DENY, DONE, BAD, DONE)),
     "enrollment.remove": ("/assignments/{assignment}/remove", {}, OFFICER_OR_ADMIN),
+    "authoring.create_course": ("/admin/courses", {"slug": "khoa-moi", "title": "Khoá mới", "summary": ""}, ADMIN_ONLY),
+    "authoring.update_course": ("/admin/courses/{course}", {"title": "Khoá thử, tên mới", "summary": ""}, ADMIN_ONLY),
+    "authoring.quiz_settings": ("/admin/courses/{course}/quiz", {"question_count": "3", "time_limit_minutes": "10", "pass_percent": "70", "attempts_allowed": "0", "grading_method": "highest"}, ADMIN_ONLY),
+    "authoring.upload_media": ("/admin/courses/{course}/media", _media_file, ADMIN_ONLY),
+    "authoring.course_step": ("/admin/courses/{course}/step", {"step": "retire"}, ADMIN_ONLY),
+    "authoring.create_lesson": ("/admin/courses/{course}/lessons/new", LESSON, ADMIN_ONLY),
+    "authoring.update_lesson": ("/admin/lessons/{lesson}", LESSON, ADMIN_ONLY),
+    "authoring.lesson_step": ("/admin/lessons/{lesson}/step", {"step": "retire"}, ADMIN_ONLY),
+    "authoring.move_lesson": ("/admin/lessons/{lesson}/move", {"to": "down"}, ADMIN_ONLY),
+    "authoring.bulk": ("/admin/questions/bulk", {"ids": "{question}", "action": "tag", "tag": "mới"}, ADMIN_ONLY),
+    "authoring.create_question": ("/admin/questions/new?course={course}", QUESTION, ADMIN_ONLY),
+    "authoring.update_question": ("/admin/questions/{question}", QUESTION, ADMIN_ONLY),
+    "authoring.question_step": ("/admin/questions/{question}/step", {"step": "retire"}, ADMIN_ONLY),
     "exchange.upload": ("/exchange/khoa-thu/import", _question_file, ADMIN_ONLY),
     "exchange.confirm": ("/exchange/imports/{question_batch}/confirm", {"only_valid": "y"}, (LOGIN, DENY, DENY, DENY, DENY, DONE)),
 }  # fmt: skip
@@ -160,6 +191,8 @@ def world(app, make, session, final_quiz):
         ),
         unit_c=unit_c.id,
         course=final_quiz.course_id,
+        lesson=session.scalar(select(Lesson.id).order_by(Lesson.position)),
+        question=session.scalar(select(Question.id).order_by(Question.id)),
         token=tree.grassroots_a.join_token,
         assignment=assignment.id,
     )

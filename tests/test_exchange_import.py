@@ -7,6 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from learning.audit.models import AuditEntry
+from learning.auth.models import Role
+from learning.authoring.services import FourEyes, approve_question, submit_question
 from learning.courses.models import ContentStatus, Question, QuestionVersion
 from learning.errors import InvalidInput
 from learning.exchange import services, xlsx
@@ -419,3 +421,20 @@ def test_a_gift_or_xml_category_becomes_a_tag(session, sample_course):
         ["Hợp đồng lao động"],
         [],
     ]
+
+
+def test_an_imported_question_goes_through_review_and_its_importer_cannot_approve_it(
+    session, make, sample_course
+):
+    importer, reviewer = make.user(role=Role.ADMIN), make.user(role=Role.ADMIN)
+    result = plan(session, sample_course, GIFT)
+    (first, _second) = services.apply_import(
+        session, sample_course, result, only_valid=True, author_id=importer.id
+    )
+    version = session.scalar(select(QuestionVersion).where(QuestionVersion.question_id == first.id))
+    assert (version.status, version.author_id) == (ContentStatus.DRAFT, importer.id)
+    submit_question(session, importer, first)
+    with pytest.raises(FourEyes):
+        approve_question(session, importer, first, four_eyes=True)
+    approve_question(session, reviewer, first, four_eyes=True)
+    assert first.status is ContentStatus.PUBLISHED

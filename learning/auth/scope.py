@@ -56,3 +56,9 @@ def unit_filter(actor: User, unit_column: ColumnElement[int | None]) -> ColumnEl
     if actor.role is Role.OFFICER and actor.unit_id is not None:
         return unit_column.in_(subtree_ids(actor.unit_id))
     raise NotInScope()
+
+
+def require_admin(actor: User) -> None:
+    """Raise NotInScope unless `actor` is an active admin (authoring, item analysis)."""
+    if not (actor.is_active and actor.role is Role.ADMIN):
+        raise NotInScope()

@@ -163,6 +163,14 @@ class QuestionVersion(Base):
     scoring: Mapped[Scoring] = mapped_column(enum_column(Scoring, 16), default=Scoring.PARTIAL)
     content_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Where this version stands in the review workflow (authoring). Versions loaded from
+    # files are published; a browser edit of a published question is a DRAFT version that
+    # workers never see until it is approved and becomes `current_version`.
+    status: Mapped[ContentStatus] = mapped_column(
+        enum_column(ContentStatus), default=ContentStatus.PUBLISHED, server_default="published"
+    )
+    # Who wrote this version (None: loaded from the course files).
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     question: Mapped[Question] = relationship(back_populates="versions")
     choices: Mapped[list[Choice]] = relationship(

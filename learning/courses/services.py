@@ -7,7 +7,7 @@ import json
 import secrets
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from learning.auth.models import User
@@ -199,6 +199,15 @@ def _load_questions(
             )
         ).all()
     )
+    # Versions written in the browser (authoring) may be newer than the current one.
+    latest = dict(
+        session.execute(
+            select(QuestionVersion.question_id, func.max(QuestionVersion.number))
+            .join(Question, Question.id == QuestionVersion.question_id)
+            .where(Question.course_id == course.id)
+            .group_by(QuestionVersion.question_id)
+        ).all()
+    )
     for spec in bundle.questions.questions:
         content_hash = _hash(_version_payload(spec))
         question = existing.pop(spec.key, None)
@@ -211,7 +220,7 @@ def _load_questions(
             report.questions["created"] += 1
             continue
         if current_hashes.get(question.id) != content_hash:
-            question.current_version += 1
+            question.current_version = latest.get(question.id, question.current_version) + 1
             _add_version(session, question, spec, question.current_version, content_hash)
             report.questions["new_version"] += 1
         elif _metadata_differs(question, spec, lessons):

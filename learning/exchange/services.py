@@ -239,10 +239,16 @@ def plan_import(session: Session, course: Course, data: bytes, fmt: str) -> Impo
 
 
 def apply_import(
-    session: Session, course: Course, plan: ImportPlan, *, only_valid: bool = False
+    session: Session,
+    course: Course,
+    plan: ImportPlan,
+    *,
+    only_valid: bool = False,
+    author_id: int | None = None,
 ) -> list[Question]:
-    """Write the plan's questions as new DRAFT questions of `course`. A plan with errors
-    writes nothing unless `only_valid`; raises InvalidInput then."""
+    """Write the plan's questions as new DRAFT questions of `course`, written by `author_id`
+    (who may then not approve them alone). A plan with errors writes nothing unless
+    `only_valid`; raises InvalidInput then."""
     if plan.errors and not only_valid:
         raise InvalidInput(
             _l(
@@ -255,7 +261,9 @@ def apply_import(
     )
     created: list[Question] = []
     for planned in plan.questions:
-        created.append(add_draft_question(session, course, planned.question, lessons))
+        created.append(
+            add_draft_question(session, course, planned.question, lessons, author_id=author_id)
+        )
     session.flush()
     return created
 
@@ -284,9 +292,14 @@ def version_hash(question: BankQuestion) -> str:
 
 
 def add_draft_question(
-    session: Session, course: Course, question: BankQuestion, lessons: dict[str, int]
+    session: Session,
+    course: Course,
+    question: BankQuestion,
+    lessons: dict[str, int],
+    *,
+    author_id: int | None = None,
 ) -> Question:
-    """One new DRAFT question of `course` with its first version and choices."""
+    """One new DRAFT question of `course` with its first (draft) version and choices."""
     row = Question(
         course_id=course.id,
         lesson_id=lessons.get(question.lesson) if question.lesson else None,
@@ -305,6 +318,8 @@ def add_draft_question(
         source_article=question.source_article,
         scoring=Scoring(question.scoring),
         content_hash=version_hash(question),
+        status=ContentStatus.DRAFT,
+        author_id=author_id,
         choices=[
             Choice(position=n, text=c.text, is_correct=c.correct, feedback=c.feedback)
             for n, c in enumerate(question.choices, start=1)

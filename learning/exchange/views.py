@@ -165,7 +165,9 @@ def confirm(batch_id: int) -> Response | tuple[str, int]:
             "exchange/preview.html", batch=batch, course=course, plan=plan, form=form
         )
         return page, 400
-    created = services.apply_import(db.session, course, plan, only_valid=only_valid)
+    created = services.apply_import(
+        db.session, course, plan, only_valid=only_valid, author_id=current_user.id
+    )
     batch.confirmed_at = utcnow()
     batch.result = {
         **batch.result,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from learning.courses.models import (
@@ -37,7 +37,12 @@ def draw_questions(session: Session, quiz: Quiz, rng: random.Random) -> list[tup
             & (QuestionVersion.number == Question.current_version),
         )
         .outerjoin(Lesson, Lesson.id == Question.lesson_id)
-        .where(Question.course_id == quiz.course_id, Question.status == ContentStatus.PUBLISHED)
+        .where(
+            Question.course_id == quiz.course_id,
+            Question.status == ContentStatus.PUBLISHED,
+            # A question of a lesson still in draft (or retired) waits with its lesson.
+            or_(Question.lesson_id.is_(None), Lesson.status == ContentStatus.PUBLISHED),
+        )
         .order_by(Question.id)
     )
     if quiz.lesson_id is not None:

@@ -11,7 +11,14 @@ WORKER_PAGES = ["/", "/courses/phap-luat-lao-dong", "/courses/phap-luat-lao-dong
 ADMIN_PAGES = ["/exchange", "/exchange/phap-luat-lao-dong"]
 
 
+ADMIN_PAGES = ["/admin/courses", "/admin/questions", "/admin/questions?status=published&q=hop dong",
+               "/admin/courses/1", "/admin/courses/1/lessons/new", "/admin/lessons/1",
+               "/admin/lessons/1/history", "/admin/questions/new?course=1", "/admin/questions/1",
+               "/admin/questions/1/history"]  # fmt: skip
+
+
 @pytest.mark.parametrize(("phone", "password", "pages"), [
+    ("0900000001", "demo-admin-2026", ADMIN_PAGES),
     ("0900000002", "demo-officer-2026", OFFICER_PAGES),
     ("0900000014", "demo-worker-2026", WORKER_PAGES),
     ("0900000001", "demo-admin-2026", ADMIN_PAGES),

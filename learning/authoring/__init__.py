@@ -1,0 +1,1 @@
+"""Authoring in the browser: courses, lessons and the question bank, reviewed before publishing."""

@@ -1,0 +1,38 @@
+"""LessonVersion: what a lesson said at one time, and where that text stands in review.
+
+The `lessons` row keeps the published text that workers read; a browser edit is a new
+version here, copied into the lesson only when a second admin approves it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from learning.courses.models import ContentStatus
+from learning.db import Base, UTCDateTime, utcnow
+from learning.org.models import enum_column
+
+
+class LessonVersion(Base):
+    """One version of a lesson's text, title, cited sources and required flag."""
+
+    __tablename__ = "lesson_versions"
+    __table_args__ = (UniqueConstraint("lesson_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300))
+    body_markdown: Mapped[str] = mapped_column(Text)
+    # [{"document": source key, "section": "Điều 13–29"}, ...] as on Lesson
+    sources: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    is_required: Mapped[bool] = mapped_column(default=True)
+    status: Mapped[ContentStatus] = mapped_column(
+        enum_column(ContentStatus), default=ContentStatus.DRAFT
+    )
+    # Who wrote it (None: the text loaded from the course files).
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

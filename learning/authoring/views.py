@@ -1,0 +1,522 @@
+"""Authoring pages under /admin: courses, lessons with a preview that needs no JavaScript,
+the question bank with filters and bulk actions, review steps and history. Admins only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from learning import db
+from learning.auth.scope import require_admin
+from learning.authoring import queries, services
+from learning.authoring.forms import (
+    DIFFICULTIES,
+    MAX_CHOICES,
+    QUESTION_TYPES,
+    STATUSES,
+    CourseForm,
+    LessonForm,
+    MediaForm,
+    QuestionForm,
+    QuizSettingsForm,
+    StepForm,
+)
+from learning.courses.markdown import render_markdown
+from learning.courses.models import (
+    ContentStatus,
+    Course,
+    Difficulty,
+    Lesson,
+    Question,
+    QuestionType,
+    Scoring,
+)
+from learning.errors import InvalidInput, NotFound
+from learning.extensions import login_manager
+from learning.i18n import gettext as _
+
+bp = Blueprint("authoring", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+def _admins_only() -> Any:
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    require_admin(current_user)
+    return None
+
+
+@bp.context_processor
+def _labels() -> dict[str, Any]:
+    return {
+        "status_labels": dict(STATUSES),
+        "type_labels": dict(QUESTION_TYPES),
+        "difficulty_labels": dict(DIFFICULTIES),
+    }
+
+
+def _four_eyes() -> bool:
+    return bool(current_app.config["AUTHORING_FOUR_EYES"])
+
+
+def _get(model: type, object_id: int) -> Any:
+    found = db.session.get(model, object_id)
+    if found is None:
+        raise NotFound()
+    return found
+
+
+# --- courses -------------------------------------------------------------------------------
+
+
+@bp.get("/courses")
+def courses() -> str:
+    return render_template(
+        "authoring/courses.html", courses=queries.all_courses(db.session), form=CourseForm()
+    )
+
+
+@bp.post("/courses")
+def create_course() -> Response | tuple[str, int]:
+    form = CourseForm()
+    if not form.validate():
+        page = render_template(
+            "authoring/courses.html", courses=queries.all_courses(db.session), form=form
+        )
+        return page, 400
+    course = services.create_course(
+        db.session, current_user, form.slug.data or "", form.title.data, form.summary.data or ""
+    )
+    db.session.commit()
+    flash(_("Course created as a draft."), "success")
+    return redirect(url_for("authoring.course", course_id=course.id))
+
+
+def _course_page(course: Course, status: int = 200, **forms: Any) -> tuple[str, int]:
+    settings = {**services.DEFAULT_FINAL_QUIZ, **(course.final_quiz or {})}
+    page = render_template(
+        "authoring/course.html",
+        course=course,
+        lessons=queries.course_lessons(db.session, course.id),
+        media=queries.media_files(db.session, course.id),
+        form=forms.get("form") or CourseForm(obj=course),
+        quiz_form=forms.get("quiz_form") or QuizSettingsForm(data=settings),
+        media_form=forms.get("media_form") or MediaForm(),
+        step_form=StepForm(),
+        events=queries.events(db.session, "course", course.id)[:10],
+    )
+    return page, status
+
+
+@bp.get("/courses/<int:course_id>")
+def course(course_id: int) -> tuple[str, int]:
+    return _course_page(_get(Course, course_id))
+
+
+@bp.post("/courses/<int:course_id>")
+def update_course(course_id: int) -> Response | tuple[str, int]:
+    course = _get(Course, course_id)
+    form = CourseForm()
+    if not form.validate():
+        return _course_page(course, 400, form=form)
+    services.update_course(
+        db.session, current_user, course, form.title.data, form.summary.data or ""
+    )
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return redirect(url_for("authoring.course", course_id=course.id))
+
+
+@bp.post("/courses/<int:course_id>/quiz")
+def quiz_settings(course_id: int) -> Response | tuple[str, int]:
+    course = _get(Course, course_id)
+    form = QuizSettingsForm()
+    if not form.validate():
+        return _course_page(course, 400, quiz_form=form)
+    services.update_quiz_settings(
+        db.session,
+        current_user,
+        course,
+        {
+            "question_count": form.question_count.data,
+            "time_limit_minutes": form.time_limit_minutes.data,
+            "pass_percent": form.pass_percent.data,
+            "attempts_allowed": form.attempts_allowed.data or 0,
+            "grading_method": form.grading_method.data,
+        },
+    )
+    db.session.commit()
+    flash(_("Quiz settings saved."), "success")
+    return redirect(url_for("authoring.course", course_id=course.id))
+
+
+@bp.post("/courses/<int:course_id>/media")
+def upload_media(course_id: int) -> Response | tuple[str, int]:
+    course = _get(Course, course_id)
+    form = MediaForm()
+    if not form.validate():
+        return _course_page(course, 400, media_form=form)
+    data = form.file.data.read(services.MAX_MEDIA_BYTES + 1)
+    media = services.upload_media(
+        db.session, current_user, course, form.file.data.filename or "", data
+    )
+    db.session.commit()
+    flash(_("Uploaded. Link to it in a lesson as media/%(name)s", name=media.name), "success")
+    return redirect(url_for("authoring.course", course_id=course.id))
+
+
+@bp.post("/courses/<int:course_id>/step")
+def course_step(course_id: int) -> Response:
+    course = _get(Course, course_id)
+    form = StepForm()
+    if not form.validate():
+        raise InvalidInput()
+    services.course_step(
+        db.session, current_user, course, form.step.data or "", four_eyes=_four_eyes()
+    )
+    db.session.commit()
+    flash(_("Done."), "success")
+    return redirect(url_for("authoring.course", course_id=course.id))
+
+
+# --- lessons -------------------------------------------------------------------------------
+
+
+def _lesson_page(
+    course: Course, lesson: Lesson | None, form: LessonForm, preview: str | None, status: int
+) -> tuple[str, int]:
+    working = services.lesson_working_version(db.session, lesson) if lesson else None
+    page = render_template(
+        "authoring/lesson.html",
+        course=course,
+        lesson=lesson,
+        form=form,
+        preview=preview,
+        state=services.lesson_state(lesson, working) if lesson else None,
+        working=working,
+        step_form=StepForm(),
+    )
+    return page, status
+
+
+def _lesson_form_data(lesson: Lesson) -> dict[str, Any]:
+    working = services.lesson_working_version(db.session, lesson)
+    source = working or lesson
+    return {
+        "title": source.title,
+        "body": source.body_markdown,
+        "sources": services.format_sources(source.sources),
+        "is_required": source.is_required,
+    }
+
+
+def _save_lesson(course: Course, lesson: Lesson | None) -> Response | tuple[str, int]:
+    form = LessonForm()
+    if not form.validate():
+        return _lesson_page(course, lesson, form, None, 400)
+    if request.form.get("action") == "preview":
+        # The preview is the sanitized HTML workers would get; nothing is saved.
+        return _lesson_page(course, lesson, form, render_markdown(form.body.data), 200)
+    draft = services.LessonDraft(
+        title=form.title.data,
+        body_markdown=form.body.data,
+        sources=services.parse_sources(form.sources.data or ""),
+        is_required=bool(form.is_required.data),
+    )
+    lesson = services.save_lesson(db.session, current_user, course, lesson, draft)
+    db.session.commit()
+    flash(_("Saved as a draft version."), "success")
+    return redirect(url_for("authoring.lesson", lesson_id=lesson.id))
+
+
+@bp.get("/courses/<int:course_id>/lessons/new")
+def new_lesson(course_id: int) -> tuple[str, int]:
+    return _lesson_page(_get(Course, course_id), None, LessonForm(), None, 200)
+
+
+@bp.post("/courses/<int:course_id>/lessons/new")
+def create_lesson(course_id: int) -> Response | tuple[str, int]:
+    return _save_lesson(_get(Course, course_id), None)
+
+
+@bp.get("/lessons/<int:lesson_id>")
+def lesson(lesson_id: int) -> tuple[str, int]:
+    lesson = _get(Lesson, lesson_id)
+    form = LessonForm(data=_lesson_form_data(lesson))
+    return _lesson_page(lesson.course, lesson, form, None, 200)
+
+
+@bp.post("/lessons/<int:lesson_id>")
+def update_lesson(lesson_id: int) -> Response | tuple[str, int]:
+    lesson = _get(Lesson, lesson_id)
+    return _save_lesson(lesson.course, lesson)
+
+
+@bp.post("/lessons/<int:lesson_id>/step")
+def lesson_step(lesson_id: int) -> Response:
+    lesson = _get(Lesson, lesson_id)
+    form = StepForm()
+    if not form.validate():
+        raise InvalidInput()
+    step, four_eyes = form.step.data, _four_eyes()
+    if step == "submit":
+        services.submit_lesson(db.session, current_user, lesson)
+    elif step == "approve":
+        services.approve_lesson(db.session, current_user, lesson, four_eyes=four_eyes)
+    elif step == "return":
+        services.return_lesson(db.session, current_user, lesson, form.comment.data or "")
+    elif step == "retire":
+        services.retire_lesson(db.session, current_user, lesson)
+    else:
+        raise services.WrongState()
+    db.session.commit()
+    flash(_("Done."), "success")
+    return redirect(url_for("authoring.lesson", lesson_id=lesson.id))
+
+
+@bp.post("/lessons/<int:lesson_id>/move")
+def move_lesson(lesson_id: int) -> Response:
+    lesson = _get(Lesson, lesson_id)
+    services.move_lesson(
+        db.session, current_user, lesson, -1 if request.form.get("to") == "up" else 1
+    )
+    db.session.commit()
+    return redirect(url_for("authoring.course", course_id=lesson.course_id))
+
+
+@bp.get("/lessons/<int:lesson_id>/history")
+def lesson_history(lesson_id: int) -> str:
+    lesson = _get(Lesson, lesson_id)
+    return render_template(
+        "authoring/history.html",
+        title=lesson.title,
+        back=url_for("authoring.lesson", lesson_id=lesson.id),
+        versions=queries.lesson_history(db.session, lesson),
+        events=queries.events(db.session, "lesson", lesson.id),
+    )
+
+
+# --- questions -----------------------------------------------------------------------------
+
+
+def _choice(value: str | None, allowed: list[tuple[str, Any]]) -> str:
+    return value if value in {key for key, _label in allowed} else ""
+
+
+def _filters() -> queries.BankFilters:
+    args = request.args
+    return queries.BankFilters(
+        course_id=args.get("course", type=int),
+        lesson_id=args.get("lesson", type=int),
+        tag=args.get("tag", "")[:50],
+        difficulty=_choice(args.get("difficulty"), DIFFICULTIES),
+        type=_choice(args.get("type"), QUESTION_TYPES),
+        status=_choice(args.get("status"), STATUSES),
+        text=args.get("q", "")[:200],
+    )
+
+
+@bp.get("/questions")
+def bank() -> str:
+    filters = _filters()
+    all_courses = queries.all_courses(db.session)
+    lessons = (
+        [lesson for lesson, _state in queries.course_lessons(db.session, filters.course_id)]
+        if filters.course_id
+        else []
+    )
+    return render_template(
+        "authoring/bank.html",
+        filters=filters,
+        rows=queries.bank(db.session, filters),
+        courses=all_courses,
+        lessons=lessons,
+        tags=queries.bank_tags(db.session),
+        difficulties=DIFFICULTIES,
+        types=QUESTION_TYPES,
+        statuses=STATUSES,
+        step_form=StepForm(),
+    )
+
+
+@bp.post("/questions/bulk")
+def bulk() -> Response:
+    form = StepForm()  # the CSRF token; the rest are plain form values
+    if not form.validate():
+        raise InvalidInput()
+    ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()][:500]
+    action = request.form.get("action")
+    if action == "tag":
+        count = services.bulk_add_tag(db.session, current_user, ids, request.form.get("tag", ""))
+    elif action == "move":
+        lesson_id = request.form.get("lesson", "")
+        if not lesson_id.isdigit():
+            raise InvalidInput(_("Choose the lesson to move the questions to."))
+        count = services.bulk_move(db.session, current_user, ids, int(lesson_id))
+    elif action == "retire":
+        count = services.bulk_retire(db.session, current_user, ids)
+    else:
+        raise InvalidInput(_("Choose what to do with the ticked questions."))
+    db.session.commit()
+    flash(_("%(count)d questions changed.", count=count), "success")
+    back = request.form.get("back", "")
+    if not back.startswith("/admin/questions") or back.startswith("//"):
+        back = url_for("authoring.bank")
+    return redirect(back)
+
+
+def _question_form(course: Course, question: Question | None, formdata: Any = None) -> QuestionForm:
+    data: dict[str, Any] = {}
+    if question is not None and formdata is None:
+        working = services.working_version(db.session, question)
+        data = {
+            "lesson": question.lesson_id or 0,
+            "type": working.type.value,
+            "text": working.text,
+            "explanation": working.explanation,
+            "source_document": working.source_document,
+            "source_article": working.source_article,
+            "scoring": working.scoring.value,
+            "difficulty": question.difficulty.value,
+            "tags": ", ".join(question.tags or []),
+            "choices": [
+                {"text": c.text, "is_correct": c.is_correct, "feedback": c.feedback or ""}
+                for c in working.choices[:MAX_CHOICES]
+            ],
+        }
+        if working.type is QuestionType.TRUE_FALSE:
+            right = [c for c in working.choices if c.is_correct]
+            data["true_answer"] = (
+                "" if not right else ("true" if right[0].position == 1 else "false")
+            )
+            data["choices"] = []
+    form = QuestionForm(formdata=formdata, data=data) if data else QuestionForm(formdata=formdata)
+    form.lesson.choices = [(0, "—")] + [
+        (lesson.id, lesson.title)
+        for lesson, state in queries.course_lessons(db.session, course.id)
+        if state is not ContentStatus.ARCHIVED
+    ]
+    return form
+
+
+def _question_page(
+    course: Course, question: Question | None, form: QuestionForm, status: int = 200
+) -> tuple[str, int]:
+    working = services.working_version(db.session, question) if question else None
+    page = render_template(
+        "authoring/question.html",
+        course=course,
+        question=question,
+        working=working,
+        state=services.question_state(question, working) if question and working else None,
+        problems=services.review_problems(working) if working else [],
+        form=form,
+        step_form=StepForm(),
+    )
+    return page, status
+
+
+def _save_question(course: Course, question: Question | None) -> Response | tuple[str, int]:
+    if (
+        question is not None
+        and len(services.working_version(db.session, question).choices) > MAX_CHOICES
+    ):
+        # The form would silently drop the choices it has no row for.
+        raise InvalidInput(
+            _("This question has more choices than the form holds (%(n)d).", n=MAX_CHOICES)
+        )
+    form = _question_form(course, question, request.form)
+    if not form.validate():
+        return _question_page(course, question, form, 400)
+    draft = services.QuestionDraft(
+        type=QuestionType(form.type.data),
+        text=form.text.data.strip(),
+        choices=[
+            services.ChoiceDraft(
+                (entry.text.data or "").strip(),
+                bool(entry.is_correct.data),
+                (entry.feedback.data or "").strip(),
+            )
+            for entry in form.choices
+        ],
+        explanation=(form.explanation.data or "").strip(),
+        source_document=form.source_document.data or "",
+        source_article=form.source_article.data or "",
+        scoring=Scoring(form.scoring.data),
+        difficulty=Difficulty(form.difficulty.data),
+        tags=(form.tags.data or "").split(","),
+        lesson_id=form.lesson.data or None,
+        true_answer={"true": True, "false": False}.get(form.true_answer.data or ""),
+    )
+    question = services.save_question(db.session, current_user, course, question, draft)
+    db.session.commit()
+    flash(_("Saved as a draft version."), "success")
+    return redirect(url_for("authoring.question", question_id=question.id))
+
+
+def _course_arg() -> Course:
+    course_id = request.args.get("course", type=int)
+    if course_id is None:
+        raise NotFound()
+    return _get(Course, course_id)
+
+
+@bp.get("/questions/new")
+def new_question() -> tuple[str, int]:
+    course = _course_arg()
+    return _question_page(course, None, _question_form(course, None))
+
+
+@bp.post("/questions/new")
+def create_question() -> Response | tuple[str, int]:
+    return _save_question(_course_arg(), None)
+
+
+@bp.get("/questions/<int:question_id>")
+def question(question_id: int) -> tuple[str, int]:
+    question = _get(Question, question_id)
+    course = _get(Course, question.course_id)
+    return _question_page(course, question, _question_form(course, question))
+
+
+@bp.post("/questions/<int:question_id>")
+def update_question(question_id: int) -> Response | tuple[str, int]:
+    question = _get(Question, question_id)
+    return _save_question(_get(Course, question.course_id), question)
+
+
+@bp.post("/questions/<int:question_id>/step")
+def question_step(question_id: int) -> Response:
+    question = _get(Question, question_id)
+    form = StepForm()
+    if not form.validate():
+        raise InvalidInput()
+    step, four_eyes = form.step.data, _four_eyes()
+    if step == "submit":
+        services.submit_question(db.session, current_user, question)
+    elif step == "approve":
+        services.approve_question(db.session, current_user, question, four_eyes=four_eyes)
+    elif step == "return":
+        services.return_question(db.session, current_user, question, form.comment.data or "")
+    elif step == "retire":
+        services.retire_question(db.session, current_user, question)
+    else:
+        raise services.WrongState()
+    db.session.commit()
+    flash(_("Done."), "success")
+    return redirect(url_for("authoring.question", question_id=question.id))
+
+
+@bp.get("/questions/<int:question_id>/history")
+def question_history(question_id: int) -> str:
+    question = _get(Question, question_id)
+    return render_template(
+        "authoring/history.html",
+        title=question.key,
+        back=url_for("authoring.question", question_id=question.id),
+        versions=queries.question_history(db.session, question),
+        events=queries.events(db.session, "question", question.id),
+    )
