@@ -62,7 +62,9 @@ def test_a_changed_question_becomes_a_new_version_and_the_old_one_stays(session,
     question = session.scalar(select(Question).where(Question.key == "q-001"))
     assert question.current_version == 2
     versions = session.scalars(
-        select(QuestionVersion).where(QuestionVersion.question_id == question.id)
+        select(QuestionVersion)
+        .where(QuestionVersion.question_id == question.id)
+        .order_by(QuestionVersion.number)
     ).all()
     assert [v.number for v in versions] == [1, 2]
     assert session.get(QuestionVersion, old_id).text == old_text
