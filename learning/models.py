@@ -2,6 +2,14 @@
 
 from learning.audit.models import AuditEntry
 from learning.auth.models import UnitMembership, User
+from learning.contests.models import (
+    Contest,
+    ContestUnit,
+    Entrant,
+    Prediction,
+    Round,
+    RoundResult,
+)
 from learning.courses.models import (
     Certificate,
     Choice,
@@ -27,15 +35,21 @@ __all__ = [
     "Base",
     "Certificate",
     "Choice",
+    "Contest",
+    "ContestUnit",
     "Course",
+    "Entrant",
     "ImportBatch",
     "Lesson",
     "LessonProgress",
     "MediaFile",
+    "Prediction",
     "Question",
     "QuestionVersion",
     "Quiz",
     "Regrade",
+    "Round",
+    "RoundResult",
     "Source",
     "Unit",
     "UnitClosure",
