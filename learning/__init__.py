@@ -64,6 +64,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from learning.auth.views import bp as auth_bp
+    from learning.contests.views import bp as contests_bp
     from learning.courses.views import bp as courses_bp
     from learning.enrollment.views import bp as enrollment_bp
     from learning.main.views import bp as main_bp
@@ -80,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(org_bp)
     app.register_blueprint(enrollment_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(contests_bp)
 
 
 def _register_request_hooks(app: Flask) -> None:

@@ -44,6 +44,10 @@ def default_config(instance_path: Path) -> dict[str, Any]:
         "LOGIN_LIMIT_PER_ACCOUNT": "5 per minute;20 per hour",
         "LOGIN_LIMIT_PER_ADDRESS": "300 per minute",
         "RATELIMIT_HEADERS_ENABLED": False,
+        # Contests: each account's starts, entries and submissions; registrations per
+        # address (generous: a factory's workers register together behind one address).
+        "CONTEST_LIMIT_PER_ACCOUNT": "30 per minute",
+        "CONTEST_REGISTER_LIMIT_PER_ADDRESS": "100 per hour",
         # Number of reverse proxies in front of the app whose X-Forwarded-* headers to trust.
         "PROXY_COUNT": 0,
     }

@@ -43,6 +43,11 @@ def contest_units(session: Session, contest_id: int) -> Sequence[Unit]:
     ).all()
 
 
+def round_of_quiz(session: Session, quiz_id: int) -> Round | None:
+    """The round whose quiz this is."""
+    return session.scalar(select(Round).where(Round.quiz_id == quiz_id))
+
+
 def round_state(round_: Round, now: dt.datetime) -> str:
     """ "upcoming", "open", "closed" (not ranked yet) or "ranked"."""
     if round_.ranked_at is not None:
@@ -370,3 +375,10 @@ def entrants_in_scope(
     if unconfirmed_only:
         query = query.where(Entrant.confirmed_at.is_(None))
     return session.execute(query).all()
+
+
+def units_in_scope(session: Session, actor: User) -> Sequence[Unit]:
+    """The active units an officer may move an entrant to (admins: all), by name."""
+    return session.scalars(
+        select(Unit).where(Unit.is_active, unit_filter(actor, Unit.id)).order_by(Unit.name)
+    ).all()

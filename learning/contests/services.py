@@ -469,6 +469,12 @@ def close_due(session: Session, now: dt.datetime) -> list[Round]:
     return [r for r in due if close_round(session, r.id, now)]
 
 
+def record_export(session: Session, actor: User, round_: Round, rows: int) -> None:
+    """Log who exported a round's prize list (it holds personal data)."""
+    record(session, actor.id, "export", "contest", round_.contest_id,
+           after={"report": "prizes", "round": round_.number, "rows": rows})  # fmt: skip
+
+
 # --- officers ------------------------------------------------------------------------------
 
 

@@ -156,6 +156,9 @@ def save(attempt_id: int) -> Response | tuple[Response, int]:
 @login_required
 def summary(attempt_id: int) -> str | Response:
     attempt = _own_attempt(attempt_id)
+    if attempt.quiz.kind is QuizKind.CONTEST_ROUND:
+        # A contest asks its prediction before submitting, on its own page.
+        return redirect(url_for("contests.finish_form", attempt_id=attempt.id))
     if attempt.status is AttemptStatus.SUBMITTED:
         return redirect(url_for("quizzes.result", attempt_id=attempt.id))
     return render_template(
@@ -207,6 +210,9 @@ def result(attempt_id: int) -> str | Response:
     attempt = queries.attempt_with_questions(db.session, attempt_id)
     if attempt is None:
         raise NotFound()
+    if attempt.quiz.kind is QuizKind.CONTEST_ROUND:
+        # Contest results are the round's ranking, published when the round closes.
+        return redirect(url_for("contests.finish_form", attempt_id=attempt.id))
     owner = db.session.get_one(User, attempt.user_id)
     require_user(db.session, current_user, owner)
     if attempt.status is AttemptStatus.IN_PROGRESS:
