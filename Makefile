@@ -25,8 +25,8 @@ install: $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
 
-## make run: install, migrate, load the demo data and the courses, serve on http://127.0.0.1:8000
-run: install migrate demo courses serve
+## make run: install, migrate, load the courses and the demo data, serve on http://127.0.0.1:8000
+run: install migrate courses demo serve
 
 migrate: install
 	$(FLASK) db upgrade

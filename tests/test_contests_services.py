@@ -276,3 +276,17 @@ def test_close_due_command_ranks_closed_rounds(session, make, sample_course, run
     assert "round 1: ranked (true number 1)" in output
     session.refresh(round_)
     assert round_.ranked_at is not None and round_.true_number == 1
+
+
+def test_demo_contest_has_an_open_round_once_courses_are_loaded(session, sample_course):
+    from learning.contests.models import Contest
+    from learning.demo import load_demo, load_demo_contest
+
+    load_demo(session)
+    assert load_demo_contest(session)
+    assert not load_demo_contest(session)  # idempotent
+    (contest,) = session.scalars(select(Contest)).all()
+    now = utcnow()
+    states = [queries.round_state(r, now) for r in contest.rounds]
+    assert states == ["open", "upcoming"]
+    assert contest.rounds[0].quiz.bank_course_ids == [sample_course.id]
