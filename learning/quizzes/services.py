@@ -221,6 +221,24 @@ def lock_attempt(session: Session, attempt_id: int, user: User) -> Attempt:
     return attempt
 
 
+def _lock_with_quiz(session: Session, attempt_id: int, user: User) -> tuple[Attempt, Quiz]:
+    # One round trip instead of two: a save is the request a quiz's last minutes are made of.
+    row = session.execute(
+        select(Attempt, Quiz)
+        .join(Quiz, Quiz.id == Attempt.quiz_id)
+        .where(Attempt.id == attempt_id)
+        .with_for_update(of=Attempt)
+    ).one_or_none()
+    if row is None:
+        from learning.errors import NotFound
+
+        raise NotFound()
+    attempt, quiz = row
+    if attempt.user_id != user.id:
+        raise NotYourAttempt()
+    return attempt, quiz
+
+
 def _accepts_answers(attempt: Attempt, quiz: Quiz, now: dt.datetime) -> bool:
     if attempt.status is not AttemptStatus.IN_PROGRESS:
         return False
@@ -234,8 +252,7 @@ def save_answers(
 ) -> SaveResult:
     """Store answers as they are given. An answer whose revision is older than the stored
     one comes from a stale page and is refused, leaving the newer answer untouched."""
-    attempt = lock_attempt(session, attempt_id, user)
-    quiz = session.get_one(Quiz, attempt.quiz_id)
+    attempt, quiz = _lock_with_quiz(session, attempt_id, user)
     if not _accepts_answers(attempt, quiz, now):
         finish_if_overdue(session, attempt, now)
         raise AttemptClosed()
@@ -248,22 +265,18 @@ def _store(
     result = SaveResult()
     if not answers:
         return result
-    slots = {
-        slot.position: slot
-        for slot in session.scalars(
-            select(AttemptSlot).where(
-                AttemptSlot.attempt_id == attempt.id,
-                AttemptSlot.position.in_([answer.position for answer in answers]),
-            )
+    slots = {}
+    types = {}
+    for slot, question_type in session.execute(
+        select(AttemptSlot, QuestionVersion.type)
+        .join(QuestionVersion, QuestionVersion.id == AttemptSlot.question_version_id)
+        .where(
+            AttemptSlot.attempt_id == attempt.id,
+            AttemptSlot.position.in_([answer.position for answer in answers]),
         )
-    }
-    types = dict(
-        session.execute(
-            select(QuestionVersion.id, QuestionVersion.type).where(
-                QuestionVersion.id.in_([slot.question_version_id for slot in slots.values()])
-            )
-        ).all()
-    )
+    ):
+        slots[slot.position] = slot
+        types[slot.question_version_id] = question_type
     updates = []
     for answer in answers:
         slot = slots.get(answer.position)
@@ -303,10 +316,9 @@ def submit_attempt(
     """Save the last answers sent with the submit, then grade. Idempotent: a submitted
     attempt is returned as it is. Past the deadline plus grace, the attempt is graded from
     what was saved by the deadline and AttemptClosed is raised."""
-    attempt = lock_attempt(session, attempt_id, user)
+    attempt, quiz = _lock_with_quiz(session, attempt_id, user)
     if attempt.status is AttemptStatus.SUBMITTED:
         return attempt, SaveResult()
-    quiz = session.get_one(Quiz, attempt.quiz_id)
     if not _accepts_answers(attempt, quiz, now):
         finish_if_overdue(session, attempt, now)
         raise AttemptClosed()

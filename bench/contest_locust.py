@@ -1,0 +1,206 @@
+"""The load generator of the contest rush (run by bench/contest_load.py in a process of its
+own, since locust patches the standard library for gevent): `users` virtual workers are
+spawned, wait at a barrier, and are released together.
+
+    python -m bench.contest_locust flow --host URL --users 300 --round ID --phones FILE
+    python -m bench.contest_locust bare --host URL --users 300 --requests 26
+
+`flow`: each worker logs in, opens the round, starts, opens the first question, saves an
+answer to every question (as the attempt page's background save does), opens the submit
+page (where the prediction is asked) and submits with a prediction. `bare`: each worker
+POSTs to the bare INSERT endpoint as many times as a flow makes requests. Prints one JSON
+object: requests, failures, seconds from release to the last worker's end, percentiles.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import sys
+import time
+import urllib.parse
+
+import gevent
+from gevent.event import Event
+from locust import FastHttpUser, constant, task
+from locust.env import Environment
+from locust.exception import StopUser
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+class Rush:
+    """The barrier and the bookkeeping shared by the workers of one run."""
+
+    def __init__(self, users: int) -> None:
+        self.users = users
+        self.arrived = 0
+        self.finished = 0
+        self.released = Event()
+        self.released_at = 0.0
+        self.ended_at = 0.0
+        self.problems: list[str] = []
+        self.environment: Environment | None = None
+
+    def arrive(self) -> None:
+        self.arrived += 1
+        if self.arrived == self.users:
+            self.released_at = time.perf_counter()
+            self.released.set()
+        self.released.wait()
+
+    def finish(self) -> None:
+        self.finished += 1
+        if self.finished == self.users:
+            self.ended_at = time.perf_counter()
+            assert self.environment is not None and self.environment.runner is not None
+            gevent.spawn(self.environment.runner.quit)
+
+
+RUSH: Rush
+SETTINGS: dict = {}
+
+
+def _form(data: dict) -> str:
+    return urllib.parse.urlencode(data, doseq=True)
+
+
+def _check(response, expected: int, what: str, location: str | None = None) -> bool:  # type: ignore[no-untyped-def]
+    ok = response.status_code == expected
+    if ok and location is not None:
+        ok = location in (response.headers.get("Location") or "")
+    if not ok:
+        message = f"{what}: {response.status_code} {response.headers.get('Location', '')}"
+        response.failure(message)
+        if len(RUSH.problems) < 20:
+            RUSH.problems.append(message)
+    else:
+        response.success()
+    return ok
+
+
+class FlowUser(FastHttpUser):
+    wait_time = constant(0)
+
+    @task
+    def flow(self) -> None:
+        phone = SETTINGS["phones"].pop()
+        round_id = SETTINGS["round"]
+        RUSH.arrive()
+        try:
+            self._flow(phone, round_id)
+        finally:
+            RUSH.finish()
+        raise StopUser()
+
+    def _flow(self, phone: str, round_id: int) -> None:
+        c = self.client
+        with c.get("/login", name="GET /login", catch_response=True) as r:
+            if not _check(r, 200, "login page"):
+                return
+            token = TOKEN.search(r.text).group(1)
+        with c.post("/login", name="POST /login", data=_form({"login": phone,
+                    "password": SETTINGS["password"], "csrf_token": token}), headers=FORM,
+                    allow_redirects=False, catch_response=True) as r:  # fmt: skip
+            if not _check(r, 302, "log in"):
+                return
+        with c.get(f"/rounds/{round_id}", name="GET round", catch_response=True) as r:
+            if not _check(r, 200, "round page"):
+                return
+            token = TOKEN.search(r.text).group(1)
+        with c.post(f"/rounds/{round_id}/start", name="POST start", headers=FORM,
+                    data=_form({"csrf_token": token}), allow_redirects=False,
+                    catch_response=True) as r:  # fmt: skip
+            if not _check(r, 302, "start", "/attempts/"):
+                return
+            attempt = int(r.headers["Location"].rsplit("/", 1)[1])
+        with c.get(f"/attempts/{attempt}", name="GET question", catch_response=True) as r:
+            if not _check(r, 200, "question page"):
+                return
+        for position in range(1, SETTINGS["questions"] + 1):
+            data = {"csrf_token": token, "shown": position, f"answer-{position}": 1,
+                    f"revision-{position}": 0, "page": position}  # fmt: skip
+            with c.post(f"/attempts/{attempt}/save", name="POST save", data=_form(data),
+                        headers={**FORM, "Accept": "application/json"},
+                        catch_response=True) as r:  # fmt: skip
+                if not _check(r, 200, "save"):
+                    return
+        finish = f"/contest-attempts/{attempt}/finish"
+        with c.get(finish, name="GET predict", catch_response=True) as r:
+            if not _check(r, 200, "submit page"):
+                return
+        data = {"csrf_token": token, "prediction": random.randint(0, 300)}
+        with c.post(finish, name="POST submit", data=_form(data), headers=FORM,
+                    allow_redirects=False, catch_response=True) as r:  # fmt: skip
+            _check(r, 302, "submit", f"/rounds/{round_id}")
+
+
+class BareUser(FastHttpUser):
+    wait_time = constant(0)
+
+    @task
+    def bare(self) -> None:
+        RUSH.arrive()
+        try:
+            for _ in range(SETTINGS["requests"]):
+                with self.client.post("/bare", name="POST bare", data="", headers=FORM,
+                                      catch_response=True) as r:  # fmt: skip
+                    _check(r, 200, "bare")
+        finally:
+            RUSH.finish()
+        raise StopUser()
+
+
+def main() -> None:
+    global RUSH
+    parser = argparse.ArgumentParser()
+    parser.add_argument("kind", choices=["flow", "bare"])
+    parser.add_argument("--host", required=True)
+    parser.add_argument("--users", type=int, default=300)
+    parser.add_argument("--round", type=int, default=0)
+    parser.add_argument("--questions", type=int, default=20)
+    parser.add_argument("--phones", default="")
+    parser.add_argument("--password", default="")
+    parser.add_argument("--requests", type=int, default=26)
+    args = parser.parse_args()
+    RUSH = Rush(args.users)
+    SETTINGS.update(round=args.round, questions=args.questions, password=args.password,
+                    requests=args.requests)  # fmt: skip
+    if args.kind == "flow":
+        with open(args.phones, encoding="ascii") as handle:
+            SETTINGS["phones"] = handle.read().split()
+    user_class = FlowUser if args.kind == "flow" else BareUser
+    user_class.host = args.host
+    environment = Environment(user_classes=[user_class], host=args.host)
+    RUSH.environment = environment
+    runner = environment.create_local_runner()
+    runner.start(args.users, spawn_rate=args.users)
+    runner.greenlet.join()
+    total = environment.stats.total
+    result = {
+        "requests": total.num_requests,
+        "failures": total.num_failures,
+        "seconds": (RUSH.ended_at or time.perf_counter()) - RUSH.released_at,
+        "p50": total.get_response_time_percentile(0.5),
+        "p95": total.get_response_time_percentile(0.95),
+        "p99": total.get_response_time_percentile(0.99),
+        "by_name": {
+            name: {
+                "requests": s.num_requests,
+                "failures": s.num_failures,
+                "p50": s.get_response_time_percentile(0.5),
+                "p95": s.get_response_time_percentile(0.95),
+                "p99": s.get_response_time_percentile(0.99),
+            }
+            for (name, _method), s in environment.stats.entries.items()
+        },  # fmt: skip
+        "problems": RUSH.problems,
+    }
+    sys.stdout.write(json.dumps(result) + "\n")
+
+
+if __name__ == "__main__":
+    main()
