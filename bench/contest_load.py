@@ -57,7 +57,7 @@ def _entrants(url: str, count: int) -> tuple[int, int, list[str]]:
         contest_id = connection.scalar(
             select(Contest.id).where(Contest.title == DEMO_CONTEST_TITLE)
         )
-        round_id, quiz_id, questions = connection.execute(
+        round_id, _quiz_id, questions = connection.execute(
             select(Round.id, Round.quiz_id, Quiz.question_count)
             .join(Quiz, Quiz.id == Round.quiz_id)
             .where(Round.contest_id == contest_id, Round.number == 1)

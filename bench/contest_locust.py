@@ -196,7 +196,7 @@ def main() -> None:
                 "p99": s.get_response_time_percentile(0.99),
             }
             for (name, _method), s in environment.stats.entries.items()
-        },  # fmt: skip
+        },
         "problems": RUSH.problems,
     }
     sys.stdout.write(json.dumps(result) + "\n")
