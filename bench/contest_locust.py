@@ -5,11 +5,14 @@ spawned, wait at a barrier, and are released together.
     python -m bench.contest_locust flow --host URL --users 300 --round ID --phones FILE
     python -m bench.contest_locust bare --host URL --users 300 --requests 26
 
-`flow`: each worker logs in, opens the round, starts, opens the first question, saves an
-answer to every question (as the attempt page's background save does), opens the submit
-page (where the prediction is asked) and submits with a prediction. `bare`: each worker
-POSTs to the bare INSERT endpoint as many times as a flow makes requests. Prints one JSON
-object: requests, failures, seconds from release to the last worker's end, percentiles.
+`flow`: the workers log in together; once all are logged in (people wait for the round to
+open, logged in), they are released together again, and each opens the round, starts,
+opens the first question, saves an answer to every question (as the attempt page's
+background save does), opens the submit page (where the prediction is asked) and submits
+with a prediction. `bare`: each worker POSTs to the bare INSERT endpoint as many times as a
+flow makes requests after logging in. Prints one JSON object: requests, failures, seconds
+from release to the last worker's end and percentiles, of the quiz flow (and, apart, of
+logging in) or of the bare endpoint.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from gevent.event import Event
 from locust import FastHttpUser, constant, task
 from locust.env import Environment
 from locust.exception import StopUser
+from locust.stats import StatsEntry
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
@@ -41,6 +45,10 @@ class Rush:
         self.finished = 0
         self.released = Event()
         self.released_at = 0.0
+        # The flow's second barrier: everyone logged in waits for the round to "open".
+        self.logged_in = 0
+        self.opened = Event()
+        self.opened_at = 0.0
         self.ended_at = 0.0
         self.problems: list[str] = []
         self.environment: Environment | None = None
@@ -51,6 +59,13 @@ class Rush:
             self.released_at = time.perf_counter()
             self.released.set()
         self.released.wait()
+
+    def open_round(self) -> None:
+        self.logged_in += 1
+        if self.logged_in == self.users:
+            self.opened_at = time.perf_counter()
+            self.opened.set()
+        self.opened.wait()
 
     def finish(self) -> None:
         self.finished += 1
@@ -90,23 +105,31 @@ class FlowUser(FastHttpUser):
         phone = SETTINGS["phones"].pop()
         round_id = SETTINGS["round"]
         RUSH.arrive()
+        logged_in = False
         try:
-            self._flow(phone, round_id)
+            logged_in = self._log_in(phone)
+        finally:
+            RUSH.open_round()
+        try:
+            if logged_in:
+                self._flow(round_id)
         finally:
             RUSH.finish()
         raise StopUser()
 
-    def _flow(self, phone: str, round_id: int) -> None:
+    def _log_in(self, phone: str) -> bool:
         c = self.client
         with c.get("/login", name="GET /login", catch_response=True) as r:
             if not _check(r, 200, "login page"):
-                return
+                return False
             token = TOKEN.search(r.text).group(1)
         with c.post("/login", name="POST /login", data=_form({"login": phone,
                     "password": SETTINGS["password"], "csrf_token": token}), headers=FORM,
                     allow_redirects=False, catch_response=True) as r:  # fmt: skip
-            if not _check(r, 302, "log in"):
-                return
+            return _check(r, 302, "log in")
+
+    def _flow(self, round_id: int) -> None:
+        c = self.client
         with c.get(f"/rounds/{round_id}", name="GET round", catch_response=True) as r:
             if not _check(r, 200, "round page"):
                 return
@@ -179,26 +202,35 @@ def main() -> None:
     runner = environment.create_local_runner()
     runner.start(args.users, spawn_rate=args.users)
     runner.greenlet.join()
-    total = environment.stats.total
-    result = {
-        "requests": total.num_requests,
-        "failures": total.num_failures,
-        "seconds": (RUSH.ended_at or time.perf_counter()) - RUSH.released_at,
-        "p50": total.get_response_time_percentile(0.5),
-        "p95": total.get_response_time_percentile(0.95),
-        "p99": total.get_response_time_percentile(0.99),
-        "by_name": {
-            name: {
-                "requests": s.num_requests,
-                "failures": s.num_failures,
-                "p50": s.get_response_time_percentile(0.5),
-                "p95": s.get_response_time_percentile(0.95),
-                "p99": s.get_response_time_percentile(0.99),
-            }
-            for (name, _method), s in environment.stats.entries.items()
-        },
-        "problems": RUSH.problems,
-    }
+    stats = environment.stats
+
+    def figures(names: set[str], seconds: float) -> dict:
+        # Requests of the named kinds only, with their percentiles, over `seconds`.
+        entry = StatsEntry(stats, "part", "", use_response_times_cache=False)
+        for (name, _method), one in stats.entries.items():
+            if name in names:
+                entry.extend(one)
+        return {"requests": entry.num_requests, "failures": entry.num_failures,
+                "seconds": seconds, "p50": entry.get_response_time_percentile(0.5),
+                "p95": entry.get_response_time_percentile(0.95),
+                "p99": entry.get_response_time_percentile(0.99)}  # fmt: skip
+
+    login = {"GET /login", "POST /login"}
+    everything = {name for name, _method in stats.entries}
+    end = RUSH.ended_at or time.perf_counter()
+    if args.kind == "flow":
+        result = figures(everything - login, end - RUSH.opened_at)
+        result["login"] = figures(login, RUSH.opened_at - RUSH.released_at)
+    else:
+        result = figures(everything, end - RUSH.released_at)
+    result["by_name"] = {
+        name: {"requests": s.num_requests, "failures": s.num_failures,
+               "p50": s.get_response_time_percentile(0.5),
+               "p95": s.get_response_time_percentile(0.95),
+               "p99": s.get_response_time_percentile(0.99)}
+        for (name, _method), s in stats.entries.items()
+    }  # fmt: skip
+    result["problems"] = RUSH.problems
     sys.stdout.write(json.dumps(result) + "\n")
 
 

@@ -37,6 +37,9 @@ def default_config(instance_path: Path) -> dict[str, Any]:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "PERMANENT_SESSION_LIFETIME": 12 * 3600,
+        # A session lasts 12 hours from logging in, and the cookie is not signed and sent
+        # again with every response (a contest's saves are most of its requests).
+        "SESSION_REFRESH_EACH_REQUEST": False,
         # Rate limits (Flask-Limiter syntax). The account limit is strict and counts failed
         # logins only; the address limit is generous because a factory's workers share one
         # address behind NAT.

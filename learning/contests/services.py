@@ -361,9 +361,10 @@ def finish(
     answers: Sequence[quiz_services.Answer] = (),
 ) -> Attempt:
     """Store the prediction (if any), then submit and grade the attempt."""
-    _round_attempt(session, user, round_, attempt_id)
     if prediction is not None:
         predict(session, user, round_, attempt_id, prediction, now)
+    else:
+        _round_attempt(session, user, round_, attempt_id)
     attempt, _saved = quiz_services.submit_attempt(session, user, attempt_id, now, answers)
     return attempt
 

@@ -252,7 +252,8 @@ def start(round_id: int) -> Response:
 
 
 def _own_round_attempt(attempt_id: int) -> tuple[Round, Attempt]:
-    attempt = quiz_queries.attempt_with_questions(db.session, attempt_id)
+    # The attempt with its slots only: the submit page lists what is answered, no questions.
+    attempt = quiz_queries.attempt_with_slots(db.session, attempt_id)
     if attempt is None:
         raise NotFound()
     if attempt.user_id != current_user.id:

@@ -43,7 +43,8 @@ def _quiz_or_404(quiz_id: int) -> Quiz:
 
 
 def _own_attempt(attempt_id: int) -> Attempt:
-    attempt = queries.attempt_with_questions(db.session, attempt_id)
+    # Slots only: a page shows one question (or a few), loaded by `queries.load_questions`.
+    attempt = queries.attempt_with_slots(db.session, attempt_id)
     if attempt is None:
         raise NotFound()
     if attempt.user_id != current_user.id:
@@ -103,6 +104,7 @@ def attempt(attempt_id: int) -> str | Response:
         slots = [attempt.slots[page - 1]]
     else:
         page, slots = 1, attempt.slots
+    queries.load_questions(db.session, slots)
     return render_template(
         "quizzes/attempt.html",
         attempt=attempt,
