@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 FLASK := $(BIN)/flask --app learning
 
-.PHONY: run test install install-dev serve migrate demo courses lint format messages bench-quiz bench-import bench-faults clean
+.PHONY: run test install install-dev serve migrate demo courses lint format messages bench-quiz bench-import bench-faults bench-contest clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || $(PYTHON) -m virtualenv $(VENV)
@@ -25,8 +25,8 @@ install: $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
 
-## make run: install, migrate, load the demo data and the courses, serve on http://127.0.0.1:8000
-run: install migrate demo courses serve
+## make run: install, migrate, load the courses and the demo data, serve on http://127.0.0.1:8000
+run: install migrate courses demo serve
 
 migrate: install
 	$(FLASK) db upgrade
@@ -62,6 +62,11 @@ messages: install-dev
 ## make bench-quiz: start/save/submit under gunicorn vs a bare INSERT, SQLite and PostgreSQL
 bench-quiz: install-dev
 	$(BIN)/python -m bench.quiz_engine
+
+## make bench-contest: the contest rush, 300 locust workers released together, gunicorn and
+## PostgreSQL (TEST_DATABASE_URL), next to a bare INSERT endpoint
+bench-contest: install-dev
+	$(BIN)/python -m bench.contest_load
 
 ## make bench-import: a 50,000-row member list read, checked and written, SQLite and PostgreSQL
 bench-import: install-dev

@@ -65,6 +65,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from learning.auth.views import bp as auth_bp
     from learning.authoring.views import bp as authoring_bp
+    from learning.contests.views import bp as contests_bp
     from learning.courses.views import bp as courses_bp
     from learning.enrollment.views import bp as enrollment_bp
     from learning.exchange.views import bp as exchange_bp
@@ -84,6 +85,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(authoring_bp)
     app.register_blueprint(exchange_bp)
+    app.register_blueprint(contests_bp)
 
 
 def _register_request_hooks(app: Flask) -> None:

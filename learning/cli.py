@@ -35,6 +35,7 @@ def register(app: Flask) -> None:
     """Attach every domain's commands to `app`."""
     from learning.auth.cli import create_admin
     from learning.benchdata import bench_data
+    from learning.contests.cli import contests_group
     from learning.courses.cli import courses_group
     from learning.demo import demo
     from learning.exchange.cli import questions_group
@@ -53,3 +54,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(units_group)
     app.cli.add_command(report_group)
     app.cli.add_command(bench_data)
+    app.cli.add_command(contests_group)

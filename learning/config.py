@@ -37,6 +37,9 @@ def default_config(instance_path: Path) -> dict[str, Any]:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "PERMANENT_SESSION_LIFETIME": 12 * 3600,
+        # A session lasts 12 hours from logging in, and the cookie is not signed and sent
+        # again with every response (a contest's saves are most of its requests).
+        "SESSION_REFRESH_EACH_REQUEST": False,
         # Rate limits (Flask-Limiter syntax). The account limit is strict and counts failed
         # logins only; the address limit is generous because a factory's workers share one
         # address behind NAT.
@@ -44,6 +47,10 @@ def default_config(instance_path: Path) -> dict[str, Any]:
         "LOGIN_LIMIT_PER_ACCOUNT": "5 per minute;20 per hour",
         "LOGIN_LIMIT_PER_ADDRESS": "300 per minute",
         "RATELIMIT_HEADERS_ENABLED": False,
+        # Contests: each account's starts, entries and submissions; registrations per
+        # address (generous: a factory's workers register together behind one address).
+        "CONTEST_LIMIT_PER_ACCOUNT": "30 per minute",
+        "CONTEST_REGISTER_LIMIT_PER_ADDRESS": "100 per hour",
         # Number of reverse proxies in front of the app whose X-Forwarded-* headers to trust.
         "PROXY_COUNT": 0,
         # Publishing authored content needs a second admin's approval (four eyes). Turn off

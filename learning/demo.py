@@ -7,16 +7,19 @@ Running it again changes nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from learning import db
 from learning.auth import queries as auth_queries
 from learning.auth import services as auth_services
 from learning.auth.models import Gender, Role
+from learning.db import utcnow
 from learning.org import queries as org_queries
 from learning.org import services as org_services
 from learning.org.models import Unit, UnitKind
@@ -113,16 +116,64 @@ def load_demo(session: Session) -> tuple[int, int]:
     return created_units, created_users
 
 
+DEMO_CONTEST_TITLE = "Cuộc thi trực tuyến tìm hiểu pháp luật lao động và tổ chức Công đoàn (demo)"
+DEMO_CONTEST_RULES = (
+    "Mỗi đợt thi gồm 20 câu hỏi rút ngẫu nhiên và một câu hỏi dự đoán, làm trong 20 phút; "
+    "mỗi người thi một lần mỗi đợt.\n"
+    "Xếp hạng theo điểm, rồi thời gian làm bài, rồi độ chênh của câu dự đoán, rồi thời điểm "
+    "nộp bài.\n"
+    "Đây là cuộc thi mẫu của bản demo."
+)
+
+
+def load_demo_contest(session: Session) -> bool:
+    """A sample contest (a round open now, the next one a week later) drawing from every
+    published course; once the courses are loaded. True when it was created now."""
+    from learning.contests import services as contest_services
+    from learning.contests.models import Contest
+    from learning.enrollment.queries import published_courses
+
+    if session.scalar(select(Contest.id).where(Contest.title == DEMO_CONTEST_TITLE)):
+        return False
+    courses = published_courses(session)
+    admin = auth_queries.find_user_by_login(session, DEMO_ACCOUNTS[0].phone)
+    if not courses or admin is None:
+        return False
+    contest = contest_services.save_contest(
+        session,
+        admin,
+        contest_services.ContestData(
+            title=DEMO_CONTEST_TITLE, rules=DEMO_CONTEST_RULES, allows_registration=True,
+            is_published=True, prize_count=10, award_min_members=2, suspicious_percent=20,
+        ),
+    )  # fmt: skip
+    now = utcnow().replace(second=0, microsecond=0)
+    for opens in (now - dt.timedelta(days=1), now + dt.timedelta(days=6)):
+        contest_services.save_round(
+            session,
+            admin,
+            contest,
+            contest_services.RoundData(
+                opens_at=opens, closes_at=opens + dt.timedelta(days=7),
+                course_ids=[c.id for c in courses], question_count=20, time_limit_minutes=20,
+            ),
+        )  # fmt: skip
+    return True
+
+
 @click.command("demo")
 @with_appcontext
 def demo() -> None:
     """Load the demo hierarchy and accounts (idempotent) and print the demo logins."""
     created_units, created_users = load_demo(db.session)
+    contest = load_demo_contest(db.session)
     db.session.commit()
     click.echo(
         f"Demo data: {created_units} units and {created_users} accounts created "
         f"({len(DEMO_UNITS)} units, {len(DEMO_ACCOUNTS)} accounts in all)."
     )
+    if contest:
+        click.echo("Demo contest created, its first round open.")
     click.echo("Demo logins (phone / password):")
     for account in DEMO_ACCOUNTS:
         click.echo(

@@ -3,6 +3,14 @@
 from learning.audit.models import AuditEntry
 from learning.auth.models import UnitMembership, User
 from learning.authoring.models import LessonVersion
+from learning.contests.models import (
+    Contest,
+    ContestUnit,
+    Entrant,
+    Prediction,
+    Round,
+    RoundResult,
+)
 from learning.courses.models import (
     Certificate,
     Choice,
@@ -28,16 +36,22 @@ __all__ = [
     "Base",
     "Certificate",
     "Choice",
+    "Contest",
+    "ContestUnit",
     "Course",
+    "Entrant",
     "ImportBatch",
     "Lesson",
     "LessonProgress",
     "LessonVersion",
     "MediaFile",
+    "Prediction",
     "Question",
     "QuestionVersion",
     "Quiz",
     "Regrade",
+    "Round",
+    "RoundResult",
     "Source",
     "Unit",
     "UnitClosure",

@@ -12,12 +12,20 @@ import pytest
 from sqlalchemy import select
 
 from learning.auth.models import Role
-from learning.courses.models import Lesson, Question
+from learning.contests import services as contest_services
+from learning.courses.models import Course, Lesson, Question
+from learning.db import utcnow
 from learning.members.models import ImportBatch
 from learning.org.importer import TEMPLATE_HEADER as UNIT_HEADER
 from learning.org.services import set_join_link
 from learning.quizzes.models import Attempt
+from tests.contest_helpers import enter, make_contest
 from tests.member_files import template, xlsx
+
+
+def final_quiz_course(session, quiz):
+    return session.get(Course, quiz.course_id)
+
 
 ROLES = ("anonymous", "owner", "other_worker", "officer", "other_officer", "admin")
 OK, LOGIN, DENY, MISSING, HOME = 200, 302, 403, 404, 302
@@ -78,6 +86,21 @@ MATRIX = {
     "authoring.new_question": ("/admin/questions/new?course={course}", (LOGIN, DENY, DENY, DENY, DENY, OK)),
     "authoring.question": ("/admin/questions/{question}", (LOGIN, DENY, DENY, DENY, DENY, OK)),
     "authoring.question_history": ("/admin/questions/{question}/history", (LOGIN, DENY, DENY, DENY, DENY, OK)),
+    "contests.index": ("/contests", (OK,) * 6),
+    "contests.show": ("/contests/{contest}", (OK,) * 6),
+    "contests.register_form": ("/contests/{contest}/register?q=thu", (OK,) * 6),
+    "contests.round_page": ("/rounds/{round}", (LOGIN, OK, OK, OK, OK, OK)),
+    "contests.finish_form": ("/contest-attempts/{contest_attempt}/finish", (LOGIN, OK, DENY, DENY, DENY, DENY)),
+    "contests.ranking": ("/rounds/{round}/ranking", (LOGIN, OK, OK, OK, OK, OK)),
+    "contests.prizes": ("/rounds/{round}/prizes.xlsx", (LOGIN, DENY, DENY, DENY, DENY, 409)),
+    "contests.awards": ("/contests/{contest}/awards", (LOGIN, DENY, DENY, OK, OK, OK)),
+    "contests.suspicious": ("/contests/{contest}/suspicious", (LOGIN, DENY, DENY, DENY, DENY, OK)),
+    "contests.entrants": ("/contests/{contest}/entrants", (LOGIN, DENY, DENY, OK, OK, OK)),
+    "contests.admin_index": ("/admin/contests", (LOGIN, DENY, DENY, DENY, DENY, OK)),
+    "contests.new_form": ("/admin/contests/new", (LOGIN, DENY, DENY, DENY, DENY, OK)),
+    "contests.edit_form": ("/admin/contests/{contest}", (LOGIN, DENY, DENY, DENY, DENY, OK)),
+    "contests.new_round_form": ("/admin/contests/{contest}/rounds/new", (LOGIN, DENY, DENY, DENY, DENY, OK)),
+    "contests.edit_round_form": ("/admin/rounds/{round}", (LOGIN, DENY, DENY, DENY, DENY, OK)),
     "static": ("/static/css/app.css", (OK,) * 6),
 }  # fmt: skip
 
@@ -110,6 +133,12 @@ def world(app, make, session, final_quiz):
         "/members/import",
         data={"unit": str(tree.grassroots_a.id), "file": (io.BytesIO(template([])), "x.xlsx")},
     )
+    contest, round_, _contest_admin = make_contest(
+        session, make, final_quiz_course(session, final_quiz)
+    )
+    enter(session, contest, people["owner"])
+    contest_attempt = contest_services.start(session, people["owner"], round_, utcnow())
+    session.commit()
     units = xlsx([UNIT_HEADER, ["MOI-1", "CĐCS Mới", "", tree.grassroots_a.code]])
     officer.post("/units/import", data={"file": (io.BytesIO(units), "dv.xlsx")})
     admin = app.test_client()
@@ -121,7 +150,7 @@ def world(app, make, session, final_quiz):
     values = {
         "owner": people["owner"].id,
         "quiz": final_quiz.id,
-        "attempt": session.scalar(select(Attempt.id)),
+        "attempt": session.scalar(select(Attempt.id).order_by(Attempt.id)),
         "batch": session.scalar(select(ImportBatch.id).where(ImportBatch.kind == "members")),
         "unit_batch": session.scalar(select(ImportBatch.id).where(ImportBatch.kind == "units")),
         "question_batch": session.scalar(
@@ -132,6 +161,9 @@ def world(app, make, session, final_quiz):
         "token": tree.grassroots_a.join_token,
         "lesson": session.scalar(select(Lesson.id)),
         "question": session.scalar(select(Question.id)),
+        "contest": contest.id,
+        "round": round_.id,
+        "contest_attempt": contest_attempt.id,
     }
     return people, values
 

@@ -20,7 +20,8 @@ import pytest
 from sqlalchemy import select
 
 from learning.auth.models import Role
-from learning.courses.models import Lesson, Question
+from learning.contests import services as contest_services
+from learning.courses.models import Course, Lesson, Question
 from learning.db import utcnow
 from learning.enrollment.services import assign_course
 from learning.members.models import ImportBatch
@@ -28,6 +29,7 @@ from learning.models import Base
 from learning.org.importer import TEMPLATE_HEADER as UNIT_HEADER
 from learning.org.services import set_join_link
 from learning.quizzes.services import start_attempt
+from tests.contest_helpers import enter, make_contest
 from tests.course_files import PNG_BYTES
 from tests.member_files import template, xlsx
 
@@ -70,6 +72,16 @@ QUESTION = {
     "choices-0-is_correct": "y", "choices-1-text": "Sai", "explanation": "Vì đúng.",
     "source_document": "blld-2019", "source_article": "Điều 1", "difficulty": "medium",
     "tags": "", "scoring": "partial", "true_answer": "",
+}  # fmt: skip
+CONTEST = {
+    "title": "Cuộc thi mới", "rules": "Mỗi người thi một lần.", "unit_codes": "",
+    "allows_registration": "y", "is_published": "y", "prize_count": "10",
+    "award_min_members": "10", "suspicious_percent": "20",
+}  # fmt: skip
+ROUND = {
+    "opens_at": "2026-12-01T08:00", "closes_at": "2026-12-07T20:00", "courses": "{course}",
+    "question_count": "3", "time_limit_minutes": "15", "attempts_allowed": "1",
+    "has_prediction": "y",
 }  # fmt: skip
 Form = dict[str, str] | Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -114,6 +126,15 @@ POST_MATRIX: dict[str, tuple[str, Form, tuple[Any, ...]]] = {
     "authoring.create_question": ("/admin/questions/new?course={course}", QUESTION, ADMIN_ONLY),
     "authoring.update_question": ("/admin/questions/{question}", QUESTION, ADMIN_ONLY),
     "authoring.question_step": ("/admin/questions/{question}/step", {"step": "retire"}, ADMIN_ONLY),
+    "contests.register": ("/contests/{contest}/register", {"full_name": "Lê Văn Dự Thi", "phone": "0987000333", "unit": "{unit}", "category": "member", "birth_year": "1990", "gender": "", "password": "mat-khau-du-thi", "confirm": "mat-khau-du-thi"}, (DONE,) * 6),
+    "contests.join": ("/contests/{contest}/join", {"unit": "{unit}", "category": "member"}, ANYONE_LOGGED_IN),
+    "contests.start": ("/rounds/{round}/start", {}, OWNER_ONLY),  # only entrants start
+    "contests.finish": ("/contest-attempts/{contest_attempt}/finish", {"prediction": "5"}, OWNER_ONLY),
+    "contests.confirm": ("/contests/{contest}/entrants/{entrant}", {"unit": "{unit}", "category": "official"}, OFFICER_OR_ADMIN),
+    "contests.create": ("/admin/contests/new", CONTEST, ADMIN_ONLY),
+    "contests.update": ("/admin/contests/{contest}", CONTEST, ADMIN_ONLY),
+    "contests.create_round": ("/admin/contests/{contest}/rounds/new", ROUND, ADMIN_ONLY),
+    "contests.update_round": ("/admin/rounds/{round}", ROUND, ADMIN_ONLY),
     "exchange.upload": ("/exchange/khoa-thu/import", _question_file, ADMIN_ONLY),
     "exchange.confirm": ("/exchange/imports/{question_batch}/confirm", {"only_valid": "y"}, (LOGIN, DENY, DENY, DENY, DENY, DONE)),
 }  # fmt: skip
@@ -158,6 +179,11 @@ def world(app, make, session, final_quiz):
         session, people["admin"], final_quiz.course_id, unit_id=tree.grassroots_a.id
     )
     attempt = start_attempt(session, people["owner"], final_quiz, utcnow())
+    contest, round_, _contest_admin = make_contest(
+        session, make, session.get(Course, final_quiz.course_id)
+    )
+    entrant = enter(session, contest, people["owner"])
+    contest_attempt = contest_services.start(session, people["owner"], round_, utcnow())
     session.commit()
 
     # The officer's uploads, through the app (CSRF is off for this setup client only).
@@ -191,6 +217,10 @@ def world(app, make, session, final_quiz):
         ),
         unit_c=unit_c.id,
         course=final_quiz.course_id,
+        contest=contest.id,
+        round=round_.id,
+        entrant=entrant.id,
+        contest_attempt=contest_attempt.id,
         lesson=session.scalar(select(Lesson.id).order_by(Lesson.position)),
         question=session.scalar(select(Question.id).order_by(Question.id)),
         token=tree.grassroots_a.join_token,

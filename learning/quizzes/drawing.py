@@ -38,13 +38,16 @@ def draw_questions(session: Session, quiz: Quiz, rng: random.Random) -> list[tup
         )
         .outerjoin(Lesson, Lesson.id == Question.lesson_id)
         .where(
-            Question.course_id == quiz.course_id,
             Question.status == ContentStatus.PUBLISHED,
             # A question of a lesson still in draft (or retired) waits with its lesson.
             or_(Question.lesson_id.is_(None), Lesson.status == ContentStatus.PUBLISHED),
         )
         .order_by(Question.id)
     )
+    if quiz.course_id is None and quiz.bank_course_ids:
+        pool_query = pool_query.where(Question.course_id.in_(quiz.bank_course_ids))
+    else:
+        pool_query = pool_query.where(Question.course_id == quiz.course_id)
     if quiz.lesson_id is not None:
         pool_query = pool_query.where(Question.lesson_id == quiz.lesson_id)
     pool = session.execute(pool_query).all()

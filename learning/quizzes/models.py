@@ -70,6 +70,8 @@ class Quiz(Base):
     # Quotas: [{"count": 5, "lessons": ["slug", ...], "tags": ["tag", ...]}]; empty lists mean
     # any. Rules are drawn in order; what they leave of question_count comes from the rest.
     draw_rules: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # A quiz that belongs to no course (a contest round) draws from these courses' banks.
+    bank_course_ids: Mapped[list[int] | None] = mapped_column(JSON)
     shuffle_questions: Mapped[bool] = mapped_column(default=True)
     shuffle_choices: Mapped[bool] = mapped_column(default=True)
     time_limit_seconds: Mapped[int | None] = mapped_column(Integer)

@@ -46,6 +46,25 @@ def attempt_with_questions(session: Session, attempt_id: int) -> Attempt | None:
     )
 
 
+def attempt_with_slots(session: Session, attempt_id: int) -> Attempt | None:
+    """An attempt with its slots (what is answered), without their questions."""
+    return session.scalar(
+        select(Attempt).where(Attempt.id == attempt_id).options(selectinload(Attempt.slots))
+    )
+
+
+def load_questions(session: Session, slots: Sequence[AttemptSlot]) -> None:
+    """Load the question versions (with their choices) of the slots a page shows, so that
+    `slot.question_version` reads them without a query each."""
+    ids = [slot.question_version_id for slot in slots]
+    if ids:
+        session.scalars(
+            select(QuestionVersion)
+            .where(QuestionVersion.id.in_(ids))
+            .options(selectinload(QuestionVersion.choices))
+        ).all()
+
+
 def user_attempts(session: Session, user_id: int, quiz_id: int) -> Sequence[Attempt]:
     """The user's attempts at a quiz, oldest first."""
     return session.scalars(

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -226,12 +226,30 @@ def lock_attempt(session: Session, attempt_id: int, user: User) -> Attempt:
     return attempt
 
 
-def _accepts_answers(attempt: Attempt, quiz: Quiz, now: dt.datetime) -> bool:
+def _lock_with_quiz(session: Session, attempt_id: int, user: User) -> tuple[Attempt, Quiz]:
+    # One round trip instead of two: a save is the request a quiz's last minutes are made of.
+    row = session.execute(
+        select(Attempt, Quiz)
+        .join(Quiz, Quiz.id == Attempt.quiz_id)
+        .where(Attempt.id == attempt_id)
+        .with_for_update(of=Attempt)
+    ).one_or_none()
+    if row is None:
+        from learning.errors import NotFound
+
+        raise NotFound()
+    attempt, quiz = row
+    if attempt.user_id != user.id:
+        raise NotYourAttempt()
+    return attempt, quiz
+
+
+def _accepts_answers(attempt: Attempt, grace_seconds: int, now: dt.datetime) -> bool:
     if attempt.status is not AttemptStatus.IN_PROGRESS:
         return False
     if attempt.deadline_at is None:
         return True
-    return now <= attempt.deadline_at + dt.timedelta(seconds=quiz.grace_seconds)
+    return now <= attempt.deadline_at + dt.timedelta(seconds=grace_seconds)
 
 
 def save_answers(
@@ -239,9 +257,21 @@ def save_answers(
 ) -> SaveResult:
     """Store answers as they are given. An answer whose revision is older than the stored
     one comes from a stale page and is refused, leaving the newer answer untouched."""
-    attempt = lock_attempt(session, attempt_id, user)
-    quiz = session.get_one(Quiz, attempt.quiz_id)
-    if not _accepts_answers(attempt, quiz, now):
+    # The attempt, locked, and the one setting of its quiz a save needs: one round trip.
+    row = session.execute(
+        select(Attempt, Quiz.grace_seconds)
+        .join(Quiz, Quiz.id == Attempt.quiz_id)
+        .where(Attempt.id == attempt_id)
+        .with_for_update(of=Attempt)
+    ).one_or_none()
+    if row is None:
+        from learning.errors import NotFound
+
+        raise NotFound()
+    attempt, grace_seconds = row
+    if attempt.user_id != user.id:
+        raise NotYourAttempt()
+    if not _accepts_answers(attempt, grace_seconds, now):
         finish_if_overdue(session, attempt, now)
         raise AttemptClosed()
     return _store(session, attempt, answers, now)
@@ -250,25 +280,29 @@ def save_answers(
 def _store(
     session: Session, attempt: Attempt, answers: Sequence[Answer], now: dt.datetime
 ) -> SaveResult:
+    # Plain rows and a Core UPDATE, no ORM objects: saves are most of a quiz's requests.
     result = SaveResult()
     if not answers:
         return result
+    slot_table = AttemptSlot.__table__
     slots = {
-        slot.position: slot
-        for slot in session.scalars(
-            select(AttemptSlot).where(
-                AttemptSlot.attempt_id == attempt.id,
-                AttemptSlot.position.in_([answer.position for answer in answers]),
+        row.position: row
+        for row in session.execute(
+            select(
+                slot_table.c.id,
+                slot_table.c.position,
+                slot_table.c.choice_order,
+                slot_table.c.selected,
+                slot_table.c.revision,
+                QuestionVersion.type,
+            )
+            .join(QuestionVersion, QuestionVersion.id == slot_table.c.question_version_id)
+            .where(
+                slot_table.c.attempt_id == attempt.id,
+                slot_table.c.position.in_([answer.position for answer in answers]),
             )
         )
     }
-    types = dict(
-        session.execute(
-            select(QuestionVersion.id, QuestionVersion.type).where(
-                QuestionVersion.id.in_([slot.question_version_id for slot in slots.values()])
-            )
-        ).all()
-    )
     updates = []
     for answer in answers:
         slot = slots.get(answer.position)
@@ -276,7 +310,7 @@ def _store(
             raise InvalidAnswer()
         if any(not 1 <= choice <= len(slot.choice_order) for choice in answer.choices):
             raise InvalidAnswer()
-        if types[slot.question_version_id] is not QuestionType.MULTIPLE and len(answer.choices) > 1:
+        if slot.type is not QuestionType.MULTIPLE and len(answer.choices) > 1:
             raise InvalidAnswer()
         selected = sorted(slot.choice_order[choice - 1] for choice in set(answer.choices))
         result.revisions[answer.position] = slot.revision
@@ -288,13 +322,28 @@ def _store(
         if answer.revision != slot.revision:
             result.stale.append(answer.position)
             continue
-        updates.append({"id": slot.id, "selected": selected, "revision": slot.revision + 1,
-                        "answered_at": now})  # fmt: skip
+        updates.append({"slot_id": slot.id, "new_selected": selected,
+                        "new_revision": slot.revision + 1, "new_answered_at": now})  # fmt: skip
         result.saved.append(answer.position)
         result.revisions[answer.position] = slot.revision + 1
     if updates:
-        session.execute(update(AttemptSlot), updates)
-    session.flush()
+        session.execute(
+            update(slot_table)
+            .where(slot_table.c.id == bindparam("slot_id"))
+            .values(
+                selected=bindparam("new_selected"),
+                revision=bindparam("new_revision"),
+                answered_at=bindparam("new_answered_at"),
+            ),
+            updates,
+        )
+        # Slots this session already holds as objects must not keep the old answer.
+        for position in result.saved:
+            held = session.identity_map.get(
+                session.identity_key(AttemptSlot, slots[position].id)  # type: ignore[arg-type]
+            )
+            if held is not None:
+                session.expire(held)
     return result
 
 
@@ -311,11 +360,10 @@ def submit_attempt(
     """Save the last answers sent with the submit, then grade. Idempotent: a submitted
     attempt is returned as it is. Past the deadline plus grace, the attempt is graded from
     what was saved by the deadline and AttemptClosed is raised."""
-    attempt = lock_attempt(session, attempt_id, user)
+    attempt, quiz = _lock_with_quiz(session, attempt_id, user)
     if attempt.status is AttemptStatus.SUBMITTED:
         return attempt, SaveResult()
-    quiz = session.get_one(Quiz, attempt.quiz_id)
-    if not _accepts_answers(attempt, quiz, now):
+    if not _accepts_answers(attempt, quiz.grace_seconds, now):
         finish_if_overdue(session, attempt, now)
         raise AttemptClosed()
     saved = _store(session, attempt, answers, now)

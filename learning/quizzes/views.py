@@ -44,7 +44,8 @@ def _quiz_or_404(quiz_id: int) -> Quiz:
 
 
 def _own_attempt(attempt_id: int) -> Attempt:
-    attempt = queries.attempt_with_questions(db.session, attempt_id)
+    # Slots only: a page shows one question (or a few), loaded by `queries.load_questions`.
+    attempt = queries.attempt_with_slots(db.session, attempt_id)
     if attempt is None:
         raise NotFound()
     if attempt.user_id != current_user.id:
@@ -104,6 +105,7 @@ def attempt(attempt_id: int) -> str | Response:
         slots = [attempt.slots[page - 1]]
     else:
         page, slots = 1, attempt.slots
+    queries.load_questions(db.session, slots)
     return render_template(
         "quizzes/attempt.html",
         attempt=attempt,
@@ -157,6 +159,9 @@ def save(attempt_id: int) -> Response | tuple[Response, int]:
 @login_required
 def summary(attempt_id: int) -> str | Response:
     attempt = _own_attempt(attempt_id)
+    if attempt.quiz.kind is QuizKind.CONTEST_ROUND:
+        # A contest asks its prediction before submitting, on its own page.
+        return redirect(url_for("contests.finish_form", attempt_id=attempt.id))
     if attempt.status is AttemptStatus.SUBMITTED:
         return redirect(url_for("quizzes.result", attempt_id=attempt.id))
     return render_template(
@@ -208,6 +213,9 @@ def result(attempt_id: int) -> str | Response:
     attempt = queries.attempt_with_questions(db.session, attempt_id)
     if attempt is None:
         raise NotFound()
+    if attempt.quiz.kind is QuizKind.CONTEST_ROUND:
+        # Contest results are the round's ranking, published when the round closes.
+        return redirect(url_for("contests.finish_form", attempt_id=attempt.id))
     owner = db.session.get_one(User, attempt.user_id)
     require_user(db.session, current_user, owner)
     if attempt.status is AttemptStatus.IN_PROGRESS:

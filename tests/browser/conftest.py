@@ -98,8 +98,8 @@ def live_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
         "LEARNING_INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")),
     }
     _flask(env, "db", "upgrade")
-    _flask(env, "demo")
     _flask(env, "courses", "load")
+    _flask(env, "demo")  # after the courses: the demo contest draws from their banks
     server = subprocess.Popen(
         [
             sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py",

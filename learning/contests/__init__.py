@@ -1,0 +1,1 @@
+"""Contests: rounds drawn from question banks, registration, rankings, prizes."""

@@ -1,0 +1,45 @@
+"""What an entrant or an organiser can run into in a contest; each becomes a page and a 4xx."""
+
+from __future__ import annotations
+
+from learning.errors import DomainError, InvalidInput
+from learning.i18n import lazy_gettext as _l
+
+
+class PhoneRegistered(InvalidInput):
+    """Registration with a phone that has an account: never a second account, and never a
+    way into the first one."""
+
+    status = 409
+    default_message = _l(
+        "This phone number is already registered. Log in with it to enter the contest "
+        "(an officer can reset a forgotten password)."
+    )
+
+
+class NotEntered(DomainError):
+    status = 403
+    default_message = _l("Register for the contest first.")
+
+
+class NotOpenToYou(DomainError):
+    status = 403
+    default_message = _l("This contest is not open to your unit.")
+
+
+class RegistrationClosed(DomainError):
+    status = 403
+    default_message = _l("This contest does not take registrations without an account.")
+
+
+class InvalidPrediction(InvalidInput):
+    default_message = _l("The prediction must be a whole number, zero or more.")
+
+
+class RoundNotRanked(DomainError):
+    status = 409
+    default_message = _l("The ranking is published once the round has closed.")
+
+
+class UnknownUnit(InvalidInput):
+    default_message = _l("Choose your unit from the list.")

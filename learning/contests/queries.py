@@ -1,0 +1,384 @@
+"""Reads for contests: contests and rounds to show, live counters, rankings, prize lists,
+unit awards, suspicious attempts and registrations, entrants an officer may confirm."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
+
+from learning.auth.models import Role, User
+from learning.auth.scope import unit_filter
+from learning.contests import cache
+from learning.contests.models import Category, Contest, ContestUnit, Entrant, Round, RoundResult
+from learning.org.models import Unit, UnitClosure, UnitKind
+from learning.quizzes.models import Attempt, AttemptStatus
+
+COUNTER_TTL_SECONDS = 15
+
+
+def published_contests(session: Session) -> Sequence[Contest]:
+    """Contests open to view, newest first."""
+    return session.scalars(
+        select(Contest).where(Contest.is_published).order_by(Contest.id.desc())
+    ).all()
+
+
+def all_contests(session: Session) -> Sequence[Contest]:
+    """Every contest (admins), newest first."""
+    return session.scalars(select(Contest).order_by(Contest.id.desc())).all()
+
+
+def contest_units(session: Session, contest_id: int) -> Sequence[Unit]:
+    """The units a contest is open to (none: everyone)."""
+    return session.scalars(
+        select(Unit)
+        .join(ContestUnit, ContestUnit.unit_id == Unit.id)
+        .where(ContestUnit.contest_id == contest_id)
+        .order_by(Unit.name)
+    ).all()
+
+
+def round_of_quiz(session: Session, quiz_id: int) -> Round | None:
+    """The round whose quiz this is."""
+    return session.scalar(select(Round).where(Round.quiz_id == quiz_id))
+
+
+def round_state(round_: Round, now: dt.datetime) -> str:
+    """ "upcoming", "open", "closed" (not ranked yet) or "ranked"."""
+    if round_.ranked_at is not None:
+        return "ranked"
+    quiz = round_.quiz
+    if quiz.opens_at and now < quiz.opens_at:
+        return "upcoming"
+    if quiz.closes_at and now >= quiz.closes_at:
+        return "closed"
+    return "open"
+
+
+def open_round(contest: Contest, now: dt.datetime) -> Round | None:
+    """The round open now, if any."""
+    return next((r for r in contest.rounds if round_state(r, now) == "open"), None)
+
+
+# --- live counters -------------------------------------------------------------------------
+
+
+def _count_participants(session: Session, round_: Round) -> dict[str, Any]:
+    total = session.scalar(
+        select(func.count(func.distinct(Attempt.user_id))).where(Attempt.quiz_id == round_.quiz_id)
+    )
+    by_unit = session.execute(
+        select(Unit.name, func.count(func.distinct(Attempt.user_id)).label("n"))
+        .join(
+            Entrant,
+            (Entrant.user_id == Attempt.user_id) & (Entrant.contest_id == round_.contest_id),
+        )
+        .join(Unit, Unit.id == Entrant.unit_id)
+        .where(Attempt.quiz_id == round_.quiz_id)
+        .group_by(Unit.id, Unit.name)
+        .order_by(func.count(func.distinct(Attempt.user_id)).desc(), Unit.name)
+        .limit(20)
+    ).all()
+    return {"total": total or 0, "by_unit": [[name, n] for name, n in by_unit]}
+
+
+def live_counters(session: Session, round_: Round) -> dict[str, Any]:
+    """Participants so far in a round, in all and for the 20 units with most: counted at
+    most once per few seconds, however many pages show them."""
+    return cache.cached(
+        f"contests:round:{round_.id}:counters",
+        COUNTER_TTL_SECONDS,
+        lambda: _count_participants(session, round_),
+    )
+
+
+@dataclass(frozen=True)
+class DailyCount:
+    day: str
+    unit: str
+    entrants: int
+
+
+def daily_entrants(session: Session, contest_id: int) -> list[DailyCount]:
+    """New entrants per day and unit (the daily report organisers send up)."""
+    rows = session.execute(
+        select(Entrant.created_at, Unit.name)
+        .join(Unit, Unit.id == Entrant.unit_id)
+        .where(Entrant.contest_id == contest_id)
+    ).all()
+    counts: dict[tuple[str, str], int] = {}
+    for created_at, unit in rows:
+        key = (created_at.date().isoformat(), unit)
+        counts[key] = counts.get(key, 0) + 1
+    return [DailyCount(day, unit, n) for (day, unit), n in sorted(counts.items())]
+
+
+# --- rankings and prizes -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RankingRow:
+    rank: int
+    full_name: str
+    unit: str
+    parent: str
+    category: Category
+    score: float
+    max_score: float
+    milliseconds_used: int
+    prediction: int | None
+    distance: int | None
+    submitted_at: dt.datetime
+    birth_year: int | None
+    gender: str | None
+    phone: str | None
+    user_id: int
+
+
+def ranking(
+    session: Session,
+    round_: Round,
+    *,
+    category: Category | None = None,
+    limit: int | None = 100,
+    offset: int = 0,
+) -> list[RankingRow]:
+    """The stored ranking of a round, optionally of one category only (results are reported
+    separately for officials, members and non-members; ranks stay the overall ones)."""
+    parent = aliased(Unit)
+    query = (
+        select(RoundResult, User, Entrant, Unit.name, parent.name)
+        .join(User, User.id == RoundResult.user_id)
+        .join(
+            Entrant,
+            (Entrant.user_id == RoundResult.user_id) & (Entrant.contest_id == round_.contest_id),
+        )
+        .join(Unit, Unit.id == Entrant.unit_id)
+        .outerjoin(parent, parent.id == Unit.parent_id)
+        .where(RoundResult.round_id == round_.id)
+        .order_by(RoundResult.rank, User.full_name)
+        .offset(offset)
+    )
+    if category is not None:
+        query = query.where(Entrant.category == category)
+    if limit is not None:
+        query = query.limit(limit)
+    return [
+        RankingRow(
+            rank=result.rank,
+            full_name=user.full_name,
+            unit=unit,
+            parent=parent_name or "",
+            category=entrant.category,
+            score=result.score,
+            max_score=result.max_score,
+            milliseconds_used=result.milliseconds_used,
+            prediction=result.prediction,
+            distance=result.distance,
+            submitted_at=result.submitted_at,
+            birth_year=entrant.birth_year,
+            gender=entrant.gender.value if entrant.gender else None,
+            phone=user.phone,
+            user_id=user.id,
+        )
+        for result, user, entrant, unit, parent_name in session.execute(query).all()
+    ]
+
+
+def prize_list(session: Session, round_: Round, top: int) -> list[RankingRow]:
+    """The top `top` of a round, with everyone tied at the last prize rank."""
+    return [row for row in ranking(session, round_, limit=None) if row.rank <= top]
+
+
+def own_result(session: Session, round_id: int, user_id: int) -> RoundResult | None:
+    """A participant's line of a ranked round."""
+    return session.scalar(
+        select(RoundResult).where(RoundResult.round_id == round_id, RoundResult.user_id == user_id)
+    )
+
+
+# --- unit awards ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitAward:
+    unit_id: int
+    unit: str
+    parent: str
+    members: int
+    participants: int
+
+    @property
+    def rate(self) -> float:
+        return self.participants / self.members if self.members else 0.0
+
+
+def unit_awards(
+    session: Session, contest: Contest, round_id: int | None = None
+) -> tuple[list[UnitAward], list[UnitAward]]:
+    """Grassroots unions ranked by participation (participants / members) and by number of
+    participants, each over its subtree (its union groups count in it). Participants:
+    entrants of the unit with a submitted attempt (in the round, or in any round); members:
+    active worker accounts. Units with fewer members than the contest's minimum do not
+    qualify for the participation award (a unit of 3 with 3 entrants is not 100% of much)."""
+    quiz_ids = [r.quiz_id for r in contest.rounds if round_id is None or r.id == round_id]
+    if not quiz_ids:
+        return [], []
+    participated = (
+        select(Entrant.user_id, Entrant.unit_id)
+        .where(
+            Entrant.contest_id == contest.id,
+            Entrant.user_id.in_(
+                select(Attempt.user_id).where(
+                    Attempt.quiz_id.in_(quiz_ids), Attempt.status == AttemptStatus.SUBMITTED
+                )
+            ),
+        )
+        .subquery()
+    )
+    participants = dict(
+        session.execute(
+            select(UnitClosure.ancestor_id, func.count(func.distinct(participated.c.user_id)))
+            .join(participated, participated.c.unit_id == UnitClosure.descendant_id)
+            .group_by(UnitClosure.ancestor_id)
+        ).all()
+    )
+    members = dict(
+        session.execute(
+            select(UnitClosure.ancestor_id, func.count(User.id))
+            .join(User, User.unit_id == UnitClosure.descendant_id)
+            .where(User.is_active, User.role == Role.WORKER)
+            .group_by(UnitClosure.ancestor_id)
+        ).all()
+    )
+    parent = aliased(Unit)
+    units = session.execute(
+        select(Unit.id, Unit.name, parent.name)
+        .outerjoin(parent, parent.id == Unit.parent_id)
+        .where(Unit.kind == UnitKind.GRASSROOTS, Unit.id.in_(list(participants)))
+    ).all()
+    rows = [
+        UnitAward(uid, name, parent_name or "", members.get(uid, 0), participants[uid])
+        for uid, name, parent_name in units
+    ]
+    by_rate = sorted(
+        (r for r in rows if r.members >= contest.award_min_members),
+        key=lambda r: (-r.rate, -r.participants, r.unit),
+    )
+    by_count = sorted(rows, key=lambda r: (-r.participants, r.unit))
+    return by_rate, by_count
+
+
+# --- integrity -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FastAttempt:
+    full_name: str
+    phone: str | None
+    round_number: int
+    seconds_used: float
+    percent: float | None
+
+
+@dataclass(frozen=True)
+class Cluster:
+    key: str
+    started: dt.datetime
+    count: int
+    names: list[str]
+
+
+def fast_attempts(session: Session, contest: Contest) -> list[FastAttempt]:
+    """Submitted attempts finished in less than the contest's share of the time limit."""
+    found = []
+    for round_ in contest.rounds:
+        limit = round_.quiz.time_limit_seconds
+        if not limit:
+            continue
+        threshold = limit * contest.suspicious_percent / 100
+        rows = session.execute(
+            select(Attempt, User.full_name, User.phone)
+            .join(User, User.id == Attempt.user_id)
+            .where(
+                Attempt.quiz_id == round_.quiz_id,
+                Attempt.status == AttemptStatus.SUBMITTED,
+                Attempt.is_auto_submitted.is_(False),
+            )
+        ).all()
+        for attempt, name, phone in rows:
+            used = (attempt.submitted_at - attempt.started_at).total_seconds()
+            if used < threshold:
+                found.append(FastAttempt(name, phone, round_.number, used, attempt.percent))
+    return sorted(found, key=lambda f: f.seconds_used)
+
+
+def registration_clusters(
+    session: Session,
+    contest_id: int,
+    *,
+    window: dt.timedelta = dt.timedelta(hours=1),
+    at_least: int = 5,
+) -> tuple[list[Cluster], list[Cluster]]:
+    """Many entrants from one phone prefix (all but the last three digits) or from one
+    address, registered within `window` of each other: (by prefix, by address)."""
+    rows = session.execute(
+        select(Entrant.created_at, Entrant.registered_from, User.phone, User.full_name)
+        .join(User, User.id == Entrant.user_id)
+        .where(Entrant.contest_id == contest_id)
+        .order_by(Entrant.created_at)
+    ).all()
+
+    def clusters(keyed: list[tuple[str, dt.datetime, str]]) -> list[Cluster]:
+        groups: dict[str, list[tuple[dt.datetime, str]]] = {}
+        for key, at, name in keyed:
+            groups.setdefault(key, []).append((at, name))
+        found = []
+        for key, items in groups.items():
+            start = 0
+            best: tuple[int, int] = (0, 0)
+            for end in range(len(items)):
+                while items[end][0] - items[start][0] > window:
+                    start += 1
+                if end - start + 1 > best[1] - best[0]:
+                    best = (start, end + 1)
+            if best[1] - best[0] >= at_least:
+                chosen = items[best[0] : best[1]]
+                found.append(Cluster(key, chosen[0][0], len(chosen), [n for _, n in chosen]))
+        return sorted(found, key=lambda c: -c.count)
+
+    by_prefix = clusters([(phone[:-3], at, name) for at, _a, phone, name in rows if phone])
+    by_address = clusters([(address, at, name) for at, address, _p, name in rows if address])
+    return by_prefix, by_address
+
+
+# --- officers ------------------------------------------------------------------------------
+
+
+def entrants_in_scope(
+    session: Session, actor: User, contest_id: int, *, unconfirmed_only: bool = False
+) -> Sequence[tuple[Entrant, User, Unit]]:
+    """The entrants whose unit is in the actor's subtree (admins: all)."""
+    query = (
+        select(Entrant, User, Unit)
+        .join(User, User.id == Entrant.user_id)
+        .join(Unit, Unit.id == Entrant.unit_id)
+        .where(Entrant.contest_id == contest_id, unit_filter(actor, Entrant.unit_id))
+        .order_by(Unit.name, User.full_name)
+        .limit(500)
+    )
+    if unconfirmed_only:
+        query = query.where(Entrant.confirmed_at.is_(None))
+    return session.execute(query).all()
+
+
+def units_in_scope(session: Session, actor: User) -> Sequence[Unit]:
+    """The active units an officer may move an entrant to (admins: all), by name."""
+    return session.scalars(
+        select(Unit).where(Unit.is_active, unit_filter(actor, Unit.id)).order_by(Unit.name)
+    ).all()

@@ -1,0 +1,500 @@
+"""Writes for contests: contests and rounds (each round a quiz of kind CONTEST_ROUND),
+registration and entry, predictions, attempts through the quiz engine, closing and ranking
+a round (once, whatever the number of processes trying), and officers' confirmations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from learning.audit.services import record
+from learning.auth.models import Gender, Role, User
+from learning.auth.scope import require_unit
+from learning.auth.services import MIN_PASSWORD_LENGTH, create_user
+from learning.contests import ranking
+from learning.contests.errors import (
+    InvalidPrediction,
+    NotEntered,
+    NotOpenToYou,
+    PhoneRegistered,
+    RegistrationClosed,
+    UnknownUnit,
+)
+from learning.contests.models import (
+    Category,
+    Contest,
+    ContestUnit,
+    Entrant,
+    Prediction,
+    Round,
+    RoundResult,
+)
+from learning.db import utcnow
+from learning.errors import InvalidInput, NotFound
+from learning.i18n import gettext as _
+from learning.org.models import Unit, UnitClosure
+from learning.quizzes import services as quiz_services
+from learning.quizzes.errors import AttemptClosed
+from learning.quizzes.models import (
+    Attempt,
+    AttemptStatus,
+    GradingMethod,
+    Quiz,
+    QuizKind,
+    ReviewDetail,
+    ReviewTiming,
+)
+from learning.text import InvalidPhone, nfc, normalise_phone
+
+MAX_PREDICTION = 100_000_000
+
+# --- contests and rounds (admins) ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ContestData:
+    title: str
+    rules: str
+    allows_registration: bool
+    is_published: bool
+    prize_count: int
+    award_min_members: int
+    suspicious_percent: int
+    unit_ids: Sequence[int] = ()
+
+
+def save_contest(
+    session: Session, actor: User, data: ContestData, contest: Contest | None = None
+) -> Contest:
+    """Create a contest, or change one; its units replace the earlier ones."""
+    if actor.role is not Role.ADMIN:
+        raise NotFound()
+    title = nfc(data.title)
+    if not title:
+        raise InvalidInput(_("A title is required."))
+    units = set(data.unit_ids)
+    if units and len(set(session.scalars(select(Unit.id).where(Unit.id.in_(units))))) != len(units):
+        raise UnknownUnit()
+    created = contest is None
+    if contest is None:
+        contest = Contest()
+        session.add(contest)
+    contest.title = title
+    contest.rules = data.rules.strip()
+    contest.allows_registration = data.allows_registration
+    contest.is_published = data.is_published
+    contest.prize_count = data.prize_count
+    contest.award_min_members = data.award_min_members
+    contest.suspicious_percent = data.suspicious_percent
+    session.flush()
+    session.execute(delete(ContestUnit).where(ContestUnit.contest_id == contest.id))
+    if units:
+        session.execute(
+            insert(ContestUnit), [{"contest_id": contest.id, "unit_id": u} for u in sorted(units)]
+        )
+    record(session, actor.id, "contest.create" if created else "contest.update", "contest",
+           contest.id, after={"title": title, "units": sorted(units)})  # fmt: skip
+    session.flush()
+    return contest
+
+
+@dataclass(frozen=True)
+class RoundData:
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+    course_ids: Sequence[int]
+    question_count: int = 20
+    time_limit_minutes: int = 20
+    attempts_allowed: int = 1
+    has_prediction: bool = True
+
+
+def save_round(
+    session: Session,
+    actor: User,
+    contest: Contest,
+    data: RoundData,
+    round_: Round | None = None,
+) -> Round:
+    """Create a round (and its quiz), or change one that has not been ranked yet."""
+    if actor.role is not Role.ADMIN:
+        raise NotFound()
+    if data.closes_at <= data.opens_at:
+        raise InvalidInput(_("A round must close after it opens."))
+    if not data.course_ids:
+        raise InvalidInput(_("Choose at least one question bank."))
+    if round_ is not None and round_.ranked_at is not None:
+        raise InvalidInput(_("This round is ranked already; it can no longer be changed."))
+    if round_ is None:
+        number = len(contest.rounds) + 1
+        quiz = Quiz(
+            kind=QuizKind.CONTEST_ROUND,
+            title="",
+            question_count=data.question_count,
+            draw_rules=[],
+            pass_percent=0,
+            grading_method=GradingMethod.HIGHEST,
+            # Right answers stay hidden while others are still taking the round.
+            review_detail=ReviewDetail.SCORE,
+            review_timing=ReviewTiming.AFTER_CLOSE,
+            one_question_per_page=True,
+        )
+        session.add(quiz)
+        round_ = Round(contest=contest, number=number, quiz=quiz)
+        session.add(round_)
+    quiz = round_.quiz
+    quiz.title = f"{contest.title} – " + _("Round %(n)d", n=round_.number)
+    quiz.bank_course_ids = sorted(set(data.course_ids))
+    quiz.question_count = data.question_count
+    quiz.time_limit_seconds = data.time_limit_minutes * 60
+    quiz.opens_at = data.opens_at
+    quiz.closes_at = data.closes_at
+    quiz.attempts_allowed = data.attempts_allowed
+    round_.has_prediction = data.has_prediction
+    session.flush()
+    record(session, actor.id, "contest.round", "contest", contest.id,
+           after={"round": round_.number, "closes_at": data.closes_at.isoformat()})  # fmt: skip
+    return round_
+
+
+# --- entering ------------------------------------------------------------------------------
+
+
+def _check_unit(session: Session, contest: Contest, unit_id: int | None) -> Unit:
+    unit = session.get(Unit, unit_id) if unit_id else None
+    if unit is None or not unit.is_active:
+        raise UnknownUnit()
+    allowed = session.scalars(
+        select(ContestUnit.unit_id).where(ContestUnit.contest_id == contest.id)
+    ).all()
+    if allowed:
+        inside = session.scalar(
+            select(UnitClosure.ancestor_id).where(
+                UnitClosure.ancestor_id.in_(allowed), UnitClosure.descendant_id == unit.id
+            )
+        )
+        if inside is None:
+            raise NotOpenToYou()
+    return unit
+
+
+@dataclass(frozen=True)
+class Registration:
+    full_name: str
+    phone: str
+    password: str
+    unit_id: int | None
+    category: Category
+    birth_year: int | None
+    gender: Gender | None
+
+
+def register(
+    session: Session, contest: Contest, form: Registration, address: str | None
+) -> tuple[User, Entrant]:
+    """Someone without an account registers: one account per phone, never a second one.
+
+    The account gets no unit of its own (it is not an officer's member list entry); the
+    unit and category are the entrant's, for officers to confirm."""
+    if not contest.is_published or not contest.allows_registration:
+        raise RegistrationClosed()
+    try:
+        phone = normalise_phone(form.phone)
+    except InvalidPhone:
+        raise InvalidInput(_("This is not a Vietnamese phone number.")) from None
+    unit = _check_unit(session, contest, form.unit_id)
+    if len(form.password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(_("The password must have at least %(n)d characters.",
+                             n=MIN_PASSWORD_LENGTH))  # fmt: skip
+    if session.scalar(select(User.id).where(User.phone == phone)) is not None:
+        raise PhoneRegistered()
+    try:
+        # The unique phone decides a race between two registrations of one number.
+        with session.begin_nested():
+            user = create_user(
+                session, full_name=form.full_name, phone=phone, password=form.password
+            )
+    except IntegrityError:
+        raise PhoneRegistered() from None
+    entrant = _add_entrant(
+        session, contest, user, unit, form.category, form.birth_year, form.gender, address
+    )
+    record(session, None, "contest.register", "contest", contest.id,
+           after={"user_id": user.id, "unit_id": unit.id})  # fmt: skip
+    return user, entrant
+
+
+def _add_entrant(
+    session: Session,
+    contest: Contest,
+    user: User,
+    unit: Unit,
+    category: Category,
+    birth_year: int | None,
+    gender: Gender | None,
+    address: str | None,
+) -> Entrant:
+    entrant = Entrant(
+        contest_id=contest.id,
+        user_id=user.id,
+        unit_id=unit.id,
+        declared_unit_id=unit.id,
+        category=category,
+        declared_category=category,
+        birth_year=birth_year,
+        gender=gender,
+        registered_from=(address or "")[:45] or None,
+        created_at=utcnow(),
+    )
+    session.add(entrant)
+    session.flush()
+    return entrant
+
+
+def enter(
+    session: Session,
+    contest: Contest,
+    user: User,
+    *,
+    unit_id: int | None,
+    category: Category,
+    birth_year: int | None = None,
+    gender: Gender | None = None,
+    address: str | None = None,
+) -> Entrant:
+    """Someone with an account enters the contest (again: nothing changes)."""
+    if not contest.is_published:
+        raise NotFound()
+    existing = session.scalar(
+        select(Entrant).where(Entrant.contest_id == contest.id, Entrant.user_id == user.id)
+    )
+    if existing is not None:
+        return existing
+    unit = _check_unit(session, contest, unit_id or user.unit_id)
+    return _add_entrant(
+        session,
+        contest,
+        user,
+        unit,
+        category,
+        birth_year or user.birth_year,
+        gender or user.gender,
+        address,
+    )
+
+
+def entrant_of(session: Session, contest_id: int, user_id: int) -> Entrant | None:
+    """The user's entry in the contest, if they entered."""
+    return session.scalar(
+        select(Entrant).where(Entrant.contest_id == contest_id, Entrant.user_id == user_id)
+    )
+
+
+# --- taking a round ------------------------------------------------------------------------
+
+
+def start(
+    session: Session, user: User, round_: Round, now: dt.datetime, rng: random.Random | None = None
+) -> Attempt:
+    """Start (or resume) the user's attempt at a round; the quiz engine times it and keeps
+    to the attempts the round allows."""
+    if entrant_of(session, round_.contest_id, user.id) is None:
+        raise NotEntered()
+    return quiz_services.start_attempt(session, user, round_.quiz, now, rng)
+
+
+def parse_prediction(raw: str | None) -> int | None:
+    """A prediction as typed: blank is none; anything but a whole number from 0 is refused."""
+    text = (raw or "").strip().replace(".", "").replace(",", "").replace(" ", "")
+    if not text:
+        return None
+    if not text.isascii() or not text.isdigit() or len(text) > 9:
+        raise InvalidPrediction()
+    value = int(text)
+    if value > MAX_PREDICTION:
+        raise InvalidPrediction()
+    return value
+
+
+def _round_attempt(session: Session, user: User, round_: Round, attempt_id: int) -> Attempt:
+    attempt = quiz_services.lock_attempt(session, attempt_id, user)
+    if attempt.quiz_id != round_.quiz_id:
+        raise NotFound()
+    return attempt
+
+
+def predict(
+    session: Session, user: User, round_: Round, attempt_id: int, value: int, now: dt.datetime
+) -> None:
+    """Store the user's prediction, while their attempt is still open."""
+    if not round_.has_prediction:
+        raise InvalidPrediction(_("This round asks no prediction."))
+    attempt = _round_attempt(session, user, round_, attempt_id)
+    if attempt.status is not AttemptStatus.IN_PROGRESS or (
+        attempt.deadline_at is not None
+        and now > attempt.deadline_at + dt.timedelta(seconds=round_.quiz.grace_seconds)
+    ):
+        raise AttemptClosed()
+    current = session.scalar(
+        select(Prediction).where(Prediction.round_id == round_.id, Prediction.user_id == user.id)
+    )
+    if current is None:
+        session.add(Prediction(round_id=round_.id, user_id=user.id, value=value, given_at=now))
+    else:
+        current.value, current.given_at = value, now
+    session.flush()
+
+
+def finish(
+    session: Session,
+    user: User,
+    round_: Round,
+    attempt_id: int,
+    prediction: int | None,
+    now: dt.datetime,
+    answers: Sequence[quiz_services.Answer] = (),
+) -> Attempt:
+    """Store the prediction (if any), then submit and grade the attempt."""
+    if prediction is not None:
+        predict(session, user, round_, attempt_id, prediction, now)
+    else:
+        _round_attempt(session, user, round_, attempt_id)
+    attempt, _saved = quiz_services.submit_attempt(session, user, attempt_id, now, answers)
+    return attempt
+
+
+# --- closing and ranking -------------------------------------------------------------------
+
+
+def rankable_after(round_: Round) -> dt.datetime | None:
+    """When the round can be ranked: its close, plus the grace that saves may still take."""
+    closes = round_.quiz.closes_at
+    return closes + dt.timedelta(seconds=round_.quiz.grace_seconds) if closes else None
+
+
+def close_round(session: Session, round_id: int, now: dt.datetime) -> bool:
+    """Rank a round that has closed: grade what is left unfinished, compute the true number,
+    store every participant's rank. Done once: the round row is locked (SQLite: the write
+    transaction), and a round already ranked is left as it is. True when it ranked now."""
+    round_ = session.scalar(
+        select(Round)
+        .where(Round.id == round_id)
+        .with_for_update(of=Round)
+        .execution_options(populate_existing=True)
+    )
+    if round_ is None:
+        raise NotFound()
+    after = rankable_after(round_)
+    if round_.ranked_at is not None or after is None or now < after:
+        return False
+    quiz = round_.quiz
+    unfinished = session.scalars(
+        select(Attempt).where(
+            Attempt.quiz_id == quiz.id, Attempt.status == AttemptStatus.IN_PROGRESS
+        )
+    ).all()
+    for attempt in unfinished:
+        quiz_services.finish_if_overdue(session, attempt, now)
+    rows = session.execute(
+        select(
+            Attempt.id,
+            Attempt.user_id,
+            Attempt.score,
+            Attempt.max_score,
+            Attempt.started_at,
+            Attempt.submitted_at,
+        ).where(Attempt.quiz_id == quiz.id, Attempt.status == AttemptStatus.SUBMITTED)
+    ).all()
+    candidates = [
+        ranking.Candidate(
+            user_id=row.user_id,
+            attempt_id=row.id,
+            score=float(row.score or 0),
+            max_score=float(row.max_score or 0),
+            milliseconds_used=max(
+                0, int((row.submitted_at - row.started_at).total_seconds() * 1000)
+            ),
+            submitted_at=row.submitted_at,
+        )
+        for row in rows
+    ]
+    best = ranking.best_attempts(candidates)
+    truth = ranking.true_number(best) if round_.has_prediction else None
+    predictions = dict(
+        session.execute(
+            select(Prediction.user_id, Prediction.value).where(Prediction.round_id == round_.id)
+        ).all()
+    )
+    ranked = ranking.rank(best, predictions, truth)
+    if ranked:
+        session.execute(
+            insert(RoundResult),
+            [
+                {
+                    "round_id": round_.id,
+                    "user_id": r.user_id,
+                    "attempt_id": r.attempt_id,
+                    "rank": r.rank,
+                    "score": r.score,
+                    "max_score": r.max_score,
+                    "milliseconds_used": r.milliseconds_used,
+                    "prediction": r.prediction,
+                    "distance": r.distance,
+                    "submitted_at": r.submitted_at,
+                }
+                for r in ranked
+            ],
+        )
+    round_.true_number = truth
+    round_.ranked_at = now
+    summary = {"round": round_.number, "participants": len(ranked), "true_number": truth}
+    record(session, None, "contest.rank", "contest", round_.contest_id, after=summary)
+    session.flush()
+    return True
+
+
+def close_due(session: Session, now: dt.datetime) -> list[Round]:
+    """Rank every round whose close (and grace) has passed and that is not ranked yet."""
+    due = session.scalars(
+        select(Round)
+        .join(Quiz, Quiz.id == Round.quiz_id)
+        .where(Round.ranked_at.is_(None), Quiz.closes_at.is_not(None), Quiz.closes_at <= now)
+        .order_by(Round.id)
+    ).all()
+    return [r for r in due if close_round(session, r.id, now)]
+
+
+def record_export(session: Session, actor: User, round_: Round, rows: int) -> None:
+    """Log who exported a round's prize list (it holds personal data)."""
+    record(session, actor.id, "export", "contest", round_.contest_id,
+           after={"report": "prizes", "round": round_.number, "rows": rows})  # fmt: skip
+
+
+# --- officers ------------------------------------------------------------------------------
+
+
+def confirm_entrant(
+    session: Session, actor: User, entrant: Entrant, *, unit_id: int, category: Category
+) -> None:
+    """An officer confirms (or corrects) an entrant of their subtree: unit and category.
+    The new unit must be in their subtree too."""
+    require_unit(session, actor, entrant.unit_id)
+    unit = session.get(Unit, unit_id)
+    if unit is None or not unit.is_active:
+        raise UnknownUnit()
+    require_unit(session, actor, unit.id)
+    before = {"unit_id": entrant.unit_id, "category": entrant.category.value}
+    entrant.unit_id = unit.id
+    entrant.category = category
+    entrant.confirmed_by_id = actor.id
+    entrant.confirmed_at = utcnow()
+    record(session, actor.id, "contest.confirm_entrant", "contest", entrant.contest_id,
+           before=before, after={"entrant_id": entrant.id, "unit_id": unit.id,
+                                 "category": category.value})  # fmt: skip
+    session.flush()
