@@ -177,9 +177,8 @@ def run_report(setup: Setup, way: Way, unit_id: int) -> Numbers:
     """participation() as the app calls it (it turns JIT off on PostgreSQL itself)."""
     with report_session(setup, jit_off=False) as session:
         root = session.get_one(Unit, unit_id)
-        rows = participation.participation(
-            session, root, setup.course_id, setup.quiz, until=setup.until
-        )
+        subject = participation.Subject("course", setup.course_id, setup.quiz)
+        rows = participation.participation(session, root, subject, until=setup.until)
         return {
             row.unit.id: (
                 row.members,

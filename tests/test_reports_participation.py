@@ -17,7 +17,7 @@ from learning.org.models import UnitKind
 from learning.org.services import move_unit
 from learning.quizzes.models import GradingMethod
 from learning.quizzes.services import Answer, start_attempt, submit_attempt
-from learning.reports.participation import Quiz, participation
+from learning.reports.participation import Quiz, Subject, participation
 
 
 def take(session, user, quiz, right):
@@ -80,8 +80,9 @@ def figures(session, world, quiz, until=None):
     rows = participation(
         session,
         world["p"],
-        quiz.course_id,
-        Quiz(quiz.id, quiz.grading_method.value, quiz.pass_percent),
+        Subject(
+            "course", quiz.course_id, Quiz(quiz.id, quiz.grading_method.value, quiz.pass_percent)
+        ),
         until=until or utcnow() + dt.timedelta(seconds=1),
     )
     return {row.unit.name: row for row in rows}
@@ -145,8 +146,7 @@ def test_a_date_range_counts_only_activity_inside_it(ctx_session, world, final_q
     empty = participation(
         ctx_session,
         world["p"],
-        final_quiz.course_id,
-        Quiz(final_quiz.id, "highest", 70),
+        Subject("course", final_quiz.course_id, Quiz(final_quiz.id, "highest", 70)),
         since=later,
         until=later + dt.timedelta(hours=1),
     )

@@ -14,7 +14,7 @@ from learning.errors import DomainError
 from learning.org.queries import get_unit_by_code
 from learning.reports import participation as report
 from learning.reports.files import participation_file
-from learning.reports.params import build_params
+from learning.reports.params import build_params, contest_round
 
 report_group = AppGroup("report", help="Reports as files (CSV, XLSX).")
 
@@ -24,7 +24,13 @@ report_group = AppGroup("report", help="Reports as files (CSV, XLSX).")
     "--unit", "unit_code", required=True, help="Code of the unit whose subtree to report."
 )
 @click.option("--course", "course_slug", help="Slug of the course.")
-@click.option("--contest", "contest_id", type=int, help="Id of the contest (round).")
+@click.option("--contest", "contest_id", type=int, help="Id of the contest.")
+@click.option(
+    "--round",
+    "round_number",
+    type=click.IntRange(min=1),
+    help="Number of the contest's round (default: its latest round that has opened).",
+)
 @click.option("--from", "date_from", help="Start of the period, dd/mm/yyyy.")
 @click.option("--to", "date_to", help="End of the period, dd/mm/yyyy.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), required=True)
@@ -35,31 +41,37 @@ def participation(
     unit_code: str,
     course_slug: str | None,
     contest_id: int | None,
+    round_number: int | None,
     date_from: str | None,
     date_to: str | None,
     fmt: str,
     output: Path,
 ) -> None:
-    """Participation per unit in a course over a period, written to a file."""
+    """Participation per unit in a course or a contest round over a period, written to a
+    file."""
     if (course_slug is None) == (contest_id is None):
         raise click.UsageError("give exactly one of --course and --contest")
-    if contest_id is not None:
-        raise click.BadParameter("contests are not in this version yet", param_hint="--contest")
+    if round_number is not None and contest_id is None:
+        raise click.UsageError("--round goes with --contest")
     unit = get_unit_by_code(db.session, unit_code)
     if unit is None:
         raise click.BadParameter(f"no unit with code {unit_code!r}", param_hint="--unit")
     try:
+        round_ref = ""
+        if contest_id is not None:
+            round_ref = str(contest_round(db.session, contest_id, round_number).id)
         params = build_params(
             db.session,
             unit=unit,
             course_ref=course_slug or "",
+            round_ref=round_ref,
             date_from=date_from,
             date_to=date_to,
         )
     except DomainError as error:
         raise click.UsageError(str(error)) from None
     rows = report.participation(
-        db.session, unit, params.course.id, params.quiz, until=params.until, since=params.since
+        db.session, unit, params.subject, until=params.until, since=params.since
     )
     data, _name = participation_file(rows, params, fmt, current_app.config["FEDERATION_NAME"])
     output.write_bytes(data)
@@ -71,7 +83,7 @@ def participation(
         unit.id,
         after={
             "report": "participation",
-            "course_id": params.course.id,
+            **params.audit,
             "format": fmt,
             "rows": len(rows),
             "file": str(output),

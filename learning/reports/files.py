@@ -24,9 +24,10 @@ def title_lines(params: ReportParams, federation: str) -> list[str]:
         start = format_date(params.date_from) or "…"
         end = format_date(params.date_to) or "…"
         period = f"từ {start} đến {end}"
+    heading = "BÁO CÁO TÌNH HÌNH THAM GIA " + ("CUỘC THI" if params.round else "HỌC TẬP")
     return [
         federation.upper(),
-        f"BÁO CÁO TÌNH HÌNH THAM GIA HỌC TẬP — {params.course.title}",
+        f"{heading} — {params.title}",
         f"Đơn vị: {params.unit.name}; thời gian: {period}; lập ngày {format_date(params.until)}",
     ]
 
@@ -35,7 +36,7 @@ def participation_file(
     rows: list[report.Figures], params: ReportParams, fmt: str, federation: str
 ) -> tuple[bytes, str]:
     """The report as `fmt` ("csv" or "xlsx") and its file name."""
-    name = f"tham-gia-{params.course.slug}-{params.unit.code}.{fmt}"
+    name = f"tham-gia-{params.slug}-{params.unit.code}.{fmt}"
     if fmt == "csv":
         return csv_bytes(CSV_HEADER, report.export_rows(rows, as_percent_text=True)), name
     data = xlsx_bytes(

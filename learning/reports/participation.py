@@ -1,4 +1,5 @@
-"""Participation in a course per unit, over an optional date range, as one SQL statement.
+"""Participation in a course, or in a contest round, per unit, over an optional date range,
+as one SQL statement.
 
 The definitions are those of ../shared/PRODUCT.md ("Definitions the reports use"). For the
 report's end date T:
@@ -10,6 +11,9 @@ report's end date T:
   within the range; completed: assigned members whose certificate was issued in the range;
 - participants: members with a graded final-quiz attempt in the range; their grade follows
   the quiz's grading method; average score and pass rate are over participants;
+- for a contest round: assigned members are those of the units the contest is open to (every
+  member when it names none) and those who entered it; started: began an attempt in the
+  round; completed: submitted one; the grade is the round quiz's (the best attempt by default);
 - every unit's figures are sums over its subtree, and rates are computed from those sums.
 """
 
@@ -63,33 +67,14 @@ graded AS (
       AND a.submitted_at <= :at AND (:since IS NULL OR a.submitted_at >= :since)
 ),
 grades AS ({grades}),
-assigned_units AS (
-    SELECT DISTINCT pairs.descendant AS unit_id
-    FROM assignments s JOIN pairs ON pairs.ancestor = s.unit_id
-    WHERE s.course_id = :course AND s.assigned_at <= :at
-      AND (s.removed_at IS NULL OR s.removed_at > :at)
-),
+assigned_units AS ({assigned_units}),
 facts AS (
     SELECT p.user_id, p.unit_id,
         CASE WHEN p.unit_id IN (SELECT unit_id FROM assigned_units) OR EXISTS (
-            SELECT 1 FROM assignments s
-            WHERE s.user_id = p.user_id AND s.course_id = :course AND s.assigned_at <= :at
-              AND (s.removed_at IS NULL OR s.removed_at > :at)
+            {assigned_directly}
         ) THEN 1 ELSE 0 END AS assigned,
-        CASE WHEN EXISTS (
-            SELECT 1 FROM lesson_progress lp JOIN lessons l ON l.id = lp.lesson_id
-            WHERE lp.user_id = p.user_id AND l.course_id = :course
-              AND lp.opened_at <= :at AND (:since IS NULL OR lp.opened_at >= :since)
-        ) OR EXISTS (
-            SELECT 1 FROM attempts a JOIN quizzes q ON q.id = a.quiz_id
-            WHERE a.user_id = p.user_id AND q.course_id = :course
-              AND a.started_at <= :at AND (:since IS NULL OR a.started_at >= :since)
-        ) THEN 1 ELSE 0 END AS started,
-        CASE WHEN EXISTS (
-            SELECT 1 FROM certificates c
-            WHERE c.user_id = p.user_id AND c.course_id = :course
-              AND c.issued_at <= :at AND (:since IS NULL OR c.issued_at >= :since)
-        ) THEN 1 ELSE 0 END AS completed,
+        CASE WHEN {started} THEN 1 ELSE 0 END AS started,
+        CASE WHEN {completed} THEN 1 ELSE 0 END AS completed,
         g.grade
     FROM people p LEFT JOIN grades g ON g.user_id = p.user_id
 ),
@@ -113,6 +98,52 @@ LEFT JOIN pairs ON pairs.ancestor = subtree.unit_id
 LEFT JOIN per_unit u ON u.unit_id = pairs.descendant
 GROUP BY subtree.unit_id, subtree.depth
 """
+
+
+# What "assigned", "started" and "completed" mean, for a course and for a contest round.
+# :course is the course's id, or the round's contest's id; :final_quiz the graded quiz.
+_COURSE = {
+    "assigned_units": """
+    SELECT DISTINCT pairs.descendant AS unit_id
+    FROM assignments s JOIN pairs ON pairs.ancestor = s.unit_id
+    WHERE s.course_id = :course AND s.assigned_at <= :at
+      AND (s.removed_at IS NULL OR s.removed_at > :at)""",
+    "assigned_directly": """SELECT 1 FROM assignments s
+            WHERE s.user_id = p.user_id AND s.course_id = :course AND s.assigned_at <= :at
+              AND (s.removed_at IS NULL OR s.removed_at > :at)""",
+    "started": """(EXISTS (
+            SELECT 1 FROM lesson_progress lp JOIN lessons l ON l.id = lp.lesson_id
+            WHERE lp.user_id = p.user_id AND l.course_id = :course
+              AND lp.opened_at <= :at AND (:since IS NULL OR lp.opened_at >= :since)
+        ) OR EXISTS (
+            SELECT 1 FROM attempts a JOIN quizzes q ON q.id = a.quiz_id
+            WHERE a.user_id = p.user_id AND q.course_id = :course
+              AND a.started_at <= :at AND (:since IS NULL OR a.started_at >= :since)
+        ))""",
+    "completed": """EXISTS (
+            SELECT 1 FROM certificates c
+            WHERE c.user_id = p.user_id AND c.course_id = :course
+              AND c.issued_at <= :at AND (:since IS NULL OR c.issued_at >= :since)
+        )""",
+}
+_ROUND = {
+    # Open to the named units' subtrees, or to everyone when the contest names none.
+    "assigned_units": """
+    SELECT DISTINCT pairs.descendant AS unit_id
+    FROM contest_units cu JOIN pairs ON pairs.ancestor = cu.unit_id
+    WHERE cu.contest_id = :course
+    UNION
+    SELECT unit_id FROM subtree
+    WHERE NOT EXISTS (SELECT 1 FROM contest_units cu WHERE cu.contest_id = :course)""",
+    "assigned_directly": """SELECT 1 FROM contest_entrants e
+            WHERE e.user_id = p.user_id AND e.contest_id = :course AND e.created_at <= :at""",
+    "started": """EXISTS (
+            SELECT 1 FROM attempts a
+            WHERE a.user_id = p.user_id AND a.quiz_id = :final_quiz
+              AND a.started_at <= :at AND (:since IS NULL OR a.started_at >= :since)
+        )""",
+    "completed": "EXISTS (SELECT 1 FROM graded WHERE graded.user_id = p.user_id)",
+}
 
 
 @dataclass(frozen=True)
@@ -158,19 +189,34 @@ class Quiz:
     pass_percent: int
 
 
+@dataclass(frozen=True)
+class Subject:
+    """What a report counts: a course (`id` is the course's), or a contest round (`id` is
+    the contest's and `quiz` the round's quiz)."""
+
+    kind: str  # "course" or "round"
+    id: int
+    quiz: Quiz | None
+
+    @property
+    def is_round(self) -> bool:
+        return self.kind == "round"
+
+
 def participation(
     session: Session,
     root: Unit,
-    course_id: int,
-    final_quiz: Quiz | None,
+    subject: Subject,
     *,
     until: dt.datetime,
     since: dt.datetime | None = None,
 ) -> list[Figures]:
     """Every unit of `root`'s subtree (as it stood at `until`) with its figures, in tree
     order. One statement, whatever the number of units."""
+    final_quiz = subject.quiz
     method = final_quiz.grading_method if final_quiz else "highest"
-    statement = text(_SQL.format(grades=_GRADES[method])).bindparams(
+    pieces = _ROUND if subject.is_round else _COURSE
+    statement = text(_SQL.format(grades=_GRADES[method], **pieces)).bindparams(
         bindparam("at", type_=UTCDateTime()), bindparam("since", type_=UTCDateTime())
     )
     if session.get_bind().dialect.name == "postgresql":
@@ -183,7 +229,7 @@ def participation(
             "at": until,
             "since": since,
             "root": root.id,
-            "course": course_id,
+            "course": subject.id,
             "final_quiz": final_quiz.id if final_quiz else -1,
             "pass_percent": final_quiz.pass_percent if final_quiz else 101,
         },
@@ -241,20 +287,33 @@ def grassroots_rows(rows: list[Figures]) -> list[Figures]:
 
 _MEMBERS_SQL = """
 SELECT u.id, u.full_name, u.phone, un.name AS unit_name,
-    (SELECT MAX(lp.opened_at) FROM lesson_progress lp JOIN lessons l ON l.id = lp.lesson_id
-      WHERE lp.user_id = u.id AND l.course_id = :course) AS last_opened,
-    (SELECT MAX(a.started_at) FROM attempts a JOIN quizzes q ON q.id = a.quiz_id
-      WHERE a.user_id = u.id AND q.course_id = :course) AS last_attempt,
+    {last_opened} AS last_opened,
+    (SELECT MAX(a.started_at) FROM attempts a {attempt_join}
+      WHERE a.user_id = u.id AND {attempt_filter}) AS last_attempt,
     (SELECT MAX(a.percent) FROM attempts a
       WHERE a.user_id = u.id AND a.quiz_id = :final_quiz AND a.status = 'submitted') AS best,
-    (SELECT MIN(c.issued_at) FROM certificates c
-      WHERE c.user_id = u.id AND c.course_id = :course) AS completed_at
+    {completed_at} AS completed_at
 FROM users u
 JOIN units un ON un.id = u.unit_id
 JOIN unit_closure uc ON uc.descendant_id = u.unit_id
 WHERE uc.ancestor_id = :unit AND u.role = 'worker' AND u.is_active
 ORDER BY un.name, u.name_folded
 """
+_MEMBERS_COURSE = {
+    "last_opened": """(SELECT MAX(lp.opened_at) FROM lesson_progress lp
+      JOIN lessons l ON l.id = lp.lesson_id WHERE lp.user_id = u.id AND l.course_id = :course)""",
+    "attempt_join": "JOIN quizzes q ON q.id = a.quiz_id",
+    "attempt_filter": "q.course_id = :course",
+    "completed_at": """(SELECT MIN(c.issued_at) FROM certificates c
+      WHERE c.user_id = u.id AND c.course_id = :course)""",
+}
+_MEMBERS_ROUND = {
+    "last_opened": "NULL",
+    "attempt_join": "",
+    "attempt_filter": "a.quiz_id = :final_quiz",
+    "completed_at": """(SELECT MIN(a.submitted_at) FROM attempts a
+      WHERE a.user_id = u.id AND a.quiz_id = :final_quiz AND a.status = 'submitted')""",
+}
 
 
 @dataclass(frozen=True)
@@ -268,16 +327,16 @@ class MemberStatus:
     last_activity: dt.datetime | None
 
 
-def member_statuses(
-    session: Session, unit: Unit, course_id: int, final_quiz_id: int | None
-) -> list[MemberStatus]:
-    """The members of a unit's subtree today, each with their standing in the course (the
-    drill-down below a grassroots union)."""
-    statement = text(_MEMBERS_SQL).columns(
+def member_statuses(session: Session, unit: Unit, subject: Subject) -> list[MemberStatus]:
+    """The members of a unit's subtree today, each with their standing in the course or
+    round (the drill-down below a grassroots union)."""
+    pieces = _MEMBERS_ROUND if subject.is_round else _MEMBERS_COURSE
+    statement = text(_MEMBERS_SQL.format(**pieces)).columns(
         last_opened=UTCDateTime(), last_attempt=UTCDateTime(), completed_at=UTCDateTime()
     )
+    quiz_id = subject.quiz.id if subject.quiz else -1
     rows = session.execute(
-        statement, {"unit": unit.id, "course": course_id, "final_quiz": final_quiz_id or -1}
+        statement, {"unit": unit.id, "course": subject.id, "final_quiz": quiz_id}
     )
     statuses = []
     for row in rows:

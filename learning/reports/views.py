@@ -14,6 +14,7 @@ from learning.audit.services import record
 from learning.auth.models import Role
 from learning.auth.queries import get_user
 from learning.auth.scope import require_unit, require_user
+from learning.contests.queries import published_contests
 from learning.enrollment.queries import published_courses
 from learning.errors import InvalidInput, NotFound, NotInScope
 from learning.exports import csv_bytes, download, xlsx_bytes
@@ -51,12 +52,13 @@ def _unit() -> Unit:
 
 def _params(unit: Unit) -> ReportParams | None:
     args = request.args
-    if not args.get("course"):
+    if not args.get("course") and not args.get("round"):
         return None
     return build_params(
         db.session,
         unit=unit,
         course_ref=args.get("course", ""),
+        round_ref=args.get("round", ""),
         date_from=args.get("from"),
         date_to=args.get("to"),
         kind=args.get("kind"),
@@ -70,8 +72,7 @@ def _rows(params: ReportParams) -> list[report.Figures]:
     return report.participation(
         db.session,
         params.unit,
-        params.course.id,
-        params.quiz,
+        params.subject,
         until=params.until,
         since=params.since,
     )
@@ -86,6 +87,7 @@ def participation() -> str:
         "unit": unit,
         "params": params,
         "courses": published_courses(db.session),
+        "rounds": [(c, r) for c in published_contests(db.session) for r in c.rounds],
         "kinds": [(kind.value, label) for kind, label in UNIT_KIND_LABELS.items()],
         "path": ancestors(db.session, unit.id),
         "printable": request.args.get("print") == "1",
@@ -129,12 +131,7 @@ def participation_export(fmt: str) -> Response:
         "export",
         "unit",
         unit.id,
-        after={
-            "report": "participation",
-            "course_id": params.course.id,
-            "format": kind,
-            "rows": len(rows),
-        },
+        after={"report": "participation", **params.audit, "format": kind, "rows": len(rows)},
     )
     db.session.commit()
     data, name = participation_file(rows, params, kind, current_app.config["FEDERATION_NAME"])
@@ -148,20 +145,14 @@ def members() -> str:
     params = _params(unit)
     if params is None:
         raise NotFound()
-    statuses = report.member_statuses(
-        db.session, unit, params.course.id, params.quiz.id if params.quiz else None
-    )
+    statuses = report.member_statuses(db.session, unit, params.subject)
     record(
         db.session,
         current_user.id,
         "members.view",
         "unit",
         unit.id,
-        after={
-            "report": "participation_members",
-            "course_id": params.course.id,
-            "shown": len(statuses),
-        },
+        after={"report": "participation_members", **params.audit, "shown": len(statuses)},
     )
     db.session.commit()
     return render_template("reports/members.html", unit=unit, params=params, statuses=statuses)
@@ -181,7 +172,7 @@ def _activity() -> tuple[Unit, ReportParams, str, list]:  # type: ignore[type-ar
         unit,
         params,
         by,
-        activity(db.session, unit.id, params.course.id, since=since, until=until, by=by),
+        activity(db.session, unit.id, params.subject, since=since, until=until, by=by),
     )
 
 
@@ -191,7 +182,8 @@ def activity_export(fmt: str) -> Response:
     if fmt not in ("csv", "xlsx"):
         raise NotFound()
     unit, params, by, points = _activity()
-    header = ["Ngày" if by == "day" else "Tuần bắt đầu", "Lượt làm bài", "Hoàn thành chuyên đề"]
+    done = "Bài đã nộp" if params.round else "Hoàn thành chuyên đề"
+    header = ["Ngày" if by == "day" else "Tuần bắt đầu", "Lượt làm bài", done]
     rows = [[p.day, p.attempts, p.completions] for p in points]
     record(
         db.session,
@@ -199,15 +191,15 @@ def activity_export(fmt: str) -> Response:
         "export",
         "unit",
         unit.id,
-        after={"report": "activity", "course_id": params.course.id, "format": fmt},
+        after={"report": "activity", **params.audit, "format": fmt},
     )
     db.session.commit()
-    name = f"hoat-dong-{params.course.slug}-{unit.code}.{fmt}"
+    name = f"hoat-dong-{params.slug}-{unit.code}.{fmt}"
     if fmt == "csv":
         return download(csv_bytes(header, rows), name)
     lines = [
         current_app.config["FEDERATION_NAME"].upper(),
-        f"HOẠT ĐỘNG HỌC TẬP — {params.course.title}",
+        f"HOẠT ĐỘNG HỌC TẬP — {params.title}",
         f"Đơn vị: {unit.name}",
     ]
     return download(xlsx_bytes("Hoạt động", header, rows, title_lines=lines), name)
