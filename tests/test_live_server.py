@@ -11,6 +11,7 @@ goes last: it kills a worker. The long run (10,000 operations) is `make bench-fa
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import socket
 import threading
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, make_url, select
+from sqlalchemy.orm import Session
 
 from bench.faults import (
     Browser,
@@ -35,11 +37,15 @@ from bench.faults import (
     server_env,
 )
 from learning import create_app
-from learning.auth.models import User
+from learning.auth.models import Role, User
 from learning.config import normalise_database_url
-from learning.db import build_engine
+from learning.contests import services as contest_services
+from learning.contests.models import Category
+from learning.db import build_engine, utcnow
 from learning.migrate import upgrade
-from learning.quizzes.models import Attempt, AttemptSlot, AttemptStatus
+from learning.org.models import UnitKind
+from learning.org.services import create_unit
+from learning.quizzes.models import Attempt, AttemptSlot, AttemptStatus, Quiz
 from tests.conftest import TEST_DATABASE_URL, postgres_schema
 
 WORKERS, THREADS = 2, 4
@@ -130,7 +136,7 @@ class Live:
         phones = world.phones
         self.writers = phones[:WRITERS]
         self.fault_users = phones[WRITERS : WRITERS + FAULT_USERS]
-        self.two_server_user, self.limited_user = phones[-2:]
+        self.contest_admin, self.two_server_user, self.limited_user = phones[-3:]
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +149,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         database = None
         url = f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.sqlite3'}"
     try:
-        world = prepare(url, WRITERS + FAULT_USERS + 2)
+        world = prepare(url, WRITERS + FAULT_USERS + 3)
         proxy = None
         app_url = url
         if url.startswith("postgresql"):
@@ -389,3 +395,59 @@ def test_no_acknowledged_answer_is_lost_when_a_worker_dies_and_connections_drop(
     assert report.counts["submit acknowledged"] >= 1
     assert report.unfinished == FAULT_USERS
     assert report.ok, "\n".join(report.lines())
+
+
+def test_two_servers_agree_on_a_rounds_live_counter_and_forget_it_together(live, second_server):
+    """The live counter of an open round is cached in Redis: both servers show the same
+    figures, and when an officer corrects an entrant's unit through one server, the other
+    counts again at once instead of showing the old unit for the rest of the cache's life."""
+    one, two = live.server, second_server
+    engine = build_engine(live.world.url)
+    with Session(engine) as session:
+        admin = session.scalar(select(User).where(User.phone == "+84" + live.contest_admin[1:]))
+        admin.role = Role.ADMIN
+        worker = session.scalar(select(User).where(User.phone == "+84" + live.two_server_user[1:]))
+        right_unit = create_unit(
+            session, code="CS-DUNG", name="CĐCS Đơn vị Đúng", kind=UnitKind.GRASSROOTS
+        )
+        course_id = session.scalar(select(Quiz.course_id).where(Quiz.id == live.world.quiz_id))
+        contest = contest_services.save_contest(
+            session, admin, contest_services.ContestData(
+                title="Cuộc thi hai máy chủ", rules="", allows_registration=True,
+                is_published=True, prize_count=3, award_min_members=1, suspicious_percent=20,
+            ),
+        )  # fmt: skip
+        now = utcnow()
+        round_ = contest_services.save_round(
+            session, admin, contest, contest_services.RoundData(
+                opens_at=now - dt.timedelta(hours=1), closes_at=now + dt.timedelta(hours=1),
+                course_ids=[course_id], question_count=3,
+            ),
+        )  # fmt: skip
+        entrant = contest_services.enter(
+            session, contest, worker, unit_id=worker.unit_id, category=Category.MEMBER
+        )
+        contest_services.start(session, worker, round_, now)
+        session.commit()
+        contest_id, entrant_id, right_unit_id = contest.id, entrant.id, right_unit.id
+    engine.dispose()
+    page = f"/contests/{contest_id}"
+
+    def counters(server: Server) -> str:
+        html = Browser(server.port).request("GET", page)[1]
+        return html[html.index('class="card counters"') :].split("</section>", 1)[0]
+
+    first_view = counters(two)
+    assert "CĐCS Công ty Thử Lỗi" in first_view and "<strong>1</strong>" in first_view
+    assert counters(one) == first_view
+    officer = Browser(one.port)
+    officer.log_in(live.contest_admin, live.world.quiz_id)
+    status, _, _ = officer.request(
+        "POST",
+        f"/contests/{contest_id}/entrants/{entrant_id}",
+        {"unit": right_unit_id, "category": "member", "csrf_token": officer.csrf},
+    )
+    assert status == 302
+    corrected = counters(two)  # well within the cache's 15 seconds
+    assert "CĐCS Đơn vị Đúng" in corrected and "CĐCS Công ty Thử Lỗi" not in corrected
+    assert counters(one) == corrected

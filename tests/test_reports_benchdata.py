@@ -13,7 +13,7 @@ from learning.enrollment.models import Assignment
 from learning.org.models import Unit, UnitClosure, UnitKind, UnitLink
 from learning.quizzes.models import Attempt, AttemptSlot
 from learning.quizzes.models import Quiz as QuizModel
-from learning.reports.participation import Quiz, participation
+from learning.reports.participation import Quiz, Subject, participation
 
 
 def count(session, model, *where):
@@ -98,8 +98,11 @@ def test_the_report_counts_every_generated_member(session, generated):
     rows = participation(
         session,
         root,
-        generated["course_id"],
-        Quiz(quiz.id, quiz.grading_method.value, quiz.pass_percent),
+        Subject(
+            "course",
+            generated["course_id"],
+            Quiz(quiz.id, quiz.grading_method.value, quiz.pass_percent),
+        ),
         until=utcnow(),
     )
     top = rows[0]

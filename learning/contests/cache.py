@@ -58,6 +58,17 @@ def cached(key: str, ttl_seconds: int, compute: Callable[[], Any]) -> Any:
     return value
 
 
+def forget(key: str) -> None:
+    """Drop a cached value: in Redis for every app server, and in this process. (Without
+    Redis, other processes keep theirs until it expires, a few seconds at most.)"""
+    client = _redis()
+    if client is not None:
+        with contextlib.suppress(Exception):
+            client.delete(key)
+    with _local_lock:
+        _local.pop(key, None)
+
+
 def clear() -> None:
     """Forget the per-process values (tests)."""
     with _local_lock:

@@ -87,14 +87,25 @@ def _count_participants(session: Session, round_: Round) -> dict[str, Any]:
     return {"total": total or 0, "by_unit": [[name, n] for name, n in by_unit]}
 
 
+def _counters_key(round_id: int) -> str:
+    return f"contests:round:{round_id}:counters"
+
+
 def live_counters(session: Session, round_: Round) -> dict[str, Any]:
     """Participants so far in a round, in all and for the 20 units with most: counted at
     most once per few seconds, however many pages show them."""
     return cache.cached(
-        f"contests:round:{round_.id}:counters",
+        _counters_key(round_.id),
         COUNTER_TTL_SECONDS,
         lambda: _count_participants(session, round_),
     )
+
+
+def forget_live_counters(contest: Contest) -> None:
+    """Drop the cached counters of the contest's rounds (an entrant's unit was corrected),
+    so that every app server counts again on the next page."""
+    for round_ in contest.rounds:
+        cache.forget(_counters_key(round_.id))
 
 
 @dataclass(frozen=True)

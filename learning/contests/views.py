@@ -458,6 +458,7 @@ def confirm(contest_id: int, entrant_id: int) -> Response:
         category=Category(form.category.data),
     )  # fmt: skip
     db.session.commit()
+    queries.forget_live_counters(contest)
     flash(_("Confirmed."), "success")
     return redirect(url_for("contests.entrants", contest_id=contest.id))
 

@@ -20,8 +20,9 @@ def test_admin_imports_only_the_valid_questions(page, tmp_path):
     gift_file = tmp_path / "cau-hoi.gift"
     gift_file.write_text(GIFT, encoding="utf-8")
     log_in(page, phone="0900000001", password="demo-admin-2026")
-    page.get_by_role("link", name="Ngân hàng câu hỏi", exact=True).first.click()
+    page.get_by_role("link", name="Soạn nội dung").click()
     page.get_by_role("link", name="Pháp luật lao động").first.click()
+    page.get_by_role("link", name="Nhập hoặc xuất câu hỏi (GIFT, Aiken, Moodle XML, Excel)").click()
     page.get_by_label("Tệp câu hỏi (GIFT, Aiken, Moodle XML hoặc XLSX)").set_input_files(
         str(gift_file)
     )
