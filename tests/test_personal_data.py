@@ -11,9 +11,11 @@ from sqlalchemy import func, select
 
 from learning.audit.models import AuditEntry
 from learning.auth.models import Role
+from learning.courses.models import Course
 from learning.db import utcnow
 from learning.enrollment.services import assign_course
 from learning.quizzes.services import start_attempt, submit_attempt
+from tests.contest_helpers import enter, make_contest
 from tests.member_files import template
 
 # endpoint -> (method, path): each shows or exports members' personal data.
@@ -30,6 +32,7 @@ AUDITED = {
     "reports.activity_export": ("GET", "/reports/activity.csv?unit={district}&course=khoa-thu"),
     "members.rejected_rows": ("GET", "/members/import/{batch}/rejected.xlsx"),
     "quizzes.attempts": ("GET", "/quizzes/{quiz}/attempts"),
+    "contests.entrants": ("GET", "/contests/{contest}/entrants?all=1"),
     "members.reset_password": ("POST", "/members/{member}/reset-password"),
     "members.batch_slips": ("POST", "/members/import/{batch}/slips"),
 }  # fmt: skip
@@ -47,6 +50,10 @@ def world(app, make, session, final_quiz, auth):
     for member in (ours[0], theirs[0]):
         attempt = start_attempt(session, member, final_quiz, utcnow())
         submit_attempt(session, member, attempt.id, utcnow())
+    contest, _round, _contest_admin = make_contest(
+        session, make, session.get(Course, final_quiz.course_id)
+    )
+    enter(session, contest, ours[0])
     session.commit()
     auth.login(officer.phone)
     rows = [
@@ -62,6 +69,7 @@ def world(app, make, session, final_quiz, auth):
         "course": final_quiz.course_id,
         "quiz": final_quiz.id,
         "batch": int(batch_url.rsplit("/", 1)[1]),
+        "contest": contest.id,
     }
     return officer, values, ours, theirs
 

@@ -15,6 +15,7 @@ from flask_login import current_user, login_required, login_user
 from werkzeug.wrappers import Response
 
 from learning import db
+from learning.audit.services import record
 from learning.auth.models import Gender, Role
 from learning.auth.scope import require_unit
 from learning.contests import queries, services
@@ -430,6 +431,10 @@ def entrants(contest_id: int) -> str:
     rows = queries.entrants_in_scope(
         db.session, current_user, contest.id, unconfirmed_only=unconfirmed
     )
+    # A list of people with their phone and birth year: who looked is kept (personal data).
+    record(db.session, current_user.id, "members.view", "contest", contest.id,
+           after={"page": "contest_entrants", "shown": len(rows)})  # fmt: skip
+    db.session.commit()
     return render_template(
         "contests/entrants.html",
         contest=contest,
