@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Row, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -28,6 +28,7 @@ from learning.courses.models import (
     QuestionType,
     QuestionVersion,
 )
+from learning.errors import NotFound
 from learning.quizzes import grading
 from learning.quizzes.drawing import draw_questions
 from learning.quizzes.errors import (
@@ -216,32 +217,27 @@ class Answer:
 
 def lock_attempt(session: Session, attempt_id: int, user: User) -> Attempt:
     """Load and lock the user's attempt for a save or a submit."""
-    attempt = session.scalar(select(Attempt).where(Attempt.id == attempt_id).with_for_update())
-    if attempt is None:
-        from learning.errors import NotFound
-
-        raise NotFound()
-    if attempt.user_id != user.id:
-        raise NotYourAttempt()
+    attempt: Attempt = _locked(session, attempt_id, user)[0]
     return attempt
 
 
 def _lock_with_quiz(session: Session, attempt_id: int, user: User) -> tuple[Attempt, Quiz]:
-    # One round trip instead of two: a save is the request a quiz's last minutes are made of.
-    row = session.execute(
-        select(Attempt, Quiz)
-        .join(Quiz, Quiz.id == Attempt.quiz_id)
-        .where(Attempt.id == attempt_id)
-        .with_for_update(of=Attempt)
-    ).one_or_none()
-    if row is None:
-        from learning.errors import NotFound
-
-        raise NotFound()
-    attempt, quiz = row
-    if attempt.user_id != user.id:
-        raise NotYourAttempt()
+    attempt, quiz = _locked(session, attempt_id, user, Quiz)
     return attempt, quiz
+
+
+def _locked(session: Session, attempt_id: int, user: User, *also: Any) -> Row[Any]:
+    """The user's attempt, locked, with `also` (its quiz, or some of its settings) read in
+    the same round trip: a save is the request a quiz's last minutes are made of."""
+    query = select(Attempt, *also).where(Attempt.id == attempt_id).with_for_update(of=Attempt)
+    if also:
+        query = query.join(Quiz, Quiz.id == Attempt.quiz_id)
+    row = session.execute(query).one_or_none()
+    if row is None:
+        raise NotFound()
+    if row[0].user_id != user.id:
+        raise NotYourAttempt()
+    return row
 
 
 def _accepts_answers(attempt: Attempt, grace_seconds: int, now: dt.datetime) -> bool:
@@ -257,20 +253,8 @@ def save_answers(
 ) -> SaveResult:
     """Store answers as they are given. An answer whose revision is older than the stored
     one comes from a stale page and is refused, leaving the newer answer untouched."""
-    # The attempt, locked, and the one setting of its quiz a save needs: one round trip.
-    row = session.execute(
-        select(Attempt, Quiz.grace_seconds)
-        .join(Quiz, Quiz.id == Attempt.quiz_id)
-        .where(Attempt.id == attempt_id)
-        .with_for_update(of=Attempt)
-    ).one_or_none()
-    if row is None:
-        from learning.errors import NotFound
-
-        raise NotFound()
-    attempt, grace_seconds = row
-    if attempt.user_id != user.id:
-        raise NotYourAttempt()
+    # The attempt, locked, and the one setting of its quiz a save needs.
+    attempt, grace_seconds = _locked(session, attempt_id, user, Quiz.grace_seconds)
     if not _accepts_answers(attempt, grace_seconds, now):
         finish_if_overdue(session, attempt, now)
         raise AttemptClosed()
