@@ -78,6 +78,7 @@ MATRIX = {
     "exchange.export": ("/exchange/khoa-thu/export/gift", (LOGIN, DENY, DENY, DENY, DENY, OK)),
     "exchange.preview": ("/exchange/imports/{question_batch}", (LOGIN, DENY, DENY, DENY, DENY, OK)),
     "authoring.courses": ("/admin/courses", (LOGIN, DENY, DENY, DENY, DENY, OK)),
+    "authoring.media": ("/admin/courses/{course}/media/so-do.png", (LOGIN, DENY, DENY, DENY, DENY, OK)),
     "authoring.course": ("/admin/courses/{course}", (LOGIN, DENY, DENY, DENY, DENY, OK)),
     "authoring.new_lesson": ("/admin/courses/{course}/lessons/new", (LOGIN, DENY, DENY, DENY, DENY, OK)),
     "authoring.lesson": ("/admin/lessons/{lesson}", (LOGIN, DENY, DENY, DENY, DENY, OK)),

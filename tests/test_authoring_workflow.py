@@ -408,3 +408,16 @@ def test_a_question_with_more_choices_than_the_form_is_not_cut_short(
     assert response.status_code == 400
     assert "nhiều lựa chọn hơn" in response.text
     assert len(services.working_version(session, question).choices) == 9
+
+
+def test_the_preview_shows_the_courses_images(app, sample_course, admins):
+    first = client_for(app, admins[0])
+    form = {"title": "Bài có hình", "body": "![Sơ đồ](media/so-do.png)",
+            "sources": "blld-2019 | Điều 1", "action": "preview"}  # fmt: skip
+    preview = first.post(f"/admin/courses/{sample_course.id}/lessons/new", data=form).text
+    src = f"/admin/courses/{sample_course.id}/media/so-do.png"
+    assert f'src="{src}"' in preview
+    image = first.get(src)
+    assert image.status_code == 200 and image.mimetype == "image/png"
+    assert "sandbox" in image.headers["Content-Security-Policy"]
+    assert first.get(f"/admin/courses/{sample_course.id}/media/khong-co.png").status_code == 404

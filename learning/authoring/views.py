@@ -24,6 +24,7 @@ from learning.authoring.forms import (
     QuizSettingsForm,
     StepForm,
 )
+from learning.courses import queries as course_queries
 from learning.courses.markdown import render_markdown
 from learning.courses.models import (
     ContentStatus,
@@ -34,6 +35,7 @@ from learning.courses.models import (
     QuestionType,
     Scoring,
 )
+from learning.courses.views import media_response
 from learning.errors import InvalidInput, NotFound
 from learning.extensions import login_manager
 from learning.i18n import gettext as _
@@ -202,6 +204,22 @@ def _lesson_page(
     return page, status
 
 
+def _with_admin_media(html: str, course: Course) -> str:
+    """The preview's `media/<name>` links, which a worker's lesson page resolves next to
+    itself, pointed at the course's media as admins see them from any page."""
+    base = url_for("authoring.media", course_id=course.id, name="")
+    return html.replace('src="media/', f'src="{base}').replace('href="media/', f'href="{base}')
+
+
+@bp.get("/courses/<int:course_id>/media/<name>")
+def media(course_id: int, name: str) -> Response:
+    """A course's uploaded file, for the preview (whatever the course's state)."""
+    item = course_queries.media_file(db.session, _get(Course, course_id).id, name)
+    if item is None:
+        raise NotFound()
+    return media_response(item)
+
+
 def _lesson_form_data(lesson: Lesson) -> dict[str, Any]:
     working = services.lesson_working_version(db.session, lesson)
     source = working or lesson
@@ -219,7 +237,8 @@ def _save_lesson(course: Course, lesson: Lesson | None) -> Response | tuple[str,
         return _lesson_page(course, lesson, form, None, 400)
     if request.form.get("action") == "preview":
         # The preview is the sanitized HTML workers would get; nothing is saved.
-        return _lesson_page(course, lesson, form, render_markdown(form.body.data), 200)
+        preview = _with_admin_media(render_markdown(form.body.data), course)
+        return _lesson_page(course, lesson, form, preview, 200)
     draft = services.LessonDraft(
         title=form.title.data,
         body_markdown=form.body.data,

@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from learning import db
 from learning.courses import queries, services
 from learning.courses.certificates import render_certificate
-from learning.courses.models import Course, Lesson
+from learning.courses.models import Course, Lesson, MediaFile
 from learning.errors import NotFound
 from learning.i18n import format_date
 from learning.i18n import gettext as _
@@ -114,6 +114,11 @@ def media(slug: str, name: str) -> Response:
     item = queries.media_file(db.session, course.id, name)
     if item is None:
         raise NotFound()
+    return media_response(item)
+
+
+def media_response(item: MediaFile) -> Response:
+    """An uploaded image or PDF, served so that it can run nothing."""
     response = Response(item.data, mimetype=item.content_type)
     response.headers["Cache-Control"] = "private, max-age=86400"
     # Uploaded files run nothing, even opened on their own.
