@@ -6,7 +6,8 @@ from __future__ import annotations
 import os
 
 from flask import Flask
-from sqlalchemy import Column, DateTime, Integer, MetaData, Table, func, insert
+from sqlalchemy import Column, DateTime, Integer, MetaData, Table, func, insert, inspect
+from sqlalchemy.exc import DBAPIError
 
 from learning.config import normalise_database_url
 from learning.db import build_engine
@@ -21,7 +22,12 @@ bare_rows = Table(
 
 app = Flask(__name__)
 engine = build_engine(normalise_database_url(os.environ["DATABASE_URL"]))
-metadata.create_all(engine)
+try:
+    metadata.create_all(engine)
+except DBAPIError:
+    # gunicorn's workers import this at once: another one may have just created the table.
+    if not inspect(engine).has_table(bare_rows.name):
+        raise
 
 
 @app.post("/bare")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from learning.auth.models import User
 from learning.text import InvalidPhone, normalise_phone
@@ -38,3 +38,9 @@ def login_key(login: str) -> str:
 def get_user(session: Session, user_id: int) -> User | None:
     """The account with this id, if any."""
     return session.get(User, user_id)
+
+
+def get_session_user(session: Session, user_id: int) -> User | None:
+    """The account behind a session cookie, loaded on every request: without its unit (a
+    join most requests never use; the few pages that show it load it when they do)."""
+    return session.get(User, user_id, options=[lazyload(User.unit)])

@@ -43,7 +43,7 @@ def load_user(alternative_id: str) -> User | None:
     user_id, _sep, token = alternative_id.partition(":")
     if not user_id.isdigit() or not token:
         return None
-    user = queries.get_user(db.session, int(user_id))
+    user = queries.get_session_user(db.session, int(user_id))
     if user is None or not user.is_active:
         return None
     if not hmac.compare_digest(user.session_token.encode(), token.encode()):

@@ -253,40 +253,64 @@ def save_answers(
 ) -> SaveResult:
     """Store answers as they are given. An answer whose revision is older than the stored
     one comes from a stale page and is refused, leaving the newer answer untouched."""
-    # The attempt, locked, and the one setting of its quiz a save needs.
-    attempt, grace_seconds = _locked(session, attempt_id, user, Quiz.grace_seconds)
+    # Saves are most of a quiz's requests: the attempt (locked), the one setting of its quiz
+    # a save needs and the slots answered come back in one round trip, as plain rows.
+    slot_table = AttemptSlot.__table__
+    rows = session.execute(
+        select(Attempt, Quiz.grace_seconds, *_SLOT_COLUMNS, QuestionVersion.type)
+        .join(Quiz, Quiz.id == Attempt.quiz_id)
+        .outerjoin(
+            slot_table,
+            (slot_table.c.attempt_id == Attempt.id)
+            & slot_table.c.position.in_([answer.position for answer in answers]),
+        )
+        .outerjoin(QuestionVersion, QuestionVersion.id == slot_table.c.question_version_id)
+        .where(Attempt.id == attempt_id)
+        .with_for_update(of=Attempt)
+    ).all()
+    if not rows:
+        raise NotFound()
+    attempt, grace_seconds = rows[0][0], rows[0][1]
+    if attempt.user_id != user.id:
+        raise NotYourAttempt()
     if not _accepts_answers(attempt, grace_seconds, now):
         finish_if_overdue(session, attempt, now)
         raise AttemptClosed()
-    return _store(session, attempt, answers, now)
+    slots = {row.position: row for row in rows if row.position is not None}
+    return _store(session, answers, now, slots)
+
+
+_SLOT_COLUMNS = tuple(
+    AttemptSlot.__table__.c[name]
+    for name in ("id", "position", "choice_order", "selected", "revision")
+)
+
+
+def _slots(session: Session, attempt_id: int, answers: Sequence[Answer]) -> dict[int, Row[Any]]:
+    """The attempt's slots that `answers` are for, by position, as plain rows."""
+    slot_table = AttemptSlot.__table__
+    rows = session.execute(
+        select(*_SLOT_COLUMNS, QuestionVersion.type)
+        .join(QuestionVersion, QuestionVersion.id == slot_table.c.question_version_id)
+        .where(
+            slot_table.c.attempt_id == attempt_id,
+            slot_table.c.position.in_([answer.position for answer in answers]),
+        )
+    )
+    return {row.position: row for row in rows}
 
 
 def _store(
-    session: Session, attempt: Attempt, answers: Sequence[Answer], now: dt.datetime
+    session: Session,
+    answers: Sequence[Answer],
+    now: dt.datetime,
+    slots: dict[int, Row[Any]],
 ) -> SaveResult:
-    # Plain rows and a Core UPDATE, no ORM objects: saves are most of a quiz's requests.
+    """Write `answers` into their `slots` (plain rows) with a Core UPDATE, no ORM objects."""
     result = SaveResult()
     if not answers:
         return result
     slot_table = AttemptSlot.__table__
-    slots = {
-        row.position: row
-        for row in session.execute(
-            select(
-                slot_table.c.id,
-                slot_table.c.position,
-                slot_table.c.choice_order,
-                slot_table.c.selected,
-                slot_table.c.revision,
-                QuestionVersion.type,
-            )
-            .join(QuestionVersion, QuestionVersion.id == slot_table.c.question_version_id)
-            .where(
-                slot_table.c.attempt_id == attempt.id,
-                slot_table.c.position.in_([answer.position for answer in answers]),
-            )
-        )
-    }
     updates = []
     for answer in answers:
         slot = slots.get(answer.position)
@@ -350,7 +374,7 @@ def submit_attempt(
     if not _accepts_answers(attempt, quiz.grace_seconds, now):
         finish_if_overdue(session, attempt, now)
         raise AttemptClosed()
-    saved = _store(session, attempt, answers, now)
+    saved = _store(session, answers, now, _slots(session, attempt.id, answers) if answers else {})
     _grade(session, attempt, quiz, submitted_at=now, automatic=False)
     return attempt, saved
 
