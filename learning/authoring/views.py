@@ -3,6 +3,7 @@ the question bank with filters and bulk actions, review steps and history. Admin
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -277,23 +278,42 @@ def update_lesson(lesson_id: int) -> Response | tuple[str, int]:
 @bp.post("/lessons/<int:lesson_id>/step")
 def lesson_step(lesson_id: int) -> Response:
     lesson = _get(Lesson, lesson_id)
+    _review_step(
+        lesson,
+        submit=services.submit_lesson,
+        approve=services.approve_lesson,
+        send_back=services.return_lesson,
+        retire=services.retire_lesson,
+    )
+    return redirect(url_for("authoring.lesson", lesson_id=lesson.id))
+
+
+def _review_step(
+    item: Lesson | Question,
+    *,
+    submit: Callable[..., None],
+    approve: Callable[..., None],
+    send_back: Callable[..., None],
+    retire: Callable[..., None],
+) -> None:
+    """Apply the review step the form names (submit, approve, return, retire) to a lesson or
+    a question through its service, and commit."""
     form = StepForm()
     if not form.validate():
         raise InvalidInput()
-    step, four_eyes = form.step.data, _four_eyes()
+    step = form.step.data
     if step == "submit":
-        services.submit_lesson(db.session, current_user, lesson)
+        submit(db.session, current_user, item)
     elif step == "approve":
-        services.approve_lesson(db.session, current_user, lesson, four_eyes=four_eyes)
+        approve(db.session, current_user, item, four_eyes=_four_eyes())
     elif step == "return":
-        services.return_lesson(db.session, current_user, lesson, form.comment.data or "")
+        send_back(db.session, current_user, item, form.comment.data or "")
     elif step == "retire":
-        services.retire_lesson(db.session, current_user, lesson)
+        retire(db.session, current_user, item)
     else:
         raise services.WrongState()
     db.session.commit()
     flash(_("Done."), "success")
-    return redirect(url_for("authoring.lesson", lesson_id=lesson.id))
 
 
 @bp.post("/lessons/<int:lesson_id>/move")
@@ -510,22 +530,13 @@ def update_question(question_id: int) -> Response | tuple[str, int]:
 @bp.post("/questions/<int:question_id>/step")
 def question_step(question_id: int) -> Response:
     question = _get(Question, question_id)
-    form = StepForm()
-    if not form.validate():
-        raise InvalidInput()
-    step, four_eyes = form.step.data, _four_eyes()
-    if step == "submit":
-        services.submit_question(db.session, current_user, question)
-    elif step == "approve":
-        services.approve_question(db.session, current_user, question, four_eyes=four_eyes)
-    elif step == "return":
-        services.return_question(db.session, current_user, question, form.comment.data or "")
-    elif step == "retire":
-        services.retire_question(db.session, current_user, question)
-    else:
-        raise services.WrongState()
-    db.session.commit()
-    flash(_("Done."), "success")
+    _review_step(
+        question,
+        submit=services.submit_question,
+        approve=services.approve_question,
+        send_back=services.return_question,
+        retire=services.retire_question,
+    )
     return redirect(url_for("authoring.question", question_id=question.id))
 
 
