@@ -7,7 +7,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask_wtf import FlaskForm
+from wtforms import PasswordField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, Length
 
 from learning.i18n import lazy_gettext as _l
 
@@ -29,6 +31,27 @@ class Form(FlaskForm):
                 field.errors = [*field.errors, _l("This contains characters that are not allowed.")]
                 valid = False
         return valid
+
+
+class NewPasswordForm(Form):
+    """A form that sets a new account's password: the password, typed twice."""
+
+    password = PasswordField(
+        _l("Password"),
+        validators=[
+            DataRequired(_l("Enter a password.")),
+            Length(min=8, max=128, message=_l("The password must have 8 to 128 characters.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[
+            DataRequired(_l("Repeat the password.")),
+            EqualTo("password", _l("The two passwords do not match.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
 
 
 def choices(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:

@@ -10,17 +10,16 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     IntegerField,
-    PasswordField,
     RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from learning.contests.models import CATEGORY_LABELS, Category
-from learning.forms import TOO_LONG, Form, choices
+from learning.forms import TOO_LONG, Form, NewPasswordForm, choices
 from learning.i18n import lazy_gettext as _l
 
 BIRTH_YEAR = _l("Enter a year between 1930 and 2015.")
@@ -89,7 +88,7 @@ class RoundForm(Form):
     has_prediction = BooleanField(_l("Ask the prediction question"), default=True)
 
 
-class RegistrationForm(Form):
+class RegistrationForm(NewPasswordForm):
     full_name = StringField(
         _l("Full name"),
         validators=[DataRequired(_l("Enter your full name.")), Length(max=200, message=TOO_LONG)],
@@ -114,22 +113,6 @@ class RegistrationForm(Form):
         render_kw={"inputmode": "numeric"},
     )
     gender = SelectField(_l("Gender"), choices=choices(GENDER_CHOICES), validators=[Optional()])
-    password = PasswordField(
-        _l("Password"),
-        validators=[
-            DataRequired(_l("Enter a password.")),
-            Length(min=8, max=128, message=_l("The password must have 8 to 128 characters.")),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        _l("Repeat the password"),
-        validators=[
-            DataRequired(_l("Repeat the password.")),
-            EqualTo("password", _l("The two passwords do not match.")),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )
 
 
 class JoinForm(Form):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
+from wtforms import BooleanField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from learning.forms import TOO_LONG, Form, choices
+from learning.forms import TOO_LONG, Form, NewPasswordForm, choices
 from learning.i18n import lazy_gettext as _l
 
 
@@ -27,7 +27,7 @@ class MoveMemberForm(Form):
     unit = SelectField(_l("Move to"), coerce=int, validators=[DataRequired(_l("Choose a unit."))])
 
 
-class RegistrationForm(Form):
+class RegistrationForm(NewPasswordForm):
     full_name = StringField(
         _l("Full name"),
         validators=[DataRequired(_l("Enter your full name.")), Length(max=200, message=TOO_LONG)],
@@ -55,20 +55,4 @@ class RegistrationForm(Form):
             NumberRange(1930, 2015, message=_l("Enter a year between 1930 and 2015.")),
         ],
         render_kw={"inputmode": "numeric"},
-    )
-    password = PasswordField(
-        _l("Password"),
-        validators=[
-            DataRequired(_l("Enter a password.")),
-            Length(min=8, max=128, message=_l("The password must have 8 to 128 characters.")),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        _l("Repeat the password"),
-        validators=[
-            DataRequired(_l("Repeat the password.")),
-            EqualTo("password", _l("The two passwords do not match.")),
-        ],
-        render_kw={"autocomplete": "new-password"},
     )
