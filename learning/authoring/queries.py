@@ -4,8 +4,9 @@ filters, and the history of a question or lesson with diffs between versions."""
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -213,24 +214,8 @@ def _names(session: Session, ids: set[int | None]) -> dict[int, str]:
 
 def question_history(session: Session, question: Question) -> list[HistoryEntry]:
     """The question's versions, newest first, each with who wrote it and its diff."""
-    versions = question_versions(session, question.id)
-    names = _names(session, {v.author_id for v in versions})
-    entries, previous = [], []
-    for version in versions:
-        lines = question_as_text(version)
-        entries.append(
-            HistoryEntry(
-                number=version.number,
-                author=names.get(version.author_id) if version.author_id else None,
-                created_at=version.created_at,
-                status=version.status,
-                is_live=question.status is ContentStatus.PUBLISHED
-                and version.number == question.current_version,
-                diff=_diff(previous, lines),
-            )
-        )
-        previous = lines
-    return entries[::-1]
+    live = question.current_version if question.status is ContentStatus.PUBLISHED else None
+    return _history(session, question_versions(session, question.id), question_as_text, live)
 
 
 def lesson_history(session: Session, lesson: Lesson) -> list[HistoryEntry]:
@@ -240,18 +225,29 @@ def lesson_history(session: Session, lesson: Lesson) -> list[HistoryEntry]:
         .where(LessonVersion.lesson_id == lesson.id)
         .order_by(LessonVersion.number)
     ).all()
+    live = lesson.version if lesson.status is ContentStatus.PUBLISHED else None
+    return _history(session, versions, lesson_as_text, live)
+
+
+def _history(
+    session: Session,
+    versions: Sequence[Any],
+    as_text: Callable[[Any], list[str]],
+    live_number: int | None,
+) -> list[HistoryEntry]:
+    """Versions (oldest first) as history entries, newest first, each diffed against the one
+    before it; `live_number` is the version workers see, if any."""
     names = _names(session, {v.author_id for v in versions})
     entries, previous = [], []
     for version in versions:
-        lines = lesson_as_text(version)
+        lines = as_text(version)
         entries.append(
             HistoryEntry(
                 number=version.number,
                 author=names.get(version.author_id) if version.author_id else None,
                 created_at=version.created_at,
                 status=version.status,
-                is_live=lesson.status is ContentStatus.PUBLISHED
-                and version.number == lesson.version,
+                is_live=version.number == live_number,
                 diff=_diff(previous, lines),
             )
         )
