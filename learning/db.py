@@ -8,6 +8,7 @@ the lock instead of failing with "database is locked" halfway through a transact
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from typing import Any
 
@@ -15,6 +16,7 @@ from flask import Flask, current_app, g, has_request_context, request
 from flask.globals import app_ctx
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -146,6 +148,21 @@ def init_app(app: Flask) -> Database:
         )
     )
     app.extensions["database"] = database
+
+    @app.teardown_request
+    def _end_read(exc: BaseException | None) -> None:
+        # A request that only read ends its transaction with COMMIT, not ROLLBACK: there is
+        # nothing to commit, and psycopg answers every ROLLBACK by dropping the connection's
+        # prepared statements (DEALLOCATE ALL), which the next requests would prepare again.
+        if (
+            exc is None
+            and request.method in READ_METHODS
+            and not g.get("db_write")
+            and session.registry.has()
+            and session().in_transaction()
+        ):
+            with contextlib.suppress(DBAPIError):  # it only read: the removal rolls back
+                session.commit()
 
     @app.teardown_appcontext
     def _remove_session(_exc: BaseException | None) -> None:

@@ -135,8 +135,38 @@ def test_simultaneous_starts_of_one_person_make_one_attempt(world):
     for _ in range(3):
         outcomes = run_together(6, start)
         assert all(isinstance(o, int) for o in outcomes), outcomes
-        assert len(set(outcomes)) == 1
+        assert len(set(outcomes)) == 1, outcomes
     with Session(engine) as session:
         assert (
             len(session.scalars(select(Attempt).where(Attempt.user_id == user_ids[12])).all()) == 1
         )
+
+
+def test_submits_that_read_the_attempt_before_locking_it_grade_once(requires_postgres, world):
+    # The contest's submit page reads the attempt before the submit locks it; what the lock
+    # returns must replace what was read, or each waiting submit grades again, later. (On
+    # SQLite the first read already holds the write lock, so no read can go stale.)
+    engine, quiz_id, user_ids = world
+    with Session(engine, expire_on_commit=False) as session:
+        user = session.get(User, user_ids[0])
+        attempt = services.start_attempt(session, user, session.get(Quiz, quiz_id), NOW)
+        session.commit()
+        attempt_id = attempt.id
+    count = 6
+    all_have_read = threading.Barrier(count)
+
+    def submit(index):
+        with Session(engine, expire_on_commit=False) as session:
+            user = session.get(User, user_ids[0])
+            read = session.get(Attempt, attempt_id)  # held, as the view holds it
+            assert read.status is AttemptStatus.IN_PROGRESS
+            all_have_read.wait()
+            graded, _ = services.submit_attempt(
+                session, user, attempt_id, NOW + dt.timedelta(seconds=index + 1)
+            )
+            session.commit()
+            return graded.submitted_at
+
+    outcomes = run_together(count, submit)
+    assert all(isinstance(o, dt.datetime) for o in outcomes), outcomes
+    assert len(set(outcomes)) == 1, outcomes

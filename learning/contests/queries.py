@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from learning.auth.models import Role, User
 from learning.auth.scope import unit_filter
@@ -41,6 +41,11 @@ def contest_units(session: Session, contest_id: int) -> Sequence[Unit]:
         .where(ContestUnit.contest_id == contest_id)
         .order_by(Unit.name)
     ).all()
+
+
+def get_round(session: Session, round_id: int) -> Round | None:
+    """A round with its contest and quiz, in one query: every round page shows the three."""
+    return session.get(Round, round_id, options=[joinedload(Round.contest)])
 
 
 def round_of_quiz(session: Session, quiz_id: int) -> Round | None:

@@ -75,18 +75,21 @@ def _require_staff() -> None:
         raise NotInScope()
 
 
-def _contest(contest_id: int) -> Contest:
-    contest = db.session.get(Contest, contest_id)
+def _visible(contest: Contest | None) -> Contest:
     if contest is None or not (contest.is_published or _is_admin()):
         raise NotFound()
     return contest
 
 
+def _contest(contest_id: int) -> Contest:
+    return _visible(db.session.get(Contest, contest_id))
+
+
 def _round(round_id: int) -> Round:
-    round_ = db.session.get(Round, round_id)
+    round_ = queries.get_round(db.session, round_id)
     if round_ is None:
         raise NotFound()
-    _contest(round_.contest_id)
+    _visible(round_.contest)
     return round_
 
 
@@ -253,8 +256,9 @@ def start(round_id: int) -> Response:
 
 
 def _own_round_attempt(attempt_id: int) -> tuple[Round, Attempt]:
-    # The attempt with its slots only: the submit page lists what is answered, no questions.
-    attempt = quiz_queries.attempt_with_slots(db.session, attempt_id)
+    # The attempt alone: the submit page lists what is answered (its slots, loaded when the
+    # page shows them), no questions.
+    attempt = db.session.get(Attempt, attempt_id)
     if attempt is None:
         raise NotFound()
     if attempt.user_id != current_user.id:

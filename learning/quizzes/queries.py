@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from learning.auth.models import User
 from learning.auth.scope import unit_filter
@@ -57,12 +58,20 @@ def load_questions(session: Session, slots: Sequence[AttemptSlot]) -> None:
     """Load the question versions (with their choices) of the slots a page shows, so that
     `slot.question_version` reads them without a query each."""
     ids = [slot.question_version_id for slot in slots]
-    if ids:
-        session.scalars(
+    if not ids:
+        return
+    versions = {
+        version.id: version
+        for version in session.scalars(
             select(QuestionVersion)
             .where(QuestionVersion.id.in_(ids))
             .options(selectinload(QuestionVersion.choices))
-        ).all()
+        )
+    }
+    # Set on the slots, which hold them: the session alone keeps objects only while
+    # something else refers to them.
+    for slot in slots:
+        set_committed_value(slot, "question_version", versions[slot.question_version_id])
 
 
 def user_attempts(session: Session, user_id: int, quiz_id: int) -> Sequence[Attempt]:

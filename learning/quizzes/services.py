@@ -229,7 +229,14 @@ def _lock_with_quiz(session: Session, attempt_id: int, user: User) -> tuple[Atte
 def _locked(session: Session, attempt_id: int, user: User, *also: Any) -> Row[Any]:
     """The user's attempt, locked, with `also` (its quiz, or some of its settings) read in
     the same round trip: a save is the request a quiz's last minutes are made of."""
-    query = select(Attempt, *also).where(Attempt.id == attempt_id).with_for_update(of=Attempt)
+    # populate_existing: the page may have read the attempt before this lock, and what the
+    # lock returns (a submit that won the race) must replace what the page read.
+    query = (
+        select(Attempt, *also)
+        .where(Attempt.id == attempt_id)
+        .with_for_update(of=Attempt)
+        .execution_options(populate_existing=True)
+    )
     if also:
         query = query.join(Quiz, Quiz.id == Attempt.quiz_id)
     row = session.execute(query).one_or_none()
@@ -240,7 +247,9 @@ def _locked(session: Session, attempt_id: int, user: User, *also: Any) -> Row[An
     return row
 
 
-def _accepts_answers(attempt: Attempt, grace_seconds: int, now: dt.datetime) -> bool:
+def _accepts_answers(attempt: Attempt | Row[Any], grace_seconds: int, now: dt.datetime) -> bool:
+    """Whether the attempt (an object, or a row with its status and deadline) still takes
+    answers: in progress, and not past its deadline plus grace."""
     if attempt.status is not AttemptStatus.IN_PROGRESS:
         return False
     if attempt.deadline_at is None:
@@ -253,36 +262,63 @@ def save_answers(
 ) -> SaveResult:
     """Store answers as they are given. An answer whose revision is older than the stored
     one comes from a stale page and is refused, leaving the newer answer untouched."""
-    # Saves are most of a quiz's requests: the attempt (locked), the one setting of its quiz
-    # a save needs and the slots answered come back in one round trip, as plain rows.
-    slot_table = AttemptSlot.__table__
-    rows = session.execute(
-        select(Attempt, Quiz.grace_seconds, *_SLOT_COLUMNS, QuestionVersion.type)
-        .join(Quiz, Quiz.id == Attempt.quiz_id)
-        .outerjoin(
-            slot_table,
-            (slot_table.c.attempt_id == Attempt.id)
-            & slot_table.c.position.in_([answer.position for answer in answers]),
-        )
-        .outerjoin(QuestionVersion, QuestionVersion.id == slot_table.c.question_version_id)
-        .where(Attempt.id == attempt_id)
-        .with_for_update(of=Attempt)
-    ).all()
+    rows = (
+        session.connection()
+        .execute(_SAVE_ROWS, {"attempt_id": attempt_id, "positions": [a.position for a in answers]})
+        .all()
+    )
     if not rows:
         raise NotFound()
-    attempt, grace_seconds = rows[0][0], rows[0][1]
+    attempt = rows[0]
     if attempt.user_id != user.id:
         raise NotYourAttempt()
-    if not _accepts_answers(attempt, grace_seconds, now):
-        finish_if_overdue(session, attempt, now)
+    if not _accepts_answers(attempt, attempt.grace_seconds, now):
+        finish_if_overdue(session, session.get_one(Attempt, attempt_id), now)
         raise AttemptClosed()
     slots = {row.position: row for row in rows if row.position is not None}
     return _store(session, answers, now, slots)
 
 
+# Saves are most of a quiz's requests, and of a contest's last minutes: their statements are
+# built once, here, and run on the session's connection as plain rows (no ORM objects).
 _SLOT_COLUMNS = tuple(
     AttemptSlot.__table__.c[name]
     for name in ("id", "position", "choice_order", "selected", "revision")
+)
+_SLOT_TABLE = AttemptSlot.__table__
+_ATTEMPT_TABLE = Attempt.__table__
+# The attempt (locked), the one setting of its quiz a save needs and the slots answered.
+_SAVE_ROWS = (
+    select(
+        _ATTEMPT_TABLE.c.user_id,
+        _ATTEMPT_TABLE.c.status,
+        _ATTEMPT_TABLE.c.deadline_at,
+        Quiz.__table__.c.grace_seconds,
+        *_SLOT_COLUMNS,
+        QuestionVersion.__table__.c.type,
+    )
+    .select_from(_ATTEMPT_TABLE)
+    .join(Quiz.__table__, Quiz.__table__.c.id == _ATTEMPT_TABLE.c.quiz_id)
+    .outerjoin(
+        _SLOT_TABLE,
+        (_SLOT_TABLE.c.attempt_id == _ATTEMPT_TABLE.c.id)
+        & _SLOT_TABLE.c.position.in_(bindparam("positions", expanding=True)),
+    )
+    .outerjoin(
+        QuestionVersion.__table__,
+        QuestionVersion.__table__.c.id == _SLOT_TABLE.c.question_version_id,
+    )
+    .where(_ATTEMPT_TABLE.c.id == bindparam("attempt_id"))
+    .with_for_update(of=_ATTEMPT_TABLE)
+)
+_SAVE_SLOT = (
+    update(_SLOT_TABLE)
+    .where(_SLOT_TABLE.c.id == bindparam("slot_id"))
+    .values(
+        selected=bindparam("new_selected"),
+        revision=bindparam("new_revision"),
+        answered_at=bindparam("new_answered_at"),
+    )
 )
 
 
@@ -310,7 +346,6 @@ def _store(
     result = SaveResult()
     if not answers:
         return result
-    slot_table = AttemptSlot.__table__
     updates = []
     for answer in answers:
         slot = slots.get(answer.position)
@@ -335,16 +370,7 @@ def _store(
         result.saved.append(answer.position)
         result.revisions[answer.position] = slot.revision + 1
     if updates:
-        session.execute(
-            update(slot_table)
-            .where(slot_table.c.id == bindparam("slot_id"))
-            .values(
-                selected=bindparam("new_selected"),
-                revision=bindparam("new_revision"),
-                answered_at=bindparam("new_answered_at"),
-            ),
-            updates,
-        )
+        session.connection().execute(_SAVE_SLOT, updates)
         # Slots this session already holds as objects must not keep the old answer.
         for position in result.saved:
             held = session.identity_map.get(
@@ -387,7 +413,12 @@ def finish_if_overdue(session: Session, attempt: Attempt, now: dt.datetime) -> A
     quiz = session.get_one(Quiz, attempt.quiz_id)
     if now <= attempt.deadline_at + dt.timedelta(seconds=quiz.grace_seconds):
         return attempt
-    locked = session.scalar(select(Attempt).where(Attempt.id == attempt.id).with_for_update())
+    locked = session.scalar(
+        select(Attempt)
+        .where(Attempt.id == attempt.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)  # another server may have graded it
+    )
     if locked is not None and locked.status is AttemptStatus.IN_PROGRESS:
         _grade(session, locked, quiz, submitted_at=attempt.deadline_at, automatic=True)
     return locked or attempt
