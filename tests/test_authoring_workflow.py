@@ -287,6 +287,36 @@ def test_a_lesson_is_written_previewed_reviewed_and_published(
     assert entries_by_action(session, "lesson.approve")[0].actor_id == admins[1].id
 
 
+def test_returning_and_retiring_a_lesson(app, session, sample_course, admins, worker):
+    first, second = (client_for(app, admin) for admin in admins)
+    lesson = _lesson(session, sample_course)
+    edit = {"title": lesson.title, "body": "## Bản sửa\n\nChữ.",
+            "sources": "blld-2019 | Điều 20", "is_required": "y", "action": "save"}  # fmt: skip
+    assert first.post(f"/admin/lessons/{lesson.id}", data=edit).status_code == 302
+    first.post(f"/admin/lessons/{lesson.id}/step", data={"step": "submit"})
+    assert (
+        second.post(
+            f"/admin/lessons/{lesson.id}/step", data={"step": "return", "comment": "Sai điều"}
+        ).status_code
+        == 302
+    )
+    session.expire_all()
+    # The published lesson stays published; its new version goes back to draft.
+    assert session.get(Lesson, lesson.id).status is ContentStatus.PUBLISHED
+    assert "Sai điều" in first.get(f"/admin/lessons/{lesson.id}/history").text
+    assert entries_by_action(session, "lesson.return")[0].actor_id == admins[1].id
+    assert (
+        second.post(f"/admin/lessons/{lesson.id}/step", data={"step": "approve"}).status_code == 409
+    )
+    reader = client_for(app, worker)
+    assert reader.get("/courses/khoa-thu/lessons/bai-mot").status_code == 200
+    second.post(f"/admin/lessons/{lesson.id}/step", data={"step": "retire"})
+    session.expire_all()
+    assert session.get(Lesson, lesson.id).status is ContentStatus.ARCHIVED
+    assert reader.get("/courses/khoa-thu/lessons/bai-mot").status_code == 404
+    assert entries_by_action(session, "lesson.retire")[0].actor_id == admins[1].id
+
+
 def test_a_lesson_without_a_cited_source_cannot_go_to_review(app, session, sample_course, admins):
     client = client_for(app, admins[0])
     client.post(

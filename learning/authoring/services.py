@@ -356,26 +356,50 @@ def approve_question(session: Session, actor: User, question: Question, *, four_
 def return_question(session: Session, actor: User, question: Question, comment: str) -> None:
     """Send a question in review back to draft, with the reviewer's reason."""
     working = working_version(session, question)
-    if question_state(question, working) is not IN_REVIEW:
-        raise WrongState()
-    working.status = DRAFT
-    if question.status is IN_REVIEW:
-        question.status = DRAFT
-    record(session, actor.id, "question.return", "question", question.id,
-           after={"version": working.number, "comment": nfc(comment)[:500]})  # fmt: skip
-    session.flush()
+    _send_back(session, actor, question, working, question_state(question, working), comment)
 
 
 def retire_question(session: Session, actor: User, question: Question) -> None:
     """Archive a question: no new attempt draws it; past attempts keep it."""
-    if question.status is ARCHIVED:
+    _retire(session, actor, question)
+
+
+def _kind(item: Question | Lesson) -> str:
+    return "question" if isinstance(item, Question) else "lesson"
+
+
+def _send_back(
+    session: Session,
+    actor: User,
+    item: Question | Lesson,
+    working: QuestionVersion | LessonVersion | None,
+    state: ContentStatus,
+    comment: str,
+) -> None:
+    # Returning works alike for both kinds of content: the version in review goes back to
+    # draft (and the item with it, if it was never published), with the reason audited.
+    if working is None or state is not IN_REVIEW:
+        raise WrongState()
+    working.status = DRAFT
+    if item.status is IN_REVIEW:
+        item.status = DRAFT
+    kind = _kind(item)
+    record(session, actor.id, f"{kind}.return", kind, item.id,
+           after={"version": working.number, "comment": nfc(comment)[:500]})  # fmt: skip
+    session.flush()
+
+
+def _retire(session: Session, actor: User, item: Question | Lesson) -> None:
+    # Archiving, alike for both kinds: audited, and the course's quizzes drop the item.
+    if item.status is ARCHIVED:
         return
-    before = {"status": str(question.status)}
-    question.status = ARCHIVED
-    record(session, actor.id, "question.retire", "question", question.id, before=before,
+    before = {"status": str(item.status)}
+    item.status = ARCHIVED
+    kind = _kind(item)
+    record(session, actor.id, f"{kind}.retire", kind, item.id, before=before,
            after={"status": "archived"})  # fmt: skip
     session.flush()
-    refresh_quizzes(session, session.get_one(Course, question.course_id))
+    refresh_quizzes(session, session.get_one(Course, item.course_id))
 
 
 def _questions(session: Session, ids: list[int]) -> list[Question]:
@@ -581,28 +605,14 @@ def approve_lesson(session: Session, actor: User, lesson: Lesson, *, four_eyes: 
 
 
 def return_lesson(session: Session, actor: User, lesson: Lesson, comment: str) -> None:
-    """Send a lesson in review back to draft."""
+    """Send a lesson in review back to draft, with the reviewer's reason."""
     working = lesson_working_version(session, lesson)
-    if working is None or lesson_state(lesson, working) is not IN_REVIEW:
-        raise WrongState()
-    working.status = DRAFT
-    if lesson.status is IN_REVIEW:
-        lesson.status = DRAFT
-    record(session, actor.id, "lesson.return", "lesson", lesson.id,
-           after={"version": working.number, "comment": nfc(comment)[:500]})  # fmt: skip
-    session.flush()
+    _send_back(session, actor, lesson, working, lesson_state(lesson, working), comment)
 
 
 def retire_lesson(session: Session, actor: User, lesson: Lesson) -> None:
     """Archive a lesson: workers no longer see it; their progress stays."""
-    if lesson.status is ARCHIVED:
-        return
-    before = {"status": str(lesson.status)}
-    lesson.status = ARCHIVED
-    record(session, actor.id, "lesson.retire", "lesson", lesson.id, before=before,
-           after={"status": "archived"})  # fmt: skip
-    session.flush()
-    refresh_quizzes(session, session.get_one(Course, lesson.course_id))
+    _retire(session, actor, lesson)
 
 
 def move_lesson(session: Session, actor: User, lesson: Lesson, offset: int) -> None:
