@@ -77,6 +77,7 @@ def test_taking_a_round_with_a_prediction(client, auth, session, make, sample_co
     assert finish == f"/contest-attempts/{attempt_id}/finish"
     page = client.get(finish)
     assert "câu hỏi" in page.text.lower()
+    assert f'href="/attempts/{attempt_id}?page=1"' in page.text  # one question per page
     refused = client.post(finish, data={"prediction": "-3"})
     assert refused.status_code == 400
     session.expire_all()
@@ -186,3 +187,18 @@ def test_awards_and_suspicious_pages(client, auth, session, make, sample_course)
     auth.login(admin.phone)
     assert tree.grassroots_a.name in client.get(f"/contests/{contest.id}/awards").text
     assert "Người Nhanh Tay" in client.get(f"/contests/{contest.id}/suspicious").text
+
+
+def test_the_submit_page_links_to_each_question_on_a_one_page_round(
+    client, auth, session, make, sample_course
+):
+    tree = make.tree()
+    contest, round_, _admin = make_contest(session, make, sample_course)
+    round_.quiz.one_question_per_page = False
+    session.flush()
+    auth.login(make.user(unit=tree.grassroots_a).phone)
+    client.post(f"/contests/{contest.id}/join", data={"category": "member"})
+    attempt_id = int(client.post(f"/rounds/{round_.id}/start").headers["Location"].rsplit("/")[-1])
+    page = client.get(f"/contest-attempts/{attempt_id}/finish")
+    assert f'href="/attempts/{attempt_id}#q1"' in page.text
+    assert "?page=" not in page.text
