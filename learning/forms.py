@@ -1,4 +1,4 @@
-"""The base form every form derives from."""
+"""The base form every form derives from, and the fields several forms share."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField
+from wtforms import PasswordField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
@@ -51,6 +51,20 @@ class NewPasswordForm(Form):
             EqualTo("password", _l("The two passwords do not match.")),
         ],
         render_kw={"autocomplete": "new-password"},
+    )
+
+
+class NewAccountForm(NewPasswordForm):
+    """Someone registering: their name and phone number, and the password typed twice."""
+
+    full_name = StringField(
+        _l("Full name"),
+        validators=[DataRequired(_l("Enter your full name.")), Length(max=200, message=TOO_LONG)],
+    )
+    phone = StringField(
+        _l("Phone number"),
+        validators=[DataRequired(_l("Enter your phone number.")), Length(max=30, message=TOO_LONG)],
+        render_kw={"inputmode": "tel", "autocomplete": "tel"},
     )
 
 

@@ -19,7 +19,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from learning.contests.models import CATEGORY_LABELS, Category
-from learning.forms import TOO_LONG, Form, NewPasswordForm, choices
+from learning.forms import TOO_LONG, Form, NewAccountForm, choices
 from learning.i18n import lazy_gettext as _l
 
 BIRTH_YEAR = _l("Enter a year between 1930 and 2015.")
@@ -88,16 +88,7 @@ class RoundForm(Form):
     has_prediction = BooleanField(_l("Ask the prediction question"), default=True)
 
 
-class RegistrationForm(NewPasswordForm):
-    full_name = StringField(
-        _l("Full name"),
-        validators=[DataRequired(_l("Enter your full name.")), Length(max=200, message=TOO_LONG)],
-    )
-    phone = StringField(
-        _l("Phone number"),
-        validators=[DataRequired(_l("Enter your phone number.")), Length(max=30, message=TOO_LONG)],
-        render_kw={"inputmode": "tel", "autocomplete": "tel"},
-    )
+class RegistrationForm(NewAccountForm):
     unit = IntegerField(
         _l("Your unit"),
         validators=[InputRequired(_l("Choose your unit from the list."))],

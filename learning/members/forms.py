@@ -6,7 +6,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from learning.forms import TOO_LONG, Form, NewPasswordForm, choices
+from learning.forms import TOO_LONG, Form, NewAccountForm, choices
 from learning.i18n import lazy_gettext as _l
 
 
@@ -27,16 +27,7 @@ class MoveMemberForm(Form):
     unit = SelectField(_l("Move to"), coerce=int, validators=[DataRequired(_l("Choose a unit."))])
 
 
-class RegistrationForm(NewPasswordForm):
-    full_name = StringField(
-        _l("Full name"),
-        validators=[DataRequired(_l("Enter your full name.")), Length(max=200, message=TOO_LONG)],
-    )
-    phone = StringField(
-        _l("Phone number"),
-        validators=[DataRequired(_l("Enter your phone number.")), Length(max=30, message=TOO_LONG)],
-        render_kw={"inputmode": "tel", "autocomplete": "tel"},
-    )
+class RegistrationForm(NewAccountForm):
     member_code = StringField(
         _l("Member code (if you have a union card)"),
         validators=[Optional(), Length(max=50, message=TOO_LONG)],
