@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from learning.auth.models import Role
-from learning.authoring import services
+from learning.authoring import queries, services
 from learning.courses.loader import MAX_MEDIA_BYTES
 from learning.courses.models import ContentStatus, Lesson, MediaFile, Question, QuestionType
 from tests.authoring_helpers import client_for, draft, publish
@@ -177,3 +177,22 @@ def test_garbage_to_every_authoring_form_is_refused_cleanly(app, client, sample_
             route,
             response.status_code,
         )
+
+
+def test_the_bank_is_paged_and_the_pages_keep_the_filters(client, sample_course, bank, monkeypatch):
+    monkeypatch.setattr(queries, "BANK_PAGE_SIZE", 3)
+    url = f"/admin/questions?course={sample_course.id}&q=thu+viec"
+    first = client.get(url).text  # three match: a page holds them all
+    assert _keys(first) == {"q-002", "q-003", "web-4"} and 'rel="next"' not in first
+    monkeypatch.setattr(queries, "BANK_PAGE_SIZE", 2)
+    first = client.get(url).text
+    assert "3 câu hỏi" in first and "trang 1/2" in first
+    assert len(_keys(first)) == 2
+    next_link = f'href="/admin/questions?page=2&amp;course={sample_course.id}&amp;q=thu+viec"'
+    assert next_link in first
+    second = client.get(f"{url}&page=2").text
+    assert _keys(first) | _keys(second) == {"q-002", "q-003", "web-4"}
+    assert len(_keys(second)) == 1 and 'rel="prev"' in second and 'rel="next"' not in second
+    # A page past the end shows the last page; a page that is not a number, the first.
+    assert _keys(client.get(f"{url}&page=99").text) == _keys(second)
+    assert _keys(client.get(f"{url}&page=abc").text) == _keys(first)

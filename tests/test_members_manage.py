@@ -38,6 +38,19 @@ def test_search_without_diacritics_by_phone_and_by_code(app, world):
     assert "Nguyễn Văn Bình" not in page  # another district's member
 
 
+def test_the_member_list_pages_by_fifty(app, world, make):
+    for n in range(55):
+        make.user(unit=world["tree"].grassroots_a, full_name=f"Lò Văn Páo {n:02d}")
+    client = login(app, world["officer_a"])
+    first = client.get("/members?q=lo van pao").text
+    assert first.count("Lò Văn Páo ") == 50
+    assert 'rel="next" href="/members?q=lo+van+pao&amp;page=2">Trang sau' in first
+    assert 'rel="prev"' not in first
+    second = client.get("/members?q=lo van pao&page=2").text
+    assert second.count("Lò Văn Páo ") == 5
+    assert 'rel="prev"' in second and "Trang trước" in second and 'rel="next"' not in second
+
+
 def test_member_list_views_are_audited(app, world, session):
     login(app, world["officer_a"]).get("/members?q=an")
     entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "members.view"))

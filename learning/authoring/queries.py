@@ -88,11 +88,28 @@ class BankRow:
     lesson: Lesson | None
 
 
-def bank(session: Session, filters: BankFilters, *, limit: int = 200) -> list[BankRow]:
-    """Questions matching the filters with their newest version and state. Text search
-    matches every word of `text` against the newest version's text, choices, source and the
-    question's key and tags, ignoring case and diacritics (done here: the bank is hundreds or
-    a few thousand questions, and imports may bring versions without a search column)."""
+BANK_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class BankPage:
+    """One page of the bank's matches, and how many match in all."""
+
+    rows: list[BankRow]
+    total: int
+    page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // BANK_PAGE_SIZE))
+
+
+def bank(session: Session, filters: BankFilters, *, page: int = 1) -> BankPage:
+    """The `page`-th hundred of the questions matching the filters, with their newest
+    version and state, and the number of matches. Text search matches every word of `text`
+    against the newest version's text, choices, source and the question's key and tags,
+    ignoring case and diacritics (done here: the bank is hundreds or a few thousand
+    questions, and imports may bring versions without a search column)."""
     newest = (
         select(QuestionVersion.question_id, func.max(QuestionVersion.number).label("number"))
         .group_by(QuestionVersion.question_id)
@@ -121,7 +138,7 @@ def bank(session: Session, filters: BankFilters, *, limit: int = 200) -> list[Ba
         query = query.where(QuestionVersion.type == filters.type)
     words = fold(filters.text).split()[:8]
     tag = fold(filters.tag)
-    rows = []
+    matches = []
     for question, version, course, lesson in session.execute(query).all():
         state = question_state(question, version)
         if filters.status == "published":
@@ -140,10 +157,11 @@ def bank(session: Session, filters: BankFilters, *, limit: int = 200) -> list[Ba
             )  # fmt: skip
             if not all(word in haystack for word in words):
                 continue
-        rows.append(BankRow(question, version, state, course, lesson))
-        if len(rows) >= limit:
-            break
-    return rows
+        matches.append(BankRow(question, version, state, course, lesson))
+    # A page past the end (a link kept after questions were retired) shows the last one.
+    page = min(max(page, 1), max(1, -(-len(matches) // BANK_PAGE_SIZE)))
+    first = (page - 1) * BANK_PAGE_SIZE
+    return BankPage(matches[first : first + BANK_PAGE_SIZE], len(matches), page)
 
 
 def bank_tags(session: Session) -> list[str]:

@@ -367,10 +367,15 @@ def bank() -> str:
         if filters.course_id
         else []
     )
+    found = queries.bank(db.session, filters, page=request.args.get("page", 1, type=int))
+    # The page links keep the filters as they were given.
+    filter_args = {key: value for key, value in request.args.items() if key != "page"}
     return render_template(
         "authoring/bank.html",
         filters=filters,
-        rows=queries.bank(db.session, filters),
+        found=found,
+        rows=found.rows,
+        filter_args=filter_args,
         courses=all_courses,
         lessons=lessons,
         tags=queries.bank_tags(db.session),
