@@ -344,13 +344,8 @@ def approve_question(session: Session, actor: User, question: Question, *, four_
     if problems:
         raise InvalidInput(" ".join(problems))
     before = {"version": question.current_version, "status": str(question.status)}
-    working.status = PUBLISHED
     question.current_version = working.number
-    question.status = PUBLISHED
-    record(session, actor.id, "question.approve", "question", question.id, before=before,
-           after={"version": working.number, "status": "published"})  # fmt: skip
-    session.flush()
-    refresh_quizzes(session, session.get_one(Course, question.course_id))
+    _publish(session, actor, question, working, before)
 
 
 def return_question(session: Session, actor: User, question: Question, comment: str) -> None:
@@ -366,6 +361,24 @@ def retire_question(session: Session, actor: User, question: Question) -> None:
 
 def _kind(item: Question | Lesson) -> str:
     return "question" if isinstance(item, Question) else "lesson"
+
+
+def _publish(
+    session: Session,
+    actor: User,
+    item: Question | Lesson,
+    working: QuestionVersion | LessonVersion,
+    before: dict[str, Any],
+) -> None:
+    # Approving ends alike for both kinds of content: the version and the item are
+    # published, the step audited, and the course's quizzes see the change.
+    working.status = PUBLISHED
+    item.status = PUBLISHED
+    kind = _kind(item)
+    record(session, actor.id, f"{kind}.approve", kind, item.id, before=before,
+           after={"version": working.number, "status": "published"})  # fmt: skip
+    session.flush()
+    refresh_quizzes(session, session.get_one(Course, item.course_id))
 
 
 def _send_back(
@@ -594,14 +607,9 @@ def approve_lesson(session: Session, actor: User, lesson: Lesson, *, four_eyes: 
         raise WrongState()
     _check_four_eyes(session, actor, "lesson", lesson.id, working.author_id, four_eyes)
     before = {"version": lesson.version, "status": str(lesson.status)}
-    working.status = PUBLISHED
     _apply_to_lesson(lesson, working)
     lesson.version = working.number
-    lesson.status = PUBLISHED
-    record(session, actor.id, "lesson.approve", "lesson", lesson.id, before=before,
-           after={"version": working.number, "status": "published"})  # fmt: skip
-    session.flush()
-    refresh_quizzes(session, session.get_one(Course, lesson.course_id))
+    _publish(session, actor, lesson, working, before)
 
 
 def return_lesson(session: Session, actor: User, lesson: Lesson, comment: str) -> None:
