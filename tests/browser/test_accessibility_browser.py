@@ -81,6 +81,7 @@ def test_worker_path_is_accessible_light_and_local(page, live_server):
     page.get_by_role("button", name="Bắt đầu làm bài").click()
     expect(page.get_by_text("Còn lại:")).to_be_visible()
     stop("attempt")
+    page.wait_for_load_state()  # the background save listens once the page's script ran
     page.locator("label.choice").first.click()
     expect(page.locator(".autosave-status")).to_have_text("Đã lưu")
     attempt_url = page.url.split("?")[0]

@@ -41,6 +41,7 @@ def test_register_take_a_round_and_see_the_ranking(page, browser, live_server):
     _fits(page)
     for number in range(1, 21):
         expect(page.get_by_text(f"Câu {number}", exact=True)).to_be_visible()
+        page.wait_for_load_state()  # the background save listens once the page's script ran
         page.locator("label.choice").first.click()
         # The answer is saved in the background; moving on waits for it, as a person would.
         expect(page.locator(".autosave-status")).to_have_text("Đã lưu")

@@ -19,6 +19,7 @@ def test_answers_survive_closing_the_page(page, browser, live_server):
     page.get_by_role("button", name="Lưu và sang câu sau").click()
     # Question 2: answered and saved in the background, no button pressed.
     expect(page.get_by_text("Câu 2", exact=True)).to_be_visible()
+    page.wait_for_load_state()  # the background save listens once the page's script ran
     page.locator("label.choice").nth(1).click()
     expect(page.locator(".autosave-status")).to_have_text("Đã lưu")
     attempt_url = page.url.split("?")[0]
