@@ -202,3 +202,25 @@ def test_the_submit_page_links_to_each_question_on_a_one_page_round(
     page = client.get(f"/contest-attempts/{attempt_id}/finish")
     assert f'href="/attempts/{attempt_id}#q1"' in page.text
     assert "?page=" not in page.text
+
+
+def test_a_contest_attempt_cannot_be_submitted_through_the_quiz_route(
+    client, auth, session, make, sample_course
+):
+    """Finding 7: the quiz route would skip the prediction and the per-account limit."""
+    tree = make.tree()
+    contest, round_, _admin = make_contest(session, make, sample_course)
+    auth.login(make.user(unit=tree.grassroots_a).phone)
+    client.post(f"/contests/{contest.id}/join", data={"category": "member"})
+    attempt_url = client.post(f"/rounds/{round_.id}/start").headers["Location"]
+    attempt_id = int(attempt_url.rsplit("/", 1)[1])
+    refused = client.post(f"/attempts/{attempt_id}/submit")
+    assert refused.status_code == 409
+    assert "trang của cuộc thi" in refused.text
+    session.expire_all()
+    assert session.get(Attempt, attempt_id).status.value == "in_progress"
+    assert session.scalar(select(func.count(Prediction.id))) == 0
+    done = client.post(f"/contest-attempts/{attempt_id}/finish", data={"prediction": "4"})
+    assert done.status_code == 302
+    session.expire_all()
+    assert session.get(Attempt, attempt_id).status.value == "submitted"

@@ -365,7 +365,9 @@ def finish(
         predict(session, user, round_, attempt_id, prediction, now)
     else:
         _round_attempt(session, user, round_, attempt_id)
-    attempt, _saved = quiz_services.submit_attempt(session, user, attempt_id, now, answers)
+    attempt, _saved = quiz_services.submit_attempt(
+        session, user, attempt_id, now, answers, contest=True
+    )
     return attempt
 
 

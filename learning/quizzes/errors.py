@@ -44,3 +44,11 @@ class BankTooSmall(DomainError):
 
 class NotYourAttempt(NotInScope):
     pass
+
+
+class ContestPathOnly(DomainError):
+    """A contest round's attempt is submitted through the contest's own page, which asks the
+    prediction and keeps the contest's per-account limit."""
+
+    status = 409
+    default_message = _l("A contest attempt is submitted from the contest's own page.")

@@ -33,6 +33,7 @@ from learning.quizzes import grading
 from learning.quizzes.drawing import draw_questions
 from learning.quizzes.errors import (
     AttemptClosed,
+    ContestPathOnly,
     InvalidAnswer,
     NoAttemptsLeft,
     NotYourAttempt,
@@ -390,11 +391,17 @@ def submit_attempt(
     attempt_id: int,
     now: dt.datetime,
     answers: Sequence[Answer] = (),
+    *,
+    contest: bool = False,
 ) -> tuple[Attempt, SaveResult]:
     """Save the last answers sent with the submit, then grade. Idempotent: a submitted
     attempt is returned as it is. Past the deadline plus grace, the attempt is graded from
-    what was saved by the deadline and AttemptClosed is raised."""
+    what was saved by the deadline and AttemptClosed is raised. A contest round's attempt is
+    submitted only by the contest (`contest=True`): ContestPathOnly otherwise."""
     attempt, quiz = _lock_with_quiz(session, attempt_id, user)
+    if quiz.kind is QuizKind.CONTEST_ROUND and not contest:
+        # The quiz route would skip the prediction and the contest's per-account limit.
+        raise ContestPathOnly()
     if attempt.status is AttemptStatus.SUBMITTED:
         return attempt, SaveResult()
     if not _accepts_answers(attempt, quiz.grace_seconds, now):
