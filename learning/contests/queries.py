@@ -15,6 +15,7 @@ from learning.auth.models import Role, User
 from learning.auth.scope import unit_filter
 from learning.contests import cache
 from learning.contests.models import Category, Contest, ContestUnit, Entrant, Round, RoundResult
+from learning.db import utcnow
 from learning.org.models import Unit, UnitClosure, UnitKind
 from learning.quizzes.models import Attempt, AttemptStatus
 
@@ -318,6 +319,7 @@ def fast_attempts(session: Session, contest: Contest) -> list[FastAttempt]:
         if not limit:
             continue
         threshold = limit * contest.suspicious_percent / 100
+        visible = round_.quiz.results_visible(utcnow())
         rows = session.execute(
             select(Attempt, User.full_name, User.phone)
             .join(User, User.id == Attempt.user_id)
@@ -330,7 +332,8 @@ def fast_attempts(session: Session, contest: Contest) -> list[FastAttempt]:
         for attempt, name, phone in rows:
             used = (attempt.submitted_at - attempt.started_at).total_seconds()
             if used < threshold:
-                found.append(FastAttempt(name, phone, round_.number, used, attempt.percent))
+                percent = attempt.percent if visible else None  # hidden until the close
+                found.append(FastAttempt(name, phone, round_.number, used, percent))
     return sorted(found, key=lambda f: f.seconds_used)
 
 

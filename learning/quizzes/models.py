@@ -94,6 +94,14 @@ class Quiz(Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
+    def results_visible(self, now: dt.datetime) -> bool:
+        """Whether scores of this quiz's attempts may be shown to anyone (the worker, their
+        officer, reports, item analysis, exports): a quiz reviewed after its close shows
+        none before it closes, since others are still taking it."""
+        if self.review_timing is ReviewTiming.AFTER_CLOSE:
+            return self.closes_at is not None and now >= self.closes_at
+        return True
+
 
 class Attempt(Base):
     """One try at a quiz by one user. Its questions are fixed when it starts."""

@@ -28,7 +28,6 @@ from learning.quizzes.models import (
     Quiz,
     QuizKind,
     ReviewDetail,
-    ReviewTiming,
 )
 
 bp = Blueprint("quizzes", __name__)
@@ -72,7 +71,8 @@ def intro(quiz_id: int) -> str:
         quiz=quiz,
         course=course,
         attempts=attempts,
-        grade=grade,
+        grade=grade if quiz.results_visible(utcnow()) else None,
+        results_visible=quiz.results_visible(utcnow()),
         attempts_left=left,
         in_progress=next((a for a in attempts if a.status is AttemptStatus.IN_PROGRESS), None),
     )
@@ -201,12 +201,6 @@ def _after_grading(attempt: Attempt, quiz: Quiz) -> None:
         course_services.issue_certificate_if_complete(db.session, current_user, course)
 
 
-def _review_visible(quiz: Quiz) -> bool:
-    if quiz.review_timing is ReviewTiming.AFTER_CLOSE:
-        return quiz.closes_at is not None and utcnow() >= quiz.closes_at
-    return True
-
-
 @bp.get("/attempts/<int:attempt_id>/result")
 @login_required
 def result(attempt_id: int) -> str | Response:
@@ -224,7 +218,9 @@ def result(attempt_id: int) -> str | Response:
         abort(404)
     quiz = attempt.quiz
     staff = current_user.id != attempt.user_id
-    visible = staff or _review_visible(quiz)
+    # Staff see the full review, but no sooner than the worker: scores of a quiz reviewed
+    # after its close stay hidden from everyone until then.
+    visible = quiz.results_visible(utcnow())
     detail = ReviewDetail.FULL if staff else quiz.review_detail
     course = db.session.get_one(Course, quiz.course_id)
     sources = {s.key: s for s in db.session.query(Source).filter_by(course_id=course.id)}
@@ -255,4 +251,11 @@ def attempts(quiz_id: int) -> str:
                after={"list": "attempts", "shown": len(rows)})  # fmt: skip
         db.session.commit()
     counts = queries.answer_counts(db.session, quiz.id) if current_user.role is Role.ADMIN else []
-    return render_template("quizzes/attempts.html", quiz=quiz, rows=rows, counts=counts)
+    visible = quiz.results_visible(utcnow())
+    return render_template(
+        "quizzes/attempts.html",
+        quiz=quiz,
+        rows=rows,
+        counts=counts if visible else [],
+        results_visible=visible,
+    )

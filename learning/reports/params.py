@@ -131,7 +131,11 @@ def build_params(
         assert course is not None
         final = course_final_quiz(session, course.id)
         subject_id, kind = course.id, "course"
-    quiz = Quiz(final.id, final.grading_method.value, final.pass_percent) if final else None
+    quiz = (
+        Quiz(final.id, final.grading_method.value, final.pass_percent, final.results_visible(now))
+        if final
+        else None
+    )
     return ReportParams(
         unit,
         course,

@@ -160,6 +160,8 @@ class Figures:
     grade_sum: float
     passed: int
     has_children: bool = False
+    # While the quiz hides results (a contest round before its close), no score is shown.
+    scores_hidden: bool = False
 
     @staticmethod
     def _rate(part: float, whole: float) -> float | None:
@@ -175,11 +177,11 @@ class Figures:
 
     @property
     def average_score(self) -> float | None:
-        return self._rate(self.grade_sum, self.participants)
+        return None if self.scores_hidden else self._rate(self.grade_sum, self.participants)
 
     @property
     def pass_rate(self) -> float | None:
-        return self._rate(self.passed, self.participants)
+        return None if self.scores_hidden else self._rate(self.passed, self.participants)
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,8 @@ class Quiz:
     id: int
     grading_method: str
     pass_percent: int
+    # False while the quiz's review timing hides scores (a round before its close).
+    results_visible: bool = True
 
 
 @dataclass(frozen=True)
@@ -234,6 +238,7 @@ def participation(
             "pass_percent": final_quiz.pass_percent if final_quiz else 101,
         },
     ).all()
+    hidden = final_quiz is not None and not final_quiz.results_visible
     ids = [row.unit_id for row in rows]
     units = {unit.id: unit for unit in session.scalars(select(Unit).where(Unit.id.in_(ids)))}
     figures = {
@@ -248,6 +253,7 @@ def participation(
             int(row.participants),
             float(row.grade_sum or 0),
             int(row.passed),
+            scores_hidden=hidden,
         )
         for row in rows
     }
@@ -335,6 +341,7 @@ def member_statuses(session: Session, unit: Unit, subject: Subject) -> list[Memb
         last_opened=UTCDateTime(), last_attempt=UTCDateTime(), completed_at=UTCDateTime()
     )
     quiz_id = subject.quiz.id if subject.quiz else -1
+    hidden = subject.quiz is not None and not subject.quiz.results_visible
     rows = session.execute(
         statement, {"unit": unit.id, "course": subject.id, "final_quiz": quiz_id}
     )
@@ -349,7 +356,7 @@ def member_statuses(session: Session, unit: Unit, subject: Subject) -> list[Memb
                 row.phone,
                 row.unit_name,
                 status,
-                row.best,
+                None if hidden else row.best,
                 max(moments) if moments else None,
             )
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -11,19 +12,32 @@ from sqlalchemy.orm import Session
 from learning.auth.models import User
 from learning.courses.models import Certificate
 from learning.courses.queries import CourseStatus, courses_for_user
+from learning.db import utcnow
 from learning.quizzes.models import Attempt, AttemptStatus, Quiz
+
+
+@dataclass(frozen=True)
+class TranscriptAttempt:
+    """A submitted attempt as the transcript shows it; `visible` is False while its quiz
+    hides results (a contest round before it closes): no score is shown then."""
+
+    attempt: Attempt
+    quiz: Quiz
+    visible: bool
 
 
 @dataclass(frozen=True)
 class Transcript:
     user: User
     courses: list[CourseStatus]
-    attempts: Sequence[tuple[Attempt, Quiz]]
+    attempts: Sequence[TranscriptAttempt]
     certificates: Sequence[Certificate]
 
 
-def transcript(session: Session, user: User) -> Transcript:
-    """Everything the user has done, in three queries (plus those of the course list)."""
+def transcript(session: Session, user: User, now: dt.datetime | None = None) -> Transcript:
+    """Everything the user has done, in three queries (plus those of the course list).
+    Scores follow each quiz's review timing, for the worker and for their officer alike."""
+    now = now or utcnow()
     attempts = session.execute(
         select(Attempt, Quiz)
         .join(Quiz, Quiz.id == Attempt.quiz_id)
@@ -34,4 +48,7 @@ def transcript(session: Session, user: User) -> Transcript:
         select(Certificate).where(Certificate.user_id == user.id).order_by(Certificate.issued_at)
     ).all()
     courses = [s for s in courses_for_user(session, user) if s.started or s.done]
-    return Transcript(user, courses, [(row.Attempt, row.Quiz) for row in attempts], certificates)
+    shown = [
+        TranscriptAttempt(row.Attempt, row.Quiz, row.Quiz.results_visible(now)) for row in attempts
+    ]
+    return Transcript(user, courses, shown, certificates)

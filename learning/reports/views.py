@@ -15,6 +15,7 @@ from learning.auth.models import Role
 from learning.auth.queries import get_user
 from learning.auth.scope import require_unit, require_user
 from learning.contests.queries import published_contests
+from learning.db import utcnow
 from learning.enrollment.queries import published_courses
 from learning.errors import InvalidInput, NotFound, NotInScope
 from learning.exports import csv_bytes, download, xlsx_bytes
@@ -246,5 +247,9 @@ def items_page(quiz_id: int) -> str:
     if quiz is None:
         raise NotFound()
     first_only = request.args.get("first") == "1"
-    stats = item_analysis(db.session, quiz.id, first_attempts_only=first_only)
-    return render_template("reports/items.html", quiz=quiz, stats=stats, first_only=first_only)
+    # Facility and choice counts of a running round would tell its key: not before its close.
+    visible = quiz.results_visible(utcnow())
+    stats = item_analysis(db.session, quiz.id, first_attempts_only=first_only) if visible else []
+    return render_template(
+        "reports/items.html", quiz=quiz, stats=stats, first_only=first_only, visible=visible
+    )
