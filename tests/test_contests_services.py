@@ -183,9 +183,17 @@ def test_a_prediction_after_submitting_is_refused(session, make, sample_course):
     assert session.scalar(select(Prediction.value)) == 7
 
 
+def _confirm_all(session, officer, contest):
+    for entrant in session.scalars(select(Entrant).where(Entrant.contest_id == contest.id)):
+        services.confirm_entrant(
+            session, officer, entrant, unit_id=entrant.unit_id, category=entrant.category
+        )
+    session.commit()
+
+
 def test_unit_awards_by_participation_and_by_number(session, make, sample_course):
     tree = make.tree()
-    contest, round_, _admin = make_contest(session, make, sample_course)
+    contest, round_, admin = make_contest(session, make, sample_course)
     contest.award_min_members = 3
     a = [make.user(unit=tree.grassroots_a) for _ in range(4)]  # 4 members
     b = [make.user(unit=tree.grassroots_b) for _ in range(2)]  # 2 members: too few to qualify
@@ -195,7 +203,8 @@ def test_unit_awards_by_participation_and_by_number(session, make, sample_course
         take(session, person, round_, right=1, started=start, seconds=60)
     outsider = make.user(unit=tree.grassroots_a)
     enter(session, contest, outsider)  # entered, never took the round: not a participant
-    by_rate, by_count = queries.unit_awards(session, contest)
+    _confirm_all(session, admin, contest)
+    by_rate, by_count, to_confirm = queries.unit_awards(session, contest)
     assert [(r.unit_id, r.members, r.participants) for r in by_rate] == [
         (tree.grassroots_a.id, 5, 2)
     ]
@@ -203,6 +212,45 @@ def test_unit_awards_by_participation_and_by_number(session, make, sample_course
     assert [(r.unit_id, r.participants) for r in by_count] == [
         (tree.grassroots_a.id, 2), (tree.grassroots_b.id, 2)
     ]  # fmt: skip
+    assert to_confirm == []
+
+
+def test_unit_awards_count_only_confirmed_members_and_never_pass_100_percent(
+    session, make, sample_course
+):
+    """Finding 3: three anonymous registrations declaring a unit of 2 members, with empty
+    attempts, made it first with 4 participants / 2 members = 200 %."""
+    tree = make.tree()
+    contest, round_, admin = make_contest(session, make, sample_course)
+    contest.award_min_members = 2
+    members = [make.user(unit=tree.grassroots_a) for _ in range(2)]
+    rival = [make.user(unit=tree.grassroots_b) for _ in range(2)]
+    start = utcnow() - dt.timedelta(minutes=30)
+    for person in members[:1] + rival[:1]:
+        enter(session, contest, person)
+        take(session, person, round_, right=1, started=start, seconds=60)
+    for n in range(3):
+        user, _entrant = services.register(
+            session, contest, registration(tree.grassroots_a.id, phone=f"0912 000 11{n}"), None
+        )
+        session.commit()
+        take(session, user, round_, right=0, started=start, seconds=30)
+    by_rate, by_count, to_confirm = queries.unit_awards(session, contest)
+    assert by_rate == [] and by_count == []  # nobody is confirmed yet: nothing counts
+    assert {(r.unit_id, r.unconfirmed) for r in to_confirm} == {
+        (tree.grassroots_a.id, 4), (tree.grassroots_b.id, 1)
+    }  # fmt: skip
+    _confirm_all(session, admin, contest)
+    by_rate, by_count, to_confirm = queries.unit_awards(session, contest)
+    rows = {r.unit_id: r for r in by_rate}
+    a = rows[tree.grassroots_a.id]
+    assert (a.participants, a.members, a.non_members) == (1, 2, 3)
+    assert a.rate == pytest.approx(0.5)
+    assert all(r.rate <= 1 for r in by_rate)
+    assert [(r.unit_id, r.counted) for r in by_count] == [
+        (tree.grassroots_a.id, 4), (tree.grassroots_b.id, 1)
+    ]  # fmt: skip
+    assert to_confirm == []
 
 
 def test_officers_confirm_entrants_of_their_subtree_only(session, make, sample_course):

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from learning.auth.models import Role, User
@@ -224,30 +224,55 @@ def own_result(session: Session, round_id: int, user_id: int) -> RoundResult | N
 
 @dataclass(frozen=True)
 class UnitAward:
+    """A grassroots union's line of the awards. `participants` are confirmed participants
+    who are its members (so the rate never passes 100 %); `non_members` confirmed
+    participants entered for it who are not its members (registered without an account in
+    it, or members elsewhere); `unconfirmed` participants no officer has confirmed yet: they
+    count for nothing until one does."""
+
     unit_id: int
     unit: str
     parent: str
     members: int
     participants: int
+    non_members: int = 0
+    unconfirmed: int = 0
 
     @property
     def rate(self) -> float:
         return self.participants / self.members if self.members else 0.0
 
+    @property
+    def counted(self) -> int:
+        """Everyone confirmed who took part for the unit (the number-of-participants award)."""
+        return self.participants + self.non_members
+
 
 def unit_awards(
     session: Session, contest: Contest, round_id: int | None = None
-) -> tuple[list[UnitAward], list[UnitAward]]:
-    """Grassroots unions ranked by participation (participants / members) and by number of
-    participants, each over its subtree (its union groups count in it). Participants:
-    entrants of the unit with a submitted attempt (in the round, or in any round); members:
-    active worker accounts. Units with fewer members than the contest's minimum do not
-    qualify for the participation award (a unit of 3 with 3 entrants is not 100% of much)."""
+) -> tuple[list[UnitAward], list[UnitAward], list[UnitAward]]:
+    """Grassroots unions ranked by participation (member participants / members), by number
+    of confirmed participants, and those with participants still to confirm; each over its
+    subtree (its union groups count in it).
+
+    Participants: entrants of the unit with a submitted attempt (in the round, or in any
+    round). Only entrants whose unit and category an officer confirmed count: anyone can
+    register declaring a unit. A participant is a member of the unit when their account is
+    an active worker of its subtree; members: active worker accounts. Units with fewer
+    members than the contest's minimum do not qualify for the participation award (a unit of
+    3 with 3 entrants is not 100% of much)."""
     quiz_ids = [r.quiz_id for r in contest.rounds if round_id is None or r.id == round_id]
     if not quiz_ids:
-        return [], []
+        return [], [], []
     participated = (
-        select(Entrant.user_id, Entrant.unit_id)
+        select(
+            Entrant.user_id,
+            Entrant.unit_id,
+            Entrant.confirmed_at,
+            User.unit_id.label("home_unit_id"),
+            (User.is_active & (User.role == Role.WORKER)).label("is_worker"),
+        )
+        .join(User, User.id == Entrant.user_id)
         .where(
             Entrant.contest_id == contest.id,
             Entrant.user_id.in_(
@@ -258,13 +283,29 @@ def unit_awards(
         )
         .subquery()
     )
-    participants = dict(
-        session.execute(
-            select(UnitClosure.ancestor_id, func.count(func.distinct(participated.c.user_id)))
+    home = aliased(UnitClosure)
+    confirmed = participated.c.confirmed_at.is_not(None)
+    is_member = confirmed & participated.c.is_worker & home.ancestor_id.is_not(None)
+    user = participated.c.user_id
+    figures = {
+        row[0]: row[1:]
+        for row in session.execute(
+            select(
+                UnitClosure.ancestor_id,
+                func.count(func.distinct(case((is_member, user)))),
+                func.count(func.distinct(case((confirmed & ~is_member, user)))),
+                func.count(func.distinct(case((~confirmed, user)))),
+            )
             .join(participated, participated.c.unit_id == UnitClosure.descendant_id)
+            # The participant's own unit, when it lies in the awarded unit's subtree.
+            .outerjoin(
+                home,
+                (home.ancestor_id == UnitClosure.ancestor_id)
+                & (home.descendant_id == participated.c.home_unit_id),
+            )
             .group_by(UnitClosure.ancestor_id)
         ).all()
-    )
+    }
     members = dict(
         session.execute(
             select(UnitClosure.ancestor_id, func.count(User.id))
@@ -277,18 +318,21 @@ def unit_awards(
     units = session.execute(
         select(Unit.id, Unit.name, parent.name)
         .outerjoin(parent, parent.id == Unit.parent_id)
-        .where(Unit.kind == UnitKind.GRASSROOTS, Unit.id.in_(list(participants)))
+        .where(Unit.kind == UnitKind.GRASSROOTS, Unit.id.in_(list(figures)))
     ).all()
     rows = [
-        UnitAward(uid, name, parent_name or "", members.get(uid, 0), participants[uid])
+        UnitAward(uid, name, parent_name or "", members.get(uid, 0), *figures[uid])
         for uid, name, parent_name in units
     ]
     by_rate = sorted(
-        (r for r in rows if r.members >= contest.award_min_members),
+        (r for r in rows if r.participants and r.members >= contest.award_min_members),
         key=lambda r: (-r.rate, -r.participants, r.unit),
     )
-    by_count = sorted(rows, key=lambda r: (-r.participants, r.unit))
-    return by_rate, by_count
+    by_count = sorted(
+        (r for r in rows if r.counted), key=lambda r: (-r.counted, -r.participants, r.unit)
+    )
+    to_confirm = sorted((r for r in rows if r.unconfirmed), key=lambda r: (-r.unconfirmed, r.unit))
+    return by_rate, by_count, to_confirm
 
 
 # --- integrity -----------------------------------------------------------------------------

@@ -404,10 +404,10 @@ def awards(contest_id: int) -> str:
     _require_staff()
     contest = _contest(contest_id)
     round_id = request.args.get("round", type=int)
-    by_rate, by_count = queries.unit_awards(db.session, contest, round_id)
+    by_rate, by_count, to_confirm = queries.unit_awards(db.session, contest, round_id)
     return render_template(
         "contests/awards.html", contest=contest, by_rate=by_rate[:50], by_count=by_count[:50],
-        round_id=round_id,
+        to_confirm=to_confirm, round_id=round_id,
     )  # fmt: skip
 
 
