@@ -163,7 +163,14 @@ def test_reloading_the_course_files_after_a_browser_edit_does_not_collide(
     bank.write_text(
         bank.read_text("utf-8").replace("Hợp đồng lao động có mấy loại?", "Sửa trong tệp?"), "utf-8"
     )
-    load_course(session, read_course(folder))
+    # The browser's draft and the file both changed the question: a conflict, nothing
+    # overwritten; preferring the files makes theirs the next draft (numbers never collide).
+    report = load_course(session, read_course(folder))
     session.commit()
-    assert question.current_version == 3
-    assert services.working_version(session, question).text == "Sửa trong tệp?"
+    assert [c.key for c in report.unresolved] == ["q-001"]
+    assert services.working_version(session, question).text == "Bản sửa trên trình duyệt?"
+    load_course(session, read_course(folder), prefer_files=True)
+    session.commit()
+    assert question.current_version == 1  # never published by the loader
+    working = services.working_version(session, question)
+    assert (working.number, working.text) == (3, "Sửa trong tệp?")

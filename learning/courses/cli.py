@@ -28,13 +28,24 @@ courses_group = AppGroup(
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=PROJECT_ROOT / "courses",
 )
-def load(path: Path) -> None:
+@click.option(
+    "--prefer-files",
+    is_flag=True,
+    help="For items changed both in the files and in the browser: make the files' version a "
+    "draft for review (audited) instead of only reporting the conflict.",
+)
+def load(path: Path, prefer_files: bool) -> None:
     """Load or update every course under PATH (default: courses/). Idempotent: unchanged
-    courses are left alone. A course with any error loads nothing; the others still load."""
+    courses are left alone. A course with any error loads nothing; the others still load.
+
+    Browser work is never overwritten: an item changed in the browser since the last load
+    whose file changed too is reported as a conflict with both sides and kept, and the
+    command exits 1 (bring the browser's work into the files with `courses export`), unless
+    --prefer-files makes the files' version a draft for review by two admins."""
     folders = course_folders(path)
     if not folders:
         raise click.ClickException(f"no course folder (with a course.yaml) under {path}")
-    failed = 0
+    failed = conflicts = 0
     for folder in folders:
         try:
             bundle = read_course(folder)
@@ -44,11 +55,21 @@ def load(path: Path) -> None:
             for error in invalid.errors:
                 click.echo(f"  {folder.name}/{error}", err=True)
             continue
-        report = services.load_course(db.session, bundle)
+        report = services.load_course(db.session, bundle, prefer_files=prefer_files)
         db.session.commit()
         click.echo(services.describe_report(report))
+        conflicts += len(report.unresolved)
+    if conflicts:
+        click.echo(
+            f"{conflicts} conflict(s): kept as in the browser. Write the browser's work back to "
+            "the files with `flask courses export SLUG -o DIR` and load again, or load with "
+            "--prefer-files to make the files' versions drafts for review.",
+            err=True,
+        )
     if failed:
         raise click.ClickException(f"{failed} course(s) had errors and were not loaded")
+    if conflicts:
+        raise SystemExit(1)
 
 
 @courses_group.command("export")

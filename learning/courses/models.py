@@ -210,6 +210,26 @@ class MediaFile(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class LoadedItem(Base):
+    """What `courses load` last wrote for one item of a course: `kind` is "course" (title
+    and summary), "quiz" (the final quiz's settings), "lesson" or "question", `key` the
+    lesson's slug or the question's key. `file_hash` fingerprints the item as its file said
+    it, `state_hash` the item as the database held it right after that load. The next load
+    compares both: a file that changed while the database did not is loaded as before; a
+    database that changed too (the browser) is a conflict, reported, never overwritten."""
+
+    __tablename__ = "loaded_items"
+    __table_args__ = (UniqueConstraint("course_id", "kind", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    key: Mapped[str] = mapped_column(String(100))
+    file_hash: Mapped[str] = mapped_column(String(64))
+    state_hash: Mapped[str] = mapped_column(String(64))
+    loaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class LessonProgress(Base):
     """A worker's progress in a lesson: when first opened, when done."""
 

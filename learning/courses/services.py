@@ -5,12 +5,17 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from learning.audit.models import AuditEntry
+from learning.audit.services import record
 from learning.auth.models import User
+from learning.authoring.models import LessonVersion
 from learning.courses import queries
 from learning.courses.loader import CourseBundle
 from learning.courses.markdown import plain_text, render_markdown
@@ -21,6 +26,7 @@ from learning.courses.models import (
     Course,
     Lesson,
     LessonProgress,
+    LoadedItem,
     MediaFile,
     Question,
     QuestionType,
@@ -39,6 +45,20 @@ TRUE_FALSE_LABELS = ("Đúng", "Sai")
 CERTIFICATE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
+@dataclass(frozen=True)
+class Conflict:
+    """An item changed both in its file and in the browser since the last load: left as the
+    browser made it (or, with prefer_files, the file's version made a draft for review).
+    `browser` and `file` hold the fields that differ, as each side has them."""
+
+    kind: str  # "course", "quiz", "lesson" or "question"
+    key: str
+    reason: str
+    browser: dict[str, str]
+    file: dict[str, str]
+    resolved: str = ""  # with prefer_files: what was done with the file's version
+
+
 @dataclass
 class LoadReport:
     """What loading one course did."""
@@ -52,6 +72,8 @@ class LoadReport:
         default_factory=lambda: {"created": 0, "new_version": 0, "updated": 0, "retired": 0}
     )
     media: int = 0
+    settings_updated: bool = False
+    conflicts: list[Conflict] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -60,7 +82,14 @@ class LoadReport:
             or any(self.lessons.values())
             or any(self.questions.values())
             or self.media > 0
+            or self.settings_updated
+            or bool(self.conflicts)
         )
+
+    @property
+    def unresolved(self) -> list[Conflict]:
+        """Conflicts left as the browser made them (the command exits 1 for these)."""
+        return [c for c in self.conflicts if not c.resolved]
 
 
 def _hash(payload: object) -> str:
@@ -80,10 +109,146 @@ def _version_payload(spec: QuestionSpec) -> dict[str, object]:
     }
 
 
-def load_course(session: Session, bundle: CourseBundle) -> LoadReport:
-    """Create or update a course from a checked bundle. Unchanged content is left alone; a
-    changed question gets a new version; lessons and questions gone from the files are
-    retired (archived), never deleted."""
+# --- what was last loaded, per item --------------------------------------------------------
+
+_QUIZ_KEYS = (
+    "question_count",
+    "time_limit_minutes",
+    "pass_percent",
+    "attempts_allowed",
+    "grading_method",
+)
+_QUIZ_DEFAULTS = {"attempts_allowed": 0, "grading_method": "highest"}
+
+
+def _quiz_settings(settings: dict[str, Any] | None) -> dict[str, Any]:
+    """The final quiz's settings that files carry, whoever wrote them last."""
+    merged = {**_QUIZ_DEFAULTS, **(settings or {})}
+    return {key: merged.get(key) for key in _QUIZ_KEYS}
+
+
+def _course_state(course: Course) -> str:
+    return _hash([course.title, course.summary])
+
+
+def _lesson_state(lesson: Lesson, browser_version: int) -> str:
+    return _hash(
+        [
+            lesson.status.value,
+            lesson.title,
+            lesson.body_markdown,
+            lesson.sources,
+            lesson.is_required,
+            lesson.version,
+            lesson.position,
+            browser_version,
+        ]
+    )
+
+
+def _lesson_file_hash(spec: Any, body: str, position: int) -> str:
+    sources = [ref.model_dump() for ref in spec.sources]
+    return _hash([spec.title, body, sources, spec.required, position])
+
+
+def _question_state(question: Question, latest: int, current_hash: str | None) -> str:
+    return _hash(
+        [
+            question.status.value,
+            question.lesson_id,
+            str(question.difficulty),
+            list(question.tags or []),
+            question.current_version,
+            latest,
+            current_hash,
+        ]
+    )
+
+
+def _question_file_hash(spec: QuestionSpec) -> str:
+    return _hash([_version_payload(spec), spec.lesson, spec.difficulty, list(spec.tags)])
+
+
+@dataclass
+class _Snapshots:
+    """The course's LoadedItem rows by (kind, key), and the writes of this load."""
+
+    session: Session
+    course: Course
+    rows: dict[tuple[str, str], LoadedItem]
+
+    def get(self, kind: str, key: str) -> LoadedItem | None:
+        return self.rows.get((kind, key))
+
+    def decide(self, kind: str, key: str, file_hash: str, state: str, clean: bool) -> str:
+        """ "same": the item's file has not changed since the last load (whatever the browser
+        did stands); "apply": the file changed and the database did not, so load it as
+        before; "conflict": both changed. `clean` answers for items loaded before these
+        records existed: True when nothing shows a browser change."""
+        snapshot = self.get(kind, key)
+        if snapshot is None:
+            return "apply" if clean else "conflict"
+        if snapshot.file_hash == file_hash:
+            return "same"
+        return "apply" if snapshot.state_hash == state else "conflict"
+
+    def record(self, kind: str, key: str, file_hash: str, state: str) -> None:
+        snapshot = self.get(kind, key)
+        if snapshot is None:
+            snapshot = LoadedItem(course_id=self.course.id, kind=kind, key=key)
+            self.session.add(snapshot)
+            self.rows[(kind, key)] = snapshot
+        snapshot.file_hash, snapshot.state_hash, snapshot.loaded_at = file_hash, state, utcnow()
+
+
+def _snapshots(session: Session, course: Course) -> _Snapshots:
+    rows = session.scalars(select(LoadedItem).where(LoadedItem.course_id == course.id))
+    return _Snapshots(session, course, {(row.kind, row.key): row for row in rows})
+
+
+def _sides(browser: dict[str, object], file: dict[str, object]) -> tuple[dict, dict]:  # type: ignore[type-arg]
+    """The fields where the two sides differ, as short texts."""
+
+    def short(value: object) -> str:
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        text = " ".join(str(text).split())
+        return text if len(text) <= 120 else text[:117] + "..."
+
+    keys = [k for k in browser if browser[k] != file.get(k)]
+    return {k: short(browser[k]) for k in keys}, {k: short(file.get(k)) for k in keys}
+
+
+def _conflict(kind: str, key: str, reason: str, browser: dict, file: dict) -> Conflict | None:  # type: ignore[type-arg]
+    """The conflict, or None when both sides already say the same (the files were written
+    from the database by `courses export`): then the files simply catch up."""
+    mine, theirs = _sides(browser, file)
+    return Conflict(kind, key, reason, mine, theirs) if mine else None
+
+
+_CHANGED = "changed in the browser since the last load, and in the files"
+_REMOVED = "removed from the files, and changed in the browser since the last load"
+
+
+# --- loading -------------------------------------------------------------------------------
+
+
+def load_course(
+    session: Session, bundle: CourseBundle, *, prefer_files: bool = False
+) -> LoadReport:
+    """Create or update a course from a checked bundle, item by item (course title and
+    summary, final quiz settings, lessons, questions), without undoing browser work:
+
+    - an item whose file has not changed since the last load is left as it is;
+    - an item whose file changed and which nobody changed in the browser since is loaded as
+      before (a changed question gets a new version);
+    - an item changed in both is left as the browser made it and reported as a conflict with
+      both sides; with `prefer_files` the file's version becomes a draft for review (quiz
+      settings and title, which the browser also changes at once, take the file's values);
+    - a lesson or question gone from the files is archived only if it came from the files
+      and nobody changed it since; questions and lessons written in the browser or imported
+      are never archived by the loader.
+
+    The course's status is set only when the course is created (published)."""
     spec = bundle.course
     report = LoadReport(slug=spec.slug)
     course = session.scalar(select(Course).where(Course.slug == spec.slug))
@@ -92,25 +257,109 @@ def load_course(session: Session, bundle: CourseBundle) -> LoadReport:
         _load_quizzes(session, course)
         return report
     if course is None:
-        course = Course(slug=spec.slug)
+        course = Course(
+            slug=spec.slug,
+            title=spec.title,
+            summary=spec.summary,
+            search_text=fold(f"{spec.title} {spec.summary}"),
+            status=ContentStatus.PUBLISHED,
+        )
         session.add(course)
         report.course_created = True
-    course.title = spec.title
-    course.summary = spec.summary
-    course.search_text = fold(f"{spec.title} {spec.summary}")
-    course.status = ContentStatus.PUBLISHED
-    course.final_quiz = spec.final_quiz.model_dump()
-    course.content_hash = content_hash
-    course.updated_at = utcnow()
     session.flush()
-
+    snapshots = _snapshots(session, course)
+    _load_course_fields(session, course, bundle, snapshots, report, prefer_files)
     _load_sources(session, course, bundle)
-    lessons = _load_lessons(session, course, bundle, report)
-    _load_questions(session, course, bundle, lessons, report)
+    lessons = _load_lessons(session, course, bundle, report, snapshots, prefer_files)
+    _load_questions(session, course, bundle, lessons, report, snapshots, prefer_files)
     report.media = _load_media(session, course, bundle)
+    # An unresolved conflict keeps the course "changed": the next load reports it again.
+    course.content_hash = "" if report.unresolved else content_hash
+    course.updated_at = utcnow()
+    if prefer_files and report.conflicts:
+        record(
+            session,
+            None,
+            "course.load_prefer_files",
+            "course",
+            course.id,
+            after={"items": [f"{c.kind}:{c.key}" for c in report.conflicts]},
+        )
     session.flush()
     _load_quizzes(session, course)
     return report
+
+
+def _load_course_fields(
+    session: Session,
+    course: Course,
+    bundle: CourseBundle,
+    snapshots: _Snapshots,
+    report: LoadReport,
+    prefer_files: bool,
+) -> None:
+    """The course's title and summary, and its final quiz's settings: two items."""
+    spec = bundle.course
+    file_hash = _hash([spec.title, spec.summary])
+    created = report.course_created
+    # A course with no record of a load, whose title the browser never changed, is clean.
+    clean = created or not _audited(session, "course.edit", course.id)
+    decision = snapshots.decide("course", "", file_hash, _course_state(course), clean)
+    if decision == "conflict":
+        conflict = _conflict(
+            "course",
+            spec.slug,
+            _CHANGED,
+            {"title": course.title, "summary": course.summary},
+            {"title": spec.title, "summary": spec.summary},
+        )
+        if conflict is None:
+            decision = "apply"  # both already say the same: the record catches up
+        elif prefer_files:
+            conflict = replace(conflict, resolved="the file's title and summary applied")
+            decision = "apply"
+        if conflict is not None:
+            report.conflicts.append(conflict)
+    if decision == "apply" or created:
+        course.title = spec.title
+        course.summary = spec.summary
+        course.search_text = fold(f"{spec.title} {spec.summary}")
+    if decision == "apply":
+        snapshots.record("course", "", file_hash, _course_state(course))
+
+    settings = _quiz_settings(spec.final_quiz.model_dump())
+    file_hash = _hash(settings)
+    current = _quiz_settings(course.final_quiz) if course.final_quiz else {}
+    clean = created or not _audited(session, "course.quiz_settings", course.id)
+    decision = snapshots.decide("quiz", "", file_hash, _hash(current), clean)
+    if decision == "conflict":
+        conflict = _conflict("quiz", spec.slug, _CHANGED, current, settings)
+        if conflict is None:
+            decision = "apply"
+        elif prefer_files:
+            conflict = replace(conflict, resolved="the file's settings applied")
+            decision = "apply"
+        if conflict is not None:
+            report.conflicts.append(conflict)
+    if decision == "apply":
+        report.settings_updated = not created and current != settings
+        course.final_quiz = {**(course.final_quiz or {}), **settings}
+    if decision == "apply":
+        snapshots.record("quiz", "", file_hash, _hash(_quiz_settings(course.final_quiz)))
+    session.flush()
+
+
+def _audited(session: Session, action: str, object_id: int) -> bool:
+    """Whether the audit log holds `action` on the object (items loaded before the loader
+    kept its records: a browser change shows there)."""
+    return (
+        session.scalar(
+            select(AuditEntry.id)
+            .where(AuditEntry.action == action, AuditEntry.object_id == object_id)
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def _load_quizzes(session: Session, course: Course) -> None:
@@ -138,25 +387,90 @@ def _load_sources(session: Session, course: Course, bundle: CourseBundle) -> Non
         course.sources.remove(source)
 
 
+def _lesson_versions(session: Session, course: Course) -> dict[int, int]:
+    """The newest browser version number of each lesson of the course that has one."""
+    return dict(
+        session.execute(
+            select(LessonVersion.lesson_id, func.max(LessonVersion.number))
+            .join(Lesson, Lesson.id == LessonVersion.lesson_id)
+            .where(Lesson.course_id == course.id)
+            .group_by(LessonVersion.lesson_id)
+        ).all()
+    )
+
+
+def _lesson_side(lesson: Lesson) -> dict[str, object]:
+    return {
+        "status": lesson.status.value,
+        "title": lesson.title,
+        "text": lesson.body_markdown,
+        "sources": lesson.sources,
+        "required": lesson.is_required,
+        "position": lesson.position,
+    }
+
+
 def _load_lessons(
-    session: Session, course: Course, bundle: CourseBundle, report: LoadReport
+    session: Session,
+    course: Course,
+    bundle: CourseBundle,
+    report: LoadReport,
+    snapshots: _Snapshots,
+    prefer_files: bool,
 ) -> dict[str, Lesson]:
     existing = {
         lesson.slug: lesson
         for lesson in session.scalars(select(Lesson).where(Lesson.course_id == course.id))
     }
+    browser = _lesson_versions(session, course)
     lessons: dict[str, Lesson] = {}
     for position, spec in enumerate(bundle.course.lessons, start=1):
         body = bundle.lesson_bodies[spec.slug]
         sources = [ref.model_dump() for ref in spec.sources]
+        file_hash = _lesson_file_hash(spec, body, position)
         content_hash = _hash([spec.title, body, sources, spec.required])
         lesson = existing.pop(spec.slug, None)
         if lesson is None:
             lesson = Lesson(course_id=course.id, slug=spec.slug, version=1)
             session.add(lesson)
             report.lessons["created"] += 1
-        elif lesson.content_hash != content_hash or lesson.status is not ContentStatus.PUBLISHED:
-            lesson.version += 1
+            decision = "apply"
+        else:
+            version = browser.get(lesson.id, 0)
+            clean = version == 0 and lesson.status is ContentStatus.PUBLISHED
+            decision = snapshots.decide(
+                "lesson", spec.slug, file_hash, _lesson_state(lesson, version), clean
+            )
+        lessons[spec.slug] = lesson
+        if decision == "same":
+            continue
+        if decision == "conflict":
+            wanted = {
+                "status": "published",
+                "title": spec.title,
+                "text": body,
+                "sources": sources,
+                "required": spec.required,
+                "position": position,
+            }
+            conflict = _conflict("lesson", spec.slug, _CHANGED, _lesson_side(lesson), wanted)
+            if conflict is None:
+                # The files say what the browser made (`courses export`): they caught up.
+                lesson.content_hash = content_hash
+                snapshots.record("lesson", spec.slug, file_hash,
+                                 _lesson_state(lesson, browser.get(lesson.id, 0)))  # fmt: skip
+                continue
+            if prefer_files:
+                number = _lesson_draft_from_file(session, lesson, spec, body, sources)
+                conflict = replace(conflict, resolved=f"draft version {number} for review")
+                session.flush()
+                snapshots.record("lesson", spec.slug, file_hash, _lesson_state(lesson, number))
+            report.conflicts.append(conflict)
+            continue
+        if lesson.id is not None and (
+            lesson.content_hash != content_hash or lesson.status is not ContentStatus.PUBLISHED
+        ):
+            lesson.version = max(lesson.version, browser.get(lesson.id, 0)) + 1
             report.lessons["updated"] += 1
         lesson.position = position
         if lesson.content_hash != content_hash:
@@ -169,13 +483,136 @@ def _load_lessons(
             lesson.content_hash = content_hash
             lesson.updated_at = utcnow()
         lesson.status = ContentStatus.PUBLISHED
-        lessons[spec.slug] = lesson
+        session.flush()
+        snapshots.record(
+            "lesson", spec.slug, file_hash, _lesson_state(lesson, browser.get(lesson.id, 0))
+        )
     for lesson in existing.values():
-        if lesson.status is not ContentStatus.ARCHIVED:
-            lesson.status = ContentStatus.ARCHIVED
-            report.lessons["retired"] += 1
+        _retire_lesson_gone(lesson, browser.get(lesson.id, 0), report, snapshots)
     session.flush()
     return lessons
+
+
+def _retire_lesson_gone(
+    lesson: Lesson, version: int, report: LoadReport, snapshots: _Snapshots
+) -> None:
+    """A lesson no longer in the files: archived if it came from them and nobody changed it
+    since; one written in the browser is not the files' to retire."""
+    if lesson.status is ContentStatus.ARCHIVED:
+        return
+    snapshot = snapshots.get("lesson", lesson.slug)
+    state = _lesson_state(lesson, version)
+    if snapshot is None:
+        if version or lesson.status is not ContentStatus.PUBLISHED:
+            return  # written in the browser
+    elif snapshot.state_hash != state:
+        if snapshot.file_hash != "":
+            report.conflicts.append(
+                Conflict(
+                    "lesson",
+                    lesson.slug,
+                    _REMOVED,
+                    {"status": lesson.status.value},
+                    {"status": "(not in the files)"},
+                )
+            )
+        return
+    lesson.status = ContentStatus.ARCHIVED
+    report.lessons["retired"] += 1
+    snapshots.record("lesson", lesson.slug, "", _lesson_state(lesson, version))
+
+
+def _lesson_draft_from_file(
+    session: Session, lesson: Lesson, spec: Any, body: str, sources: list[dict[str, str]]
+) -> int:
+    """The file's text as a new DRAFT browser version of the lesson (written by nobody: a
+    first admin sends it to review, a second approves it). Returns its number."""
+    number = _lesson_versions_of(session, lesson)
+    if number == 0:
+        # The published text becomes the first version, so the history starts from it.
+        session.add(
+            LessonVersion(
+                lesson_id=lesson.id,
+                number=lesson.version,
+                title=lesson.title,
+                body_markdown=lesson.body_markdown,
+                sources=list(lesson.sources or []),
+                is_required=lesson.is_required,
+                status=lesson.status,
+                author_id=None,
+                created_at=lesson.updated_at,
+            )
+        )
+        number = lesson.version
+    number += 1
+    session.add(
+        LessonVersion(
+            lesson_id=lesson.id,
+            number=number,
+            title=spec.title,
+            body_markdown=body,
+            sources=sources,
+            is_required=spec.required,
+            status=ContentStatus.DRAFT,
+            author_id=None,
+            created_at=utcnow(),
+        )
+    )
+    if lesson.status is ContentStatus.ARCHIVED:
+        # It comes back only through review: as an unpublished lesson, its row is the draft.
+        lesson.status = ContentStatus.DRAFT
+        lesson.title, lesson.body_markdown, lesson.sources = spec.title, body, sources
+        lesson.body_html = render_markdown(body)
+        lesson.is_required = spec.required
+    record(
+        session,
+        None,
+        "lesson.edit",
+        "lesson",
+        lesson.id,
+        after={"version": number, "from_files": True},
+    )
+    return number
+
+
+def _lesson_versions_of(session: Session, lesson: Lesson) -> int:
+    return (
+        session.scalar(
+            select(func.max(LessonVersion.number)).where(LessonVersion.lesson_id == lesson.id)
+        )
+        or 0
+    )
+
+
+def _question_side(question: Question, version: QuestionVersion | None, lessons: dict[int, str]):  # type: ignore[no-untyped-def]
+    return {
+        "status": question.status.value,
+        "lesson": lessons.get(question.lesson_id or 0, ""),
+        "difficulty": str(question.difficulty),
+        "tags": list(question.tags or []),
+        "text": version.text if version else "",
+        "explanation": version.explanation if version else "",
+        "choices": [[c.text, c.is_correct] for c in version.choices] if version else [],
+    }
+
+
+def _spec_side(spec: QuestionSpec) -> dict[str, object]:
+    if spec.type == "true_false":
+        choices = [
+            [TRUE_FALSE_LABELS[0], spec.answer is True],
+            [TRUE_FALSE_LABELS[1], spec.answer is False],
+        ]
+    else:
+        choices = [[c.text, c.correct] for c in spec.choices or []]
+    return {
+        "status": "published",
+        "lesson": spec.lesson,
+        "difficulty": spec.difficulty,
+        "tags": list(spec.tags),
+        "text": spec.text,
+        "explanation": spec.explanation,
+        "choices": choices,
+    }
 
 
 def _load_questions(
@@ -184,6 +621,8 @@ def _load_questions(
     bundle: CourseBundle,
     lessons: dict[str, Lesson],
     report: LoadReport,
+    snapshots: _Snapshots,
+    prefer_files: bool,
 ) -> None:
     existing = {
         question.key: question
@@ -208,8 +647,23 @@ def _load_questions(
             .group_by(QuestionVersion.question_id)
         ).all()
     )
+    # Questions with a version someone wrote (browser, import): not the files' alone.
+    authored = set(
+        session.scalars(
+            select(QuestionVersion.question_id)
+            .join(Question, Question.id == QuestionVersion.question_id)
+            .where(Question.course_id == course.id, QuestionVersion.author_id.is_not(None))
+        )
+    )
+    slugs = {lesson.id: slug for slug, lesson in lessons.items()}
+
+    def state(question: Question) -> str:
+        number = latest.get(question.id, question.current_version)
+        return _question_state(question, number, current_hashes.get(question.id))
+
     for spec in bundle.questions.questions:
         content_hash = _hash(_version_payload(spec))
+        file_hash = _question_file_hash(spec)
         question = existing.pop(spec.key, None)
         if question is None:
             question = Question(course_id=course.id, key=spec.key, current_version=1)
@@ -218,18 +672,124 @@ def _load_questions(
             session.flush()
             _add_version(session, question, spec, 1, content_hash)
             report.questions["created"] += 1
+            latest[question.id], current_hashes[question.id] = 1, content_hash
+            snapshots.record("question", spec.key, file_hash, state(question))
+            continue
+        clean = (
+            question.id not in authored
+            and question.status is ContentStatus.PUBLISHED
+            and latest.get(question.id) == question.current_version
+        )
+        decision = snapshots.decide("question", spec.key, file_hash, state(question), clean)
+        if decision == "same":
+            continue
+        if decision == "conflict":
+            working = session.scalar(
+                select(QuestionVersion).where(
+                    QuestionVersion.question_id == question.id,
+                    QuestionVersion.number == latest.get(question.id),
+                )
+            )
+            conflict = _conflict(
+                "question",
+                spec.key,
+                _CHANGED,
+                _question_side(question, working, slugs),
+                _spec_side(spec),
+            )
+            if conflict is None:
+                snapshots.record("question", spec.key, file_hash, state(question))
+                continue
+            if prefer_files:
+                resolved = _question_draft_from_file(
+                    session, question, spec, lessons, latest, content_hash, working
+                )
+                conflict = replace(conflict, resolved=resolved)
+                session.flush()
+                snapshots.record("question", spec.key, file_hash, state(question))
+            report.conflicts.append(conflict)
             continue
         if current_hashes.get(question.id) != content_hash:
             question.current_version = latest.get(question.id, question.current_version) + 1
             _add_version(session, question, spec, question.current_version, content_hash)
+            latest[question.id] = question.current_version
+            current_hashes[question.id] = content_hash
             report.questions["new_version"] += 1
         elif _metadata_differs(question, spec, lessons):
             report.questions["updated"] += 1
         _set_metadata(question, spec, lessons)
+        session.flush()
+        snapshots.record("question", spec.key, file_hash, state(question))
     for question in existing.values():
-        if question.status is not ContentStatus.ARCHIVED:
-            question.status = ContentStatus.ARCHIVED
-            report.questions["retired"] += 1
+        _retire_question_gone(question, state, question.id in authored, report, snapshots)
+
+
+def _retire_question_gone(
+    question: Question,
+    state: Callable[[Question], str],
+    authored: bool,
+    report: LoadReport,
+    snapshots: _Snapshots,
+) -> None:
+    """A question no longer in the files: archived if it came from them and nobody changed
+    it since; one written in the browser or imported is not the files' to retire."""
+    if question.status is ContentStatus.ARCHIVED:
+        return
+    snapshot = snapshots.get("question", question.key)
+    if snapshot is None:
+        if authored or question.status is not ContentStatus.PUBLISHED:
+            return
+    elif snapshot.state_hash != state(question):
+        if snapshot.file_hash != "":
+            report.conflicts.append(
+                Conflict(
+                    "question",
+                    question.key,
+                    _REMOVED,
+                    {"status": question.status.value},
+                    {"status": "(not in the files)"},
+                )
+            )
+        return
+    question.status = ContentStatus.ARCHIVED
+    report.questions["retired"] += 1
+    snapshots.record("question", question.key, "", state(question))
+
+
+def _question_draft_from_file(
+    session: Session,
+    question: Question,
+    spec: QuestionSpec,
+    lessons: dict[str, Lesson],
+    latest: dict[int, int],
+    content_hash: str,
+    working: QuestionVersion | None,
+) -> str:
+    """The file's version of a question in conflict, as a DRAFT for review: never published
+    here. Its lesson, difficulty and tags are the file's; a question retired in the browser
+    comes back only through review."""
+    question.lesson_id = lessons[spec.lesson].id
+    question.difficulty = spec.difficulty  # type: ignore[assignment]
+    question.tags = list(spec.tags)
+    if question.status is ContentStatus.ARCHIVED:
+        question.status = ContentStatus.DRAFT
+    if working is not None and working.content_hash == content_hash:
+        resolved = "the file's lesson, difficulty and tags applied; no new text"
+        if question.status is ContentStatus.DRAFT:
+            resolved += "; the question is a draft for review"
+        return resolved
+    number = latest.get(question.id, question.current_version) + 1
+    _add_version(session, question, spec, number, content_hash, status=ContentStatus.DRAFT)
+    latest[question.id] = number
+    record(
+        session,
+        None,
+        "question.edit",
+        "question",
+        question.id,
+        after={"version": number, "from_files": True},
+    )
+    return f"draft version {number} for review"
 
 
 def _metadata_differs(question: Question, spec: QuestionSpec, lessons: dict[str, Lesson]) -> bool:
@@ -249,7 +809,12 @@ def _set_metadata(question: Question, spec: QuestionSpec, lessons: dict[str, Les
 
 
 def _add_version(
-    session: Session, question: Question, spec: QuestionSpec, number: int, content_hash: str
+    session: Session,
+    question: Question,
+    spec: QuestionSpec,
+    number: int,
+    content_hash: str,
+    status: ContentStatus = ContentStatus.PUBLISHED,
 ) -> None:
     version = QuestionVersion(
         question_id=question.id,
@@ -261,6 +826,7 @@ def _add_version(
         source_article=spec.source.article,
         scoring=Scoring(spec.scoring or "partial"),
         content_hash=content_hash,
+        status=status,
     )
     if spec.type == "true_false":
         version.choices = [
@@ -349,14 +915,29 @@ def _new_certificate_code(session: Session) -> str:
 
 
 def describe_report(report: LoadReport) -> str:
-    """One line for the CLI saying what loading a course did."""
+    """What loading a course did, for the CLI: one line, then each conflict with both sides
+    (the fields that differ, as the browser and as the files have them)."""
     if not report.changed:
         return f"{report.slug}: unchanged"
     lessons, questions = report.lessons, report.questions
-    return (
+    lines = [
         f"{report.slug}: {'created' if report.course_created else 'updated'}; "
         f"lessons {lessons['created']} created, {lessons['updated']} updated, "
         f"{lessons['retired']} retired; questions {questions['created']} created, "
         f"{questions['new_version']} new versions, {questions['updated']} updated, "
         f"{questions['retired']} retired; {report.media} media files"
-    )
+        + ("; quiz settings updated" if report.settings_updated else "")
+    ]
+    for conflict in report.conflicts:
+        label = "course" if conflict.kind == "course" else conflict.kind
+        name = "final quiz settings" if conflict.kind == "quiz" else f"{label} {conflict.key}"
+        lines.append(f"  CONFLICT {name}: {conflict.reason}")
+        for key in conflict.browser:
+            lines.append(f"    {key}:")
+            lines.append(f"      browser: {conflict.browser[key]}")
+            lines.append(f"      files:   {conflict.file[key]}")
+        if conflict.resolved:
+            lines.append(f"    --prefer-files: {conflict.resolved}")
+        else:
+            lines.append("    kept as in the browser")
+    return "\n".join(lines)

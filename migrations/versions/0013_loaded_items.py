@@ -1,0 +1,43 @@
+"""What `courses load` last wrote per item (loaded_items), so that a load never overwrites
+browser work: an item changed in both is a conflict.
+
+Revision ID: 0013
+Revises: 0009
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0013"
+down_revision: str | None = "0009"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "loaded_items",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("course_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("key", sa.String(length=100), nullable=False),
+        sa.Column("file_hash", sa.String(length=64), nullable=False),
+        sa.Column("state_hash", sa.String(length=64), nullable=False),
+        sa.Column("loaded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["course_id"],
+            ["courses.id"],
+            name=op.f("fk_loaded_items_course_id_courses"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_loaded_items")),
+        sa.UniqueConstraint("course_id", "kind", "key", name=op.f("uq_loaded_items_course_id")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("loaded_items")
