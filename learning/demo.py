@@ -156,6 +156,8 @@ def load_demo_contest(session: Session) -> bool:
             contest_services.RoundData(
                 opens_at=opens, closes_at=opens + dt.timedelta(days=7),
                 course_ids=[c.id for c in courses], question_count=20, time_limit_minutes=20,
+                # Demo data: the demo courses' final quizzes review at once, said and accepted.
+                confirm_exposed=True,
             ),
         )  # fmt: skip
     return True

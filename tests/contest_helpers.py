@@ -47,6 +47,7 @@ def make_contest(session, make, course, *, unit_ids=(), attempts=1, prediction=T
             time_limit_minutes=15,
             attempts_allowed=attempts,
             has_prediction=prediction,
+            confirm_exposed=True,  # the sample course's final quiz reviews at once
         ),
     )
     session.commit()

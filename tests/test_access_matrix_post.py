@@ -81,7 +81,7 @@ CONTEST = {
 ROUND = {
     "opens_at": "2026-12-01T08:00", "closes_at": "2026-12-07T20:00", "courses": "{course}",
     "question_count": "3", "time_limit_minutes": "15", "attempts_allowed": "1",
-    "has_prediction": "y",
+    "has_prediction": "y", "confirm_exposed": "y",
 }  # fmt: skip
 Form = dict[str, str] | Callable[[dict[str, Any]], dict[str, Any]]
 

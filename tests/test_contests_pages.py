@@ -172,7 +172,7 @@ def test_admin_creates_a_contest_and_a_round(client, auth, session, make, sample
     good = client.post(edit + "/rounds/new", data={
         "opens_at": "2026-05-01T08:00", "closes_at": "2026-05-08T08:00",
         "courses": str(sample_course.id), "question_count": "3", "time_limit_minutes": "15",
-        "attempts_allowed": "2", "has_prediction": "y"})  # fmt: skip
+        "attempts_allowed": "2", "has_prediction": "y", "confirm_exposed": "y"})  # fmt: skip
     assert good.status_code == 302
     page = client.get(edit).text
     assert "Cuộc thi thử" in page and "01/05/2026 08:00" in page

@@ -421,7 +421,7 @@ def test_two_servers_agree_on_a_rounds_live_counter_and_forget_it_together(live,
         round_ = contest_services.save_round(
             session, admin, contest, contest_services.RoundData(
                 opens_at=now - dt.timedelta(hours=1), closes_at=now + dt.timedelta(hours=1),
-                course_ids=[course_id], question_count=3,
+                course_ids=[course_id], question_count=3, confirm_exposed=True,
             ),
         )  # fmt: skip
         entrant = contest_services.enter(

@@ -43,3 +43,14 @@ class RoundNotRanked(DomainError):
 
 class UnknownUnit(InvalidInput):
     default_message = _l("Choose your unit from the list.")
+
+
+class ExposedBanks(DomainError):
+    """A round would draw from banks whose questions some course quiz reviews at once, with
+    the answers: anyone could collect the key in advance by submitting that quiz."""
+
+    status = 409
+    default_message = _l(
+        "Some of these banks are used by course quizzes that show the answers as soon as an "
+        "attempt is submitted: the key of the round can be collected in advance."
+    )

@@ -86,6 +86,9 @@ class RoundForm(Form):
         _l("Attempts per person"), default=1, validators=[InputRequired(), NumberRange(1, 10)]
     )
     has_prediction = BooleanField(_l("Ask the prediction question"), default=True)
+    confirm_exposed = BooleanField(
+        _l("I understand: draw from these banks although their answers are shown elsewhere")
+    )
 
 
 class RegistrationForm(NewAccountForm):

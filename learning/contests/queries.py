@@ -8,13 +8,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from learning.auth.models import Role, User
 from learning.auth.scope import unit_filter
 from learning.contests import cache
 from learning.contests.models import Category, Contest, ContestUnit, Entrant, Round, RoundResult
+from learning.courses.models import ContentStatus, Course
 from learning.db import utcnow
 from learning.org.models import Unit, UnitClosure, UnitKind
 from learning.quizzes.models import Attempt, AttemptStatus
@@ -444,4 +445,13 @@ def units_in_scope(session: Session, actor: User) -> Sequence[Unit]:
     """The active units an officer may move an entrant to (admins: all), by name."""
     return session.scalars(
         select(Unit).where(Unit.is_active, unit_filter(actor, Unit.id)).order_by(Unit.name)
+    ).all()
+
+
+def round_banks(session: Session) -> Sequence[Course]:
+    """The banks a round may draw from: published courses and banks kept for contests."""
+    return session.scalars(
+        select(Course)
+        .where(or_(Course.status == ContentStatus.PUBLISHED, Course.is_contest_bank))
+        .order_by(Course.is_contest_bank.desc(), Course.title)
     ).all()

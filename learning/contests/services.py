@@ -19,6 +19,7 @@ from learning.auth.scope import require_unit
 from learning.auth.services import MIN_PASSWORD_LENGTH, create_user
 from learning.contests import ranking
 from learning.contests.errors import (
+    ExposedBanks,
     InvalidPrediction,
     NotEntered,
     NotOpenToYou,
@@ -35,6 +36,7 @@ from learning.contests.models import (
     Round,
     RoundResult,
 )
+from learning.courses.models import Course
 from learning.db import utcnow
 from learning.errors import InvalidInput, NotFound
 from learning.i18n import gettext as _
@@ -113,6 +115,31 @@ class RoundData:
     time_limit_minutes: int = 20
     attempts_allowed: int = 1
     has_prediction: bool = True
+    # The admin read the warning that some of the banks are reviewed at once, and goes on.
+    confirm_exposed: bool = False
+
+
+def exposed_banks(session: Session, course_ids: Sequence[int]) -> list[Course]:
+    """The courses among `course_ids` whose questions some active course quiz reviews as soon
+    as an attempt is submitted, showing right and wrong answers: their key is public. Banks
+    kept for contests never are (they are in no course quiz)."""
+    return list(
+        session.scalars(
+            select(Course)
+            .where(
+                Course.id.in_(list(course_ids)),
+                Course.id.in_(
+                    select(Quiz.course_id).where(
+                        Quiz.is_active,
+                        Quiz.kind != QuizKind.CONTEST_ROUND,
+                        Quiz.review_timing == ReviewTiming.IMMEDIATELY,
+                        Quiz.review_detail != ReviewDetail.SCORE,
+                    )
+                ),
+            )
+            .order_by(Course.title)
+        )
+    )
 
 
 def save_round(
@@ -131,6 +158,14 @@ def save_round(
         raise InvalidInput(_("Choose at least one question bank."))
     if round_ is not None and round_.ranked_at is not None:
         raise InvalidInput(_("This round is ranked already; it can no longer be changed."))
+    exposed = exposed_banks(session, data.course_ids)
+    if exposed and not data.confirm_exposed:
+        raise ExposedBanks(
+            _("Some of these banks are used by course quizzes that show the answers as soon as "
+              "an attempt is submitted, so the round's key can be collected in advance: "
+              "%(courses)s. Draw from banks kept for contests, or confirm to go on.",
+              courses=", ".join(c.title for c in exposed))
+        )  # fmt: skip
     if round_ is None:
         number = len(contest.rounds) + 1
         quiz = Quiz(
@@ -159,7 +194,8 @@ def save_round(
     round_.has_prediction = data.has_prediction
     session.flush()
     record(session, actor.id, "contest.round", "contest", contest.id,
-           after={"round": round_.number, "closes_at": data.closes_at.isoformat()})  # fmt: skip
+           after={"round": round_.number, "closes_at": data.closes_at.isoformat(),
+                  "exposed_banks_confirmed": [c.id for c in exposed]})  # fmt: skip
     return round_
 
 

@@ -32,7 +32,6 @@ from learning.contests.forms import (
 )
 from learning.contests.models import CATEGORY_LABELS, Category, Contest, Entrant, Round
 from learning.db import utcnow
-from learning.enrollment.queries import published_courses
 from learning.errors import DomainError, NotFound, NotInScope
 from learning.exports import download, xlsx_bytes
 from learning.extensions import limiter
@@ -560,14 +559,20 @@ def update(contest_id: int) -> str | tuple[str, int] | Response:
 
 
 def _round_form(form: RoundForm) -> RoundForm:
-    form.courses.choices = [(c.id, c.title) for c in published_courses(db.session)]
+    form.courses.choices = [
+        (c.id, c.title + (" — " + _("kept for contests") if c.is_contest_bank else ""))
+        for c in queries.round_banks(db.session)
+    ]
     return form
 
 
 def _round_page(contest: Contest, form: RoundForm, round_: Round | None, error: str | None = None):  # type: ignore[no-untyped-def]
+    # The confirmation is asked only once the admin has been told what is exposed.
+    exposed = services.exposed_banks(db.session, form.courses.data or [])
     return render_template(
-        "contests/round_form.html", contest=contest, form=form, round=round_, error=error
-    )
+        "contests/round_form.html", contest=contest, form=form, round=round_, error=error,
+        exposed=exposed,
+    )  # fmt: skip
 
 
 def _round_data(form: RoundForm) -> services.RoundData:
@@ -580,6 +585,7 @@ def _round_data(form: RoundForm) -> services.RoundData:
         time_limit_minutes=form.time_limit_minutes.data,
         attempts_allowed=form.attempts_allowed.data,
         has_prediction=form.has_prediction.data,
+        confirm_exposed=form.confirm_exposed.data,
     )
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -68,6 +69,9 @@ class Course(Base):
     # The final quiz's settings as the course file names them (question_count,
     # time_limit_minutes, pass_percent, attempts_allowed, grading_method).
     final_quiz: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # A bank kept for contests: its questions are in no course quiz (so no review ever shows
+    # their answers) and workers never see it as a course; contest rounds draw from it.
+    is_contest_bank: Mapped[bool] = mapped_column(default=False, server_default=false())
     content_hash: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -49,11 +49,19 @@ class CourseStatus:
 
 def published_course(session: Session, slug: str) -> Course | None:
     """A course workers may see, by slug."""
-    return session.scalar(select(Course).where(Course.slug == slug, Course.status == PUBLISHED))
+    return session.scalar(
+        select(Course).where(
+            Course.slug == slug, Course.status == PUBLISHED, ~Course.is_contest_bank
+        )
+    )
 
 
 def published_course_by_id(session: Session, course_id: int) -> Course | None:
-    return session.scalar(select(Course).where(Course.id == course_id, Course.status == PUBLISHED))
+    return session.scalar(
+        select(Course).where(
+            Course.id == course_id, Course.status == PUBLISHED, ~Course.is_contest_bank
+        )
+    )
 
 
 def lesson_by_id(session: Session, lesson_id: int) -> Lesson | None:
@@ -118,6 +126,7 @@ def courses_for_user(session: Session, user: User) -> list[CourseStatus]:
         )
         .where(
             Course.status == PUBLISHED,
+            ~Course.is_contest_bank,
             or_(Course.is_open_to_all, Course.id.in_(assigned_course_ids(session, user))),
         )
         .group_by(Course.id)
@@ -210,7 +219,9 @@ def search(session: Session, text: str, *, limit: int = 30) -> list[SearchHit]:
 
     courses = session.scalars(
         select(Course)
-        .where(Course.status == PUBLISHED, contains_all(Course.search_text))
+        .where(
+            Course.status == PUBLISHED, ~Course.is_contest_bank, contains_all(Course.search_text)
+        )
         .order_by(Course.title)
         .limit(limit)
     ).all()
@@ -219,6 +230,7 @@ def search(session: Session, text: str, *, limit: int = 30) -> list[SearchHit]:
         .join(Course, Course.id == Lesson.course_id)
         .where(
             Course.status == PUBLISHED,
+            ~Course.is_contest_bank,
             Lesson.status == PUBLISHED,
             contains_all(Lesson.search_text),
         )

@@ -68,6 +68,8 @@ class CourseSpec(Strict):
     sources: list[SourceSpec] = Field(min_length=1)
     lessons: list[LessonSpec] = Field(min_length=1)
     final_quiz: FinalQuizSpec
+    # true: a bank kept for contests (no course quizzes, not shown to workers)
+    contest_bank: bool = False
 
 
 class ChoiceSpec(Strict):

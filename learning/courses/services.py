@@ -128,7 +128,7 @@ def _quiz_settings(settings: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def _course_state(course: Course) -> str:
-    return _hash([course.title, course.summary])
+    return _hash([course.title, course.summary, course.is_contest_bank])
 
 
 def _lesson_state(lesson: Lesson, browser_version: int) -> str:
@@ -300,7 +300,7 @@ def _load_course_fields(
 ) -> None:
     """The course's title and summary, and its final quiz's settings: two items."""
     spec = bundle.course
-    file_hash = _hash([spec.title, spec.summary])
+    file_hash = _hash([spec.title, spec.summary, spec.contest_bank])
     created = report.course_created
     # A course with no record of a load, whose title the browser never changed, is clean.
     clean = created or not _audited(session, "course.edit", course.id)
@@ -310,8 +310,12 @@ def _load_course_fields(
             "course",
             spec.slug,
             _CHANGED,
-            {"title": course.title, "summary": course.summary},
-            {"title": spec.title, "summary": spec.summary},
+            {
+                "title": course.title,
+                "summary": course.summary,
+                "contest_bank": course.is_contest_bank,
+            },
+            {"title": spec.title, "summary": spec.summary, "contest_bank": spec.contest_bank},
         )
         if conflict is None:
             decision = "apply"  # both already say the same: the record catches up
@@ -324,6 +328,7 @@ def _load_course_fields(
         course.title = spec.title
         course.summary = spec.summary
         course.search_text = fold(f"{spec.title} {spec.summary}")
+        course.is_contest_bank = spec.contest_bank
     if decision == "apply":
         snapshots.record("course", "", file_hash, _course_state(course))
 

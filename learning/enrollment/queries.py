@@ -113,6 +113,9 @@ def not_started(session: Session, unit_id: int, course_id: int) -> Sequence[tupl
 
 
 def published_courses(session: Session) -> Sequence[Course]:
+    """The courses workers can take (banks kept for contests are not courses to them)."""
     return session.scalars(
-        select(Course).where(Course.status == ContentStatus.PUBLISHED).order_by(Course.title)
+        select(Course)
+        .where(Course.status == ContentStatus.PUBLISHED, ~Course.is_contest_bank)
+        .order_by(Course.title)
     ).all()

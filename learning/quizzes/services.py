@@ -70,6 +70,8 @@ def upsert_course_quizzes(
     quiz.pass_percent = final["pass_percent"]
     quiz.attempts_allowed = final.get("attempts_allowed", 0)
     quiz.grading_method = GradingMethod(final.get("grading_method", "highest"))
+    # A bank kept for contests is in no course quiz: no attempt, no review shows its key.
+    quiz.is_active = not course.is_contest_bank
     counts = dict(
         session.execute(
             select(Question.lesson_id, func.count())
@@ -86,13 +88,13 @@ def upsert_course_quizzes(
     for lesson in lessons:
         available = counts.get(lesson.id, 0)
         check = checks.get(lesson.id)
-        if check is None and available:
+        if check is None and available and not course.is_contest_bank:
             check = Quiz(kind=QuizKind.LESSON_CHECK, course_id=course.id, lesson_id=lesson.id)
             session.add(check)
         if check is not None:
             check.title = lesson.title
             check.question_count = min(LESSON_CHECK_QUESTIONS, available)
-            check.is_active = available > 0
+            check.is_active = available > 0 and not course.is_contest_bank
             check.pass_percent = 0  # a short check teaches; answering it completes the lesson
             check.one_question_per_page = False
     session.flush()

@@ -1,5 +1,6 @@
 """What `courses load` last wrote per item (loaded_items), so that a load never overwrites
-browser work: an item changed in both is a conflict.
+browser work: an item changed in both is a conflict; courses.is_contest_bank (a bank kept
+for contests: in no course quiz, never shown to workers).
 
 Revision ID: 0013
 Revises: 0009
@@ -19,6 +20,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("courses") as batch:
+        batch.add_column(
+            sa.Column("is_contest_bank", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
     op.create_table(
         "loaded_items",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -41,3 +46,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("loaded_items")
+    with op.batch_alter_table("courses") as batch:
+        batch.drop_column("is_contest_bank")
