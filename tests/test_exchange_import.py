@@ -48,7 +48,8 @@ def test_gift_questions_errors_and_skipped_types_come_with_their_lines(session, 
     assert (first.source_document, first.source_article) == ("blld-2019", "Điều 25")
     assert (first.difficulty, first.lesson, first.tags) == ("hard", "bai-hai", ["thử việc"])
     assert first.explanation == "Điều 25 khoản 1 Bộ luật Lao động 2019."
-    assert result.questions[0].warnings == []
+    # The name is not stored: the preview says so on the question's line, not silently.
+    assert result.questions[0].warnings == ["the question name 'Thử việc' is not kept (the key is)"]
     second = result.questions[1]
     assert second.question.type == "true_false"
     assert second.question.difficulty == "medium"
@@ -438,3 +439,21 @@ def test_an_imported_question_goes_through_review_and_its_importer_cannot_approv
         approve_question(session, importer, first, four_eyes=True)
     approve_question(session, reviewer, first, four_eyes=True)
     assert first.status is ContentStatus.PUBLISHED
+
+
+def test_what_the_platform_cannot_hold_is_said_per_question_and_line(session, sample_course):
+    """Finding 2: penalties other than the platform's, a Markdown text and a question name
+    were changed silently; the preview now names each on its question's line."""
+    text = (
+        "// [tag:source:blld-2019:Điều 20]\n"
+        "::Phạt::Chọn các loại hợp đồng.{~%50%Không xác định thời hạn ~%50%Xác định thời hạn"
+        " ~%-100%Thời vụ ~%-100%Miệng}\n\n"
+        "// [tag:source:blld-2019:Điều 20]\n"
+        "[markdown]Hợp đồng **bằng văn bản**?{TRUE}\n"
+    )
+    result = plan(session, sample_course, text)
+    first, second = result.questions
+    assert first.line == 2 and second.line == 5
+    assert any("-100%" in w and "-50%" in w for w in first.warnings)
+    assert any("'Phạt'" in w for w in first.warnings)
+    assert any("Markdown" in w for w in second.warnings)

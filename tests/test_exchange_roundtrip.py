@@ -162,3 +162,84 @@ def test_through_the_database(session, sample_course, bank, fmt):
         assert len(session.scalars(select(Question)).all()) == 3 + len(fitted)
     finally:
         savepoint.rollback()
+
+
+# --- finding 2: every field a format carries, and every weight Moodle accepts ----------------
+
+from fractions import Fraction  # noqa: E402
+
+from learning.exchange import gift, moodlexml  # noqa: E402
+from learning.exchange.bank import from_exchange, to_exchange  # noqa: E402
+from learning.exchange.model import (  # noqa: E402
+    ExchangeChoice,
+    ExchangeQuestion,
+    default_title,
+)
+
+# The weights Moodle's GIFT importer accepts (question/format/gift/format.php and
+# question_bank::fraction_options_full), as percentages, and their negatives.
+MOODLE_PERCENTS = ("100", "90", "83.33333", "80", "75", "70", "66.66667", "60", "50", "40",
+                   "33.33333", "30", "25", "20", "16.66667", "14.28571", "12.5", "11.11111",
+                   "10", "5")  # fmt: skip
+WEIGHTS = {
+    p: Fraction(round(float(p) * 1000), 100000).limit_denominator(10) for p in MOODLE_PERCENTS
+}
+PLAIN_WORD = st.text(st.sampled_from(VIETNAMESE + "0123456789"), min_size=1, max_size=8)
+
+
+@st.composite
+def exchange_questions(draw):
+    """A choice question as a Moodle file may hold it: any accepted weight (negative ones
+    for wrong answers), any text format, a name, per-choice and general feedback, tags, id."""
+    text = lines(PLAIN_WORD, multiline=False)
+    texts = draw(st.lists(text, min_size=2, max_size=6, unique=True))
+    kind = draw(st.sampled_from(("single", "multiple")))
+    if kind == "single":
+        right = draw(st.integers(0, len(texts) - 1))
+        fractions = [Fraction(1) if n == right else Fraction(0) for n in range(len(texts))]
+    else:
+        count = draw(st.integers(1, min(len(texts), 10)))
+        fractions = [Fraction(1, count)] * count + [Fraction(0)] * (len(texts) - count)
+    fractions = [
+        -WEIGHTS[draw(st.sampled_from(MOODLE_PERCENTS))] if f == 0 and draw(st.booleans()) else f
+        for f in fractions
+    ]
+    return ExchangeQuestion(
+        title=draw(text),
+        text=draw(text),
+        text_format=draw(st.sampled_from(("moodle", "html", "markdown", "plain"))),
+        type=kind,
+        choices=[
+            ExchangeChoice(t, f, draw(st.none() | text))
+            for t, f in zip(texts, fractions, strict=True)
+        ],
+        general_feedback=draw(st.none() | text),
+        tags=draw(st.lists(lines(TAG_WORD, multiline=False), max_size=3, unique=True)),
+        idnumber=draw(SLUG),
+    )
+
+
+def test_every_moodle_weight_is_exact():
+    assert WEIGHTS["83.33333"] == Fraction(5, 6) and WEIGHTS["14.28571"] == Fraction(1, 7)
+    assert WEIGHTS["11.11111"] == Fraction(1, 9) and WEIGHTS["12.5"] == Fraction(1, 8)
+
+
+@ROUND_TRIP
+@given(st.lists(exchange_questions(), min_size=1, max_size=4))
+def test_gift_and_xml_carry_every_field_unchanged(questions):
+    for parsed in (gift.parse(gift.dump(questions)), moodlexml.parse(moodlexml.dump(questions))):
+        assert parsed.errors == [] and parsed.skipped == []
+        assert parsed.questions == questions
+
+
+@ROUND_TRIP
+@given(exchange_questions())
+def test_the_bank_keeps_a_question_or_the_preview_says_what_it_cannot(question):
+    """Through the bank a question comes back with the same weights, or its preview names
+    the weights it cannot keep; a name or a formatted text it drops is named too."""
+    converted = from_exchange(question)
+    back = to_exchange(converted.question)
+    if [c.fraction for c in back.choices] != [c.fraction for c in question.choices]:
+        assert any("weights" in w for w in converted.warnings)
+    if question.title and question.title != default_title(question):
+        assert any(question.title in w for w in converted.warnings)

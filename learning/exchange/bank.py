@@ -15,7 +15,13 @@ import unicodedata
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from learning.exchange.model import ExchangeChoice, ExchangeQuestion, plain_text
+from learning.exchange.model import (
+    ExchangeChoice,
+    ExchangeQuestion,
+    default_title,
+    percent_text,
+    plain_text,
+)
 from learning.i18n import gettext as _
 from learning.text import fold
 
@@ -133,14 +139,6 @@ def from_exchange(question: ExchangeQuestion) -> Converted:
             BankChoice(text_of(c.text), c.fraction > 0, text_of(c.feedback) or None)
             for c in question.choices
         ]
-        positive = {c.fraction for c in question.choices if c.fraction > 0}
-        if question.type == "multiple" and len(positive) > 1:
-            result.warnings.append(
-                _(
-                    "the weights of the right answers differ; here every right answer "
-                    "counts the same"
-                )
-            )
     key = None
     if question.idnumber:
         result.explicit_key = True
@@ -163,7 +161,44 @@ def from_exchange(question: ExchangeQuestion) -> Converted:
         lesson=meta.get("lesson") or None,
         scoring=scoring if question.type == "multiple" else "partial",
     )
+    result.warnings.extend(_not_kept(question, result.question))
     return result
+
+
+_MARKDOWN_MARKS = re.compile(r"[*_`#\[\]]|^\s*[-+>]\s|^\s*\d+\.\s", re.MULTILINE)
+
+
+def _not_kept(question: ExchangeQuestion, bank: BankQuestion) -> list[str]:
+    """What the file says that this platform cannot hold, said in the preview rather than
+    changed silently: weights its marking does not give, a text format it would flatten, a
+    question name it does not store."""
+    notes: list[str] = []
+    if question.type != "true_false":
+        kept = to_exchange(bank).choices
+        given = [c.fraction for c in question.choices]
+        if [c.fraction for c in kept] != given:
+            notes.append(
+                _(
+                    "the weights %(given)s cannot be kept: this platform marks the choices "
+                    "as %(kept)s",
+                    given=", ".join(percent_text(f) + "%" for f in given),
+                    kept=", ".join(percent_text(c.fraction) + "%" for c in kept),
+                )
+            )
+    texts = [question.text, question.general_feedback or ""]
+    texts += [c.text for c in question.choices] + [c.feedback or "" for c in question.choices]
+    texts += [question.true_feedback or "", question.false_feedback or ""]
+    if question.text_format == "html" and any(plain_text(t, "html") != t for t in texts if t):
+        notes.append(_("the HTML formatting is not kept: the texts are stored as plain text"))
+    if question.text_format == "markdown" and any(_MARKDOWN_MARKS.search(t) for t in texts):
+        notes.append(
+            _("the text is Markdown; it is stored as plain text, so its marks would show")
+        )
+    if question.title and clean_text(question.title) != clean_text(default_title(question)):
+        notes.append(
+            _("the question name '%(name)s' is not kept (the key is)", name=question.title)
+        )
+    return notes
 
 
 def to_exchange(question: BankQuestion) -> ExchangeQuestion:
