@@ -191,9 +191,7 @@ def _not_kept(question: ExchangeQuestion, bank: BankQuestion) -> list[str]:
     if question.text_format == "html" and any(plain_text(t, "html") != t for t in texts if t):
         notes.append(_("the HTML formatting is not kept: the texts are stored as plain text"))
     if question.text_format == "markdown" and any(_MARKDOWN_MARKS.search(t) for t in texts):
-        notes.append(
-            _("the text is Markdown; it is stored as plain text, so its marks would show")
-        )
+        notes.append(_("the text is Markdown; it is stored as plain text, so its marks would show"))
     if question.title and clean_text(question.title) != clean_text(default_title(question)):
         notes.append(
             _("the question name '%(name)s' is not kept (the key is)", name=question.title)
