@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from learning.auth.models import Role
+from learning.authoring.services import upload_media
 from learning.contests import services as contest_services
 from learning.courses.models import Course, Lesson, Question
 from learning.db import utcnow
@@ -20,6 +21,7 @@ from learning.org.importer import TEMPLATE_HEADER as UNIT_HEADER
 from learning.org.services import set_join_link
 from learning.quizzes.models import Attempt
 from tests.contest_helpers import enter, make_contest
+from tests.course_files import PNG_BYTES
 from tests.member_files import template, xlsx
 
 
@@ -79,6 +81,7 @@ MATRIX = {
     "exchange.preview": ("/exchange/imports/{question_batch}", (LOGIN, DENY, DENY, DENY, DENY, OK)),
     "authoring.courses": ("/admin/courses", (LOGIN, DENY, DENY, DENY, DENY, OK)),
     "authoring.media": ("/admin/courses/{course}/media/so-do.png", (LOGIN, DENY, DENY, DENY, DENY, OK)),
+    "authoring.upload_file": ("/admin/courses/{course}/uploads/{upload}", (LOGIN, DENY, DENY, DENY, DENY, OK)),
     "authoring.course": ("/admin/courses/{course}", (LOGIN, DENY, DENY, DENY, DENY, OK)),
     "authoring.new_lesson": ("/admin/courses/{course}/lessons/new", (LOGIN, DENY, DENY, DENY, DENY, OK)),
     "authoring.lesson": ("/admin/lessons/{lesson}", (LOGIN, DENY, DENY, DENY, DENY, OK)),
@@ -139,6 +142,9 @@ def world(app, make, session, final_quiz):
     )
     enter(session, contest, people["owner"])
     contest_attempt = contest_services.start(session, people["owner"], round_, utcnow())
+    upload = upload_media(
+        session, _contest_admin, final_quiz_course(session, final_quiz), "moi.png", PNG_BYTES
+    )
     session.commit()
     units = xlsx([UNIT_HEADER, ["MOI-1", "CĐCS Mới", "", tree.grassroots_a.code]])
     officer.post("/units/import", data={"file": (io.BytesIO(units), "dv.xlsx")})
@@ -165,6 +171,7 @@ def world(app, make, session, final_quiz):
         "contest": contest.id,
         "round": round_.id,
         "contest_attempt": contest_attempt.id,
+        "upload": upload.id,
     }
     return people, values
 

@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import select
 
 from learning.auth.models import Role
+from learning.authoring.services import upload_media
 from learning.contests import services as contest_services
 from learning.courses.models import Course, Lesson, Question
 from learning.db import utcnow
@@ -117,6 +118,7 @@ POST_MATRIX: dict[str, tuple[str, Form, tuple[Any, ...]]] = {
     "authoring.update_course": ("/admin/courses/{course}", {"title": "Khoá thử, tên mới", "summary": ""}, ADMIN_ONLY),
     "authoring.quiz_settings": ("/admin/courses/{course}/quiz", {"question_count": "3", "time_limit_minutes": "10", "pass_percent": "70", "attempts_allowed": "0", "grading_method": "highest"}, ADMIN_ONLY),
     "authoring.upload_media": ("/admin/courses/{course}/media", _media_file, ADMIN_ONLY),
+    "authoring.approve_upload": ("/admin/courses/{course}/uploads/{upload}/approve", {}, ADMIN_ONLY),
     "authoring.course_step": ("/admin/courses/{course}/step", {"step": "retire"}, ADMIN_ONLY),
     "authoring.create_lesson": ("/admin/courses/{course}/lessons/new", LESSON, ADMIN_ONLY),
     "authoring.update_lesson": ("/admin/lessons/{lesson}", LESSON, ADMIN_ONLY),
@@ -179,8 +181,12 @@ def world(app, make, session, final_quiz):
         session, people["admin"], final_quiz.course_id, unit_id=tree.grassroots_a.id
     )
     attempt = start_attempt(session, people["owner"], final_quiz, utcnow())
-    contest, round_, _contest_admin = make_contest(
+    contest, round_, contest_admin = make_contest(
         session, make, session.get(Course, final_quiz.course_id)
+    )
+    # A file another admin uploaded, waiting for a second admin's approval.
+    upload = upload_media(
+        session, contest_admin, session.get(Course, final_quiz.course_id), "moi.png", PNG_BYTES
     )
     entrant = enter(session, contest, people["owner"])
     contest_attempt = contest_services.start(session, people["owner"], round_, utcnow())
@@ -225,6 +231,7 @@ def world(app, make, session, final_quiz):
         question=session.scalar(select(Question.id).order_by(Question.id)),
         token=tree.grassroots_a.join_token,
         assignment=assignment.id,
+        upload=upload.id,
     )
     return people, values
 

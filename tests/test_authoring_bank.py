@@ -134,12 +134,43 @@ def _upload(client, course, name, data):
 
 
 def test_an_image_is_uploaded_and_served_to_lessons(client, session, sample_course, make, app):
+    sample_course.status = ContentStatus.DRAFT  # not published: the upload applies at once
+    session.commit()
     response = _upload(client, sample_course, "Sơ đồ mới.PNG", PNG_BYTES)
     assert response.status_code == 302
     media = session.scalar(select(MediaFile).where(MediaFile.name == "so-do-moi.png"))
     assert media.content_type == "image/png"
+    sample_course.status = ContentStatus.PUBLISHED
+    session.commit()
     served = client_for(app, make.user()).get("/courses/khoa-thu/lessons/media/so-do-moi.png")
     assert served.status_code == 200 and served.data == PNG_BYTES
+
+
+def test_a_file_for_a_published_course_waits_for_a_second_admin(
+    client, session, sample_course, admins, make, app
+):
+    """Finding 6: one admin alone replaced an image of a published course at once."""
+    worker = client_for(app, make.user())
+    old = worker.get("/courses/khoa-thu/lessons/media/so-do.png").data
+    new = PNG_BYTES + b"\0new"
+    assert _upload(client, sample_course, "so-do.png", new).status_code == 302
+    assert worker.get("/courses/khoa-thu/lessons/media/so-do.png").data == old  # kept
+    [upload] = queries.media_uploads(session, sample_course.id)
+    assert upload.status is ContentStatus.IN_REVIEW and upload.author == admins[0].full_name
+    page = client.get(f"/admin/courses/{sample_course.id}").text
+    assert "chờ duyệt" in page.lower() or "awaiting" in page.lower()
+    assert client.get(f"/admin/courses/{sample_course.id}/uploads/{upload.id}").data == new
+    own = client.post(f"/admin/courses/{sample_course.id}/uploads/{upload.id}/approve")
+    assert own.status_code == 403  # the uploader cannot approve their own file
+    assert worker.get("/courses/khoa-thu/lessons/media/so-do.png").data == old
+    second = client_for(app, admins[1])
+    done = second.post(f"/admin/courses/{sample_course.id}/uploads/{upload.id}/approve")
+    assert done.status_code == 302
+    assert worker.get("/courses/khoa-thu/lessons/media/so-do.png").data == new
+    [upload] = queries.media_uploads(session, sample_course.id)
+    assert upload.approver == admins[1].full_name
+    history = client.get(f"/admin/courses/{sample_course.id}").text
+    assert admins[0].full_name in history and admins[1].full_name in history
 
 
 @pytest.mark.parametrize(

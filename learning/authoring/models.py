@@ -1,4 +1,5 @@
-"""LessonVersion: what a lesson said at one time, and where that text stands in review.
+"""LessonVersion: what a lesson said at one time, and where that text stands in review;
+MediaVersion: each upload of a course's image or PDF, and its review.
 
 The `lessons` row keeps the published text that workers read; a browser edit is a new
 version here, copied into the lesson only when a second admin approves it.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from learning.courses.models import ContentStatus
@@ -36,3 +37,26 @@ class LessonVersion(Base):
     # Who wrote it (None: the text loaded from the course files).
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class MediaVersion(Base):
+    """One upload of a course's image or PDF, and where it stands in review. For a published
+    course an upload waits here (workers keep the file they had) until a second admin
+    approves it; then it becomes the course's MediaFile. Every upload is kept: the history
+    of who uploaded what, and who approved it."""
+
+    __tablename__ = "media_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(50))
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[ContentStatus] = mapped_column(
+        enum_column(ContentStatus), default=ContentStatus.IN_REVIEW
+    )
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -3,18 +3,19 @@ filters, and the history of a question or lesson with diffs between versions."""
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from learning.audit.models import AuditEntry
 from learning.audit.queries import entries_for
 from learning.auth.models import User
-from learning.authoring.models import LessonVersion
+from learning.authoring.models import LessonVersion, MediaVersion
 from learning.authoring.services import lesson_state, question_state
 from learning.courses.models import (
     ContentStatus,
@@ -294,3 +295,40 @@ def events(session: Session, object_type: str, object_id: int) -> list[Event]:
         )
         for entry in entries
     ]
+
+
+@dataclass(frozen=True)
+class MediaUpload:
+    """One upload of a course's file, for the history and the review list."""
+
+    id: int
+    name: str
+    content_type: str
+    size: int
+    status: ContentStatus
+    author: str | None
+    created_at: dt.datetime
+    approver: str | None
+
+
+def media_uploads(session: Session, course_id: int) -> list[MediaUpload]:
+    """Every upload of the course's files, newest first, with who uploaded and approved it."""
+    author, approver = aliased(User), aliased(User)
+    rows = session.execute(
+        select(
+            MediaVersion.id, MediaVersion.name, MediaVersion.content_type,
+            func.length(MediaVersion.data), MediaVersion.status, author.full_name,
+            MediaVersion.created_at, approver.full_name,
+        )
+        .outerjoin(author, author.id == MediaVersion.author_id)
+        .outerjoin(approver, approver.id == MediaVersion.approved_by_id)
+        .where(MediaVersion.course_id == course_id)
+        .order_by(MediaVersion.id.desc())
+    ).all()  # fmt: skip
+    return [MediaUpload(*row) for row in rows]
+
+
+def media_version(session: Session, course_id: int, version_id: int) -> MediaVersion | None:
+    """One upload of the course (a pending one, for its reviewer to look at)."""
+    version = session.get(MediaVersion, version_id)
+    return version if version is not None and version.course_id == course_id else None

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from learning.audit.models import AuditEntry
 from learning.audit.services import record
 from learning.auth.models import User
-from learning.authoring.models import LessonVersion
+from learning.authoring.models import LessonVersion, MediaVersion
 from learning.courses.loader import MAX_MEDIA_BYTES, sniff_media_type
 from learning.courses.markdown import plain_text, render_markdown
 from learning.courses.models import (
@@ -723,9 +723,11 @@ _MEDIA_NAME = re.compile(r"[^a-z0-9._-]+")
 
 def upload_media(
     session: Session, actor: User, course: Course, filename: str, data: bytes
-) -> MediaFile:
+) -> MediaVersion:
     """Store an image or PDF for the course's lessons. Its type is judged by its bytes: a
-    file whose name says one thing and whose content another is refused, as is one too big."""
+    file whose name says one thing and whose content another is refused, as is one too big.
+    For a published course the upload waits for a second admin's approval (workers keep
+    the file they had); for an unpublished one it applies at once. Each upload is kept."""
     if len(data) > MAX_MEDIA_BYTES:
         raise InvalidInput(
             _("The file is larger than %(size)d MiB.", size=MAX_MEDIA_BYTES // 2**20)
@@ -737,16 +739,47 @@ def upload_media(
     suffix = "." + name.rsplit(".", 1)[-1] if "." in name else ""
     if suffix not in _EXTENSIONS[kind]:
         raise InvalidInput(_("The file's name does not match its content (%(kind)s).", kind=kind))
+    version = MediaVersion(
+        course_id=course.id, name=name, content_type=kind, data=data,
+        sha256=hashlib.sha256(data).hexdigest(), author_id=actor.id, created_at=utcnow(),
+        status=IN_REVIEW if course.status is PUBLISHED else PUBLISHED,
+    )  # fmt: skip
+    session.add(version)
+    session.flush()
+    record(session, actor.id, "media.edit", "media", version.id,
+           after={"course": course.id, "name": name, "type": kind, "bytes": len(data),
+                  "status": str(version.status)})  # fmt: skip
+    if version.status is PUBLISHED:
+        # Nobody but admins sees an unpublished course: its files apply at once.
+        _publish_media(session, version)
+    return version
+
+
+def _publish_media(session: Session, version: MediaVersion) -> MediaFile:
     media = session.scalar(
-        select(MediaFile).where(MediaFile.course_id == course.id, MediaFile.name == name)
+        select(MediaFile).where(
+            MediaFile.course_id == version.course_id, MediaFile.name == version.name
+        )
     )
     if media is None:
-        media = MediaFile(course_id=course.id, name=name)
+        media = MediaFile(course_id=version.course_id, name=version.name)
         session.add(media)
-    media.content_type = kind
-    media.data = data
-    media.sha256 = hashlib.sha256(data).hexdigest()
+    media.content_type, media.data = version.content_type, version.data
+    media.sha256 = version.sha256
     session.flush()
-    record(session, actor.id, "course.media", "course", course.id,
-           after={"name": name, "type": kind, "bytes": len(data)})  # fmt: skip
     return media
+
+
+def approve_media(
+    session: Session, actor: User, version: MediaVersion, *, four_eyes: bool
+) -> MediaFile:
+    """A second admin approves an uploaded file of a published course: from now on workers
+    get it (it replaces the file of the same name)."""
+    if version.status is not IN_REVIEW:
+        raise WrongState()
+    _check_four_eyes(session, actor, "media", version.id, version.author_id, four_eyes)
+    version.status = PUBLISHED
+    version.approved_by_id, version.approved_at = actor.id, utcnow()
+    record(session, actor.id, "media.approve", "media", version.id,
+           after={"course": version.course_id, "name": version.name})  # fmt: skip
+    return _publish_media(session, version)

@@ -105,6 +105,7 @@ def _course_page(course: Course, status: int = 200, **forms: Any) -> tuple[str, 
         course=course,
         lessons=queries.course_lessons(db.session, course.id),
         media=queries.media_files(db.session, course.id),
+        uploads=queries.media_uploads(db.session, course.id),
         form=forms.get("form") or CourseForm(obj=course),
         quiz_form=forms.get("quiz_form") or QuizSettingsForm(data=settings),
         media_form=forms.get("media_form") or MediaForm(),
@@ -167,8 +168,34 @@ def upload_media(course_id: int) -> Response | tuple[str, int]:
         db.session, current_user, course, form.file.data.filename or "", data
     )
     db.session.commit()
-    flash(_("Uploaded. Link to it in a lesson as media/%(name)s", name=media.name), "success")
+    if media.status is ContentStatus.IN_REVIEW:
+        flash(_("Uploaded. Workers get media/%(name)s once a second admin approves it.",
+                name=media.name), "success")  # fmt: skip
+    else:
+        flash(_("Uploaded. Link to it in a lesson as media/%(name)s", name=media.name), "success")
     return redirect(url_for("authoring.course", course_id=course.id))
+
+
+def _upload(course_id: int, version_id: int) -> Any:
+    version = queries.media_version(db.session, _get(Course, course_id).id, version_id)
+    if version is None:
+        raise NotFound()
+    return version
+
+
+@bp.get("/courses/<int:course_id>/uploads/<int:version_id>")
+def upload_file(course_id: int, version_id: int) -> Response:
+    """An uploaded file as it was uploaded (a pending one, for its reviewer)."""
+    return media_response(_upload(course_id, version_id))
+
+
+@bp.post("/courses/<int:course_id>/uploads/<int:version_id>/approve")
+def approve_upload(course_id: int, version_id: int) -> Response:
+    version = _upload(course_id, version_id)
+    services.approve_media(db.session, current_user, version, four_eyes=_four_eyes())
+    db.session.commit()
+    flash(_("Approved: workers get the new file."), "success")
+    return redirect(url_for("authoring.course", course_id=course_id))
 
 
 @bp.post("/courses/<int:course_id>/step")
