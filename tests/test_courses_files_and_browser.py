@@ -234,3 +234,21 @@ def test_export_brings_browser_work_back_to_the_files(runner, session, world):
     edit(folder / "questions.yaml", "Có bao nhiêu loại hợp đồng?", "Hợp đồng có mấy loại?")
     report = load_course(session, read_course(folder))
     assert report.conflicts == [] and report.questions["new_version"] == 1
+
+
+def test_a_file_replaced_in_the_browser_is_not_overwritten(session, world, app):
+    from learning.courses.models import MediaFile
+    from tests.course_files import PNG_BYTES
+
+    folder, course, first, second = world
+    version = authoring.upload_media(session, first, course, "so-do.png", PNG_BYTES + b"web")
+    authoring.approve_media(session, second, version, four_eyes=True)
+    session.commit()
+    (folder / "lessons" / "media" / "so-do.png").write_bytes(PNG_BYTES + b"file")
+    report = load_course(session, read_course(folder))
+    assert [(c.kind, c.key) for c in report.conflicts] == [("media", "so-do.png")]
+    stored = session.scalar(select(MediaFile).where(MediaFile.name == "so-do.png"))
+    assert stored.data == PNG_BYTES + b"web"
+    report = load_course(session, read_course(folder), prefer_files=True)
+    assert report.conflicts[0].resolved == "uploaded for review"
+    assert stored.data == PNG_BYTES + b"web"  # workers keep it until a second admin approves

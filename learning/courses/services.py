@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from learning.audit.models import AuditEntry
 from learning.audit.services import record
 from learning.auth.models import User
-from learning.authoring.models import LessonVersion
+from learning.authoring.models import LessonVersion, MediaVersion
 from learning.courses import queries
 from learning.courses.loader import CourseBundle
 from learning.courses.markdown import plain_text, render_markdown
@@ -272,7 +272,7 @@ def load_course(
     _load_sources(session, course, bundle)
     lessons = _load_lessons(session, course, bundle, report, snapshots, prefer_files)
     _load_questions(session, course, bundle, lessons, report, snapshots, prefer_files)
-    report.media = _load_media(session, course, bundle)
+    report.media = _load_media(session, course, bundle, report, snapshots, prefer_files)
     # An unresolved conflict keeps the course "changed": the next load reports it again.
     course.content_hash = "" if report.unresolved else content_hash
     course.updated_at = utcnow()
@@ -846,20 +846,53 @@ def _add_version(
     session.add(version)
 
 
-def _load_media(session: Session, course: Course, bundle: CourseBundle) -> int:
+def _load_media(
+    session: Session,
+    course: Course,
+    bundle: CourseBundle,
+    report: LoadReport,
+    snapshots: _Snapshots,
+    prefer_files: bool,
+) -> int:
+    """The course's files from its folder, with the same rule as the other items: a file
+    replaced in the browser since the last load is not overwritten (a conflict)."""
     existing = {
         media.name: media
         for media in session.scalars(select(MediaFile).where(MediaFile.course_id == course.id))
     }
+    uploaded = set(
+        session.scalars(select(MediaVersion.name).where(MediaVersion.course_id == course.id))
+    )
     changed = 0
     for item in bundle.media:
         stored = existing.get(item.name)
         if stored is not None and stored.sha256 == item.sha256:
+            snapshots.record("media", item.name, item.sha256, item.sha256)
             continue
+        if stored is not None:
+            clean = item.name not in uploaded
+            decision = snapshots.decide("media", item.name, item.sha256, stored.sha256, clean)
+            if decision == "same":
+                continue
+            if decision == "conflict":
+                browser, files = {"sha256": stored.sha256[:12]}, {"sha256": item.sha256[:12]}
+                conflict = Conflict("media", item.name, _CHANGED, browser, files)
+                if prefer_files:
+                    # The file's version waits for a second admin, as a browser upload does.
+                    session.add(MediaVersion(
+                        course_id=course.id, name=item.name, content_type=item.content_type,
+                        sha256=item.sha256, data=item.data, status=ContentStatus.IN_REVIEW,
+                        author_id=None, created_at=utcnow(),
+                    ))  # fmt: skip
+                    conflict = replace(conflict, resolved="uploaded for review")
+                    snapshots.record("media", item.name, item.sha256, stored.sha256)
+                report.conflicts.append(conflict)
+                continue
         if stored is None:
             stored = MediaFile(course_id=course.id, name=item.name)
             session.add(stored)
         stored.content_type, stored.sha256, stored.data = item.content_type, item.sha256, item.data
+        snapshots.record("media", item.name, item.sha256, item.sha256)
         changed += 1
     return changed
 
