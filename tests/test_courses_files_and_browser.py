@@ -252,3 +252,16 @@ def test_a_file_replaced_in_the_browser_is_not_overwritten(session, world, app):
     report = load_course(session, read_course(folder), prefer_files=True)
     assert report.conflicts[0].resolved == "uploaded for review"
     assert stored.data == PNG_BYTES + b"web"  # workers keep it until a second admin approves
+
+
+def test_a_question_moved_in_the_browser_stays_where_it_was_moved(session, world):
+    folder, course, first, _second = world
+    target = next(x for x in course_lessons(session, course) if x.slug == "bai-hai")
+    q = question(session, "q-001")
+    authoring.bulk_move(session, first, [q.id], target.id)
+    session.commit()
+    edit(folder / "questions.yaml", OLD_TEXT, "Có mấy loại hợp đồng lao động?")
+    report = load_course(session, read_course(folder))
+    assert question(session, "q-001").lesson_id == target.id
+    [conflict] = report.conflicts
+    assert (conflict.browser["lesson"], conflict.file["lesson"]) == ("bai-hai", "bai-mot")
