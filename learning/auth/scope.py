@@ -7,11 +7,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import ColumnElement, true
 from sqlalchemy.orm import Session
 
 from learning.auth.models import Role, User
 from learning.errors import NotInScope
+from learning.org.models import Unit
 from learning.org.queries import is_in_subtree, subtree_ids
 
 
@@ -35,6 +38,18 @@ def can_access_user(session: Session, actor: User, user: User) -> bool:
     if actor.role is Role.OFFICER and user.role is not Role.ADMIN:
         return can_manage_unit(session, actor, user.unit_id)
     return False
+
+
+def reachable_path(session: Session, actor: User, path: Sequence[Unit]) -> list[Unit]:
+    """The part of a root-to-unit chain that `actor` may open: from their scope root down.
+
+    Breadcrumbs show only these, so an officer is never offered a link that answers 403.
+    Scope is a subtree, so once one unit of the chain is in it, every later one is too.
+    """
+    for index, unit in enumerate(path):
+        if can_manage_unit(session, actor, unit.id):
+            return list(path[index:])
+    return []
 
 
 def require_unit(session: Session, actor: User, unit_id: int | None) -> None:

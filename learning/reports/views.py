@@ -13,7 +13,7 @@ from learning import db
 from learning.audit.services import record
 from learning.auth.models import Role
 from learning.auth.queries import get_user
-from learning.auth.scope import require_unit, require_user
+from learning.auth.scope import reachable_path, require_unit, require_user
 from learning.contests.queries import published_contests
 from learning.enrollment.queries import published_courses
 from learning.errors import InvalidInput, NotFound, NotInScope
@@ -89,7 +89,7 @@ def participation() -> str:
         "courses": published_courses(db.session),
         "rounds": [(c, r) for c in published_contests(db.session) for r in c.rounds],
         "kinds": [(kind.value, label) for kind, label in UNIT_KIND_LABELS.items()],
-        "path": ancestors(db.session, unit.id),
+        "path": reachable_path(db.session, current_user, ancestors(db.session, unit.id)),
         "printable": request.args.get("print") == "1",
     }
     if params is not None:
