@@ -43,6 +43,7 @@ MATRIX = {
     "courses.media": ("/courses/khoa-thu/lessons/media/so-do.png", (LOGIN, OK, OK, OK, OK, OK)),
     "courses.certificate_pdf": ("/courses/khoa-thu/certificate.pdf", (LOGIN, MISSING, MISSING, MISSING, MISSING, MISSING)),
     "courses.verify": ("/verify/AAAA-BBBB-CCCC", (MISSING,) * 6),
+    "courses.verify_form": ("/verify", (OK,) * 6),
     "courses.search": ("/search?q=hop", (LOGIN, OK, OK, OK, OK, OK)),
     "quizzes.intro": ("/quizzes/{quiz}", (LOGIN, OK, OK, OK, OK, OK)),
     "quizzes.attempt": ("/attempts/{attempt}", (LOGIN, LOGIN, DENY, DENY, DENY, DENY)),

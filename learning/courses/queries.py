@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -9,6 +11,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from learning.auth.models import User
+from learning.courses.markdown import plain_text
 from learning.courses.models import (
     Certificate,
     ContentStatus,
@@ -182,8 +185,19 @@ def certificate_for(session: Session, user_id: int, course_id: int) -> Certifica
     )
 
 
+def normalise_certificate_code(code: str) -> str:
+    """A code as printed (XXXX-XXXX-XXXX), however it was typed: lower case, without the
+    dashes, with spaces. Anything that is not 12 letters and digits is returned as typed."""
+    raw = "".join(ch for ch in code.upper() if ch.isalnum())
+    if len(raw) == 12 and raw.isascii():
+        return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+    return code.strip().upper()
+
+
 def certificate_by_code(session: Session, code: str) -> Certificate | None:
-    return session.scalar(select(Certificate).where(Certificate.code == code.strip().upper()))
+    """The certificate with this code, typed in any case, with or without its dashes."""
+    wanted = normalise_certificate_code(code)
+    return session.scalar(select(Certificate).where(Certificate.code == wanted))
 
 
 def media_file(session: Session, course_id: int, name: str) -> MediaFile | None:
@@ -196,11 +210,19 @@ def media_file(session: Session, course_id: int, name: str) -> MediaFile | None:
 class SearchHit:
     course: Course
     lesson: Lesson | None
+    # (text before, the match, text after), from the lesson's text or the course's summary.
+    snippet: tuple[str, str, str] | None = None
+
+
+# Matches are fetched up to this many before ranking, so a title match is not cut off by
+# the order the database returns.
+_SEARCH_POOL = 200
 
 
 def search(session: Session, text: str, *, limit: int = 30) -> list[SearchHit]:
     """Published courses and lessons whose title or text contains every word of `text`,
-    ignoring case and diacritics."""
+    ignoring case and diacritics: lessons whose title holds the words first, then courses,
+    then lessons that hold them only in their text; each with a snippet around the match."""
     words = fold(text).split()[:8]
     if not words:
         return []
@@ -208,11 +230,15 @@ def search(session: Session, text: str, *, limit: int = 30) -> list[SearchHit]:
     def contains_all(column):  # type: ignore[no-untyped-def]
         return and_(*(column.like(f"%{_escape(word)}%", escape="\\") for word in words))
 
+    def in_title(title: str) -> bool:
+        folded = fold(title)
+        return all(word in folded for word in words)
+
     courses = session.scalars(
         select(Course)
         .where(Course.status == PUBLISHED, contains_all(Course.search_text))
         .order_by(Course.title)
-        .limit(limit)
+        .limit(_SEARCH_POOL)
     ).all()
     lessons = session.execute(
         select(Lesson, Course)
@@ -223,11 +249,53 @@ def search(session: Session, text: str, *, limit: int = 30) -> list[SearchHit]:
             contains_all(Lesson.search_text),
         )
         .order_by(Course.title, Lesson.position)
-        .limit(limit)
+        .limit(_SEARCH_POOL)
     ).all()
-    hits = [SearchHit(course, None) for course in courses]
-    hits += [SearchHit(row.Course, row.Lesson) for row in lessons]
-    return hits[:limit]
+    ranked: list[tuple[int, SearchHit]] = []
+    for course in courses:
+        hit = SearchHit(course, None, snippet(course.summary or "", words))
+        ranked.append((1 if in_title(course.title) else 3, hit))
+    for row in lessons:
+        body = html.unescape(plain_text(row.Lesson.body_html))
+        hit = SearchHit(row.Course, row.Lesson, snippet(body, words))
+        ranked.append((0 if in_title(row.Lesson.title) else 2, hit))
+    ranked.sort(key=lambda pair: pair[0])  # stable: keeps course and lesson order within
+    return [hit for _, hit in ranked[:limit]]
+
+
+def snippet(text: str, words: list[str], width: int = 70) -> tuple[str, str, str] | None:
+    """About `width` characters either side of `words` (already folded) where they appear
+    together in `text`, else of the first one found, compared without case and diacritics;
+    None when none is there."""
+    folded: list[str] = []
+    origin: list[int] = []  # index in `text` of each folded character
+    for index, char in enumerate(text):
+        if char.isspace():
+            if folded and folded[-1] != " ":
+                folded.append(" ")
+                origin.append(index)
+            continue
+        for piece in fold(char):
+            folded.append(piece)
+            origin.append(index)
+    haystack = "".join(folded)
+    phrase = " ".join(words)
+    if phrase in haystack:  # the words as typed, together: mark them all
+        found = [(haystack.find(phrase), phrase)]
+    else:
+        found = [(haystack.find(word), word) for word in words if word in haystack]
+    if not found:
+        return None
+    at, word = min(found)
+    start, end = origin[at], origin[at + len(word) - 1] + 1
+    while end < len(text) and unicodedata.combining(text[end]):
+        end += 1
+    before, after = text[max(0, start - width) : start], text[end : end + width]
+    if start > width:  # begin and end on whole words
+        before = "…" + before.split(" ", 1)[-1] if " " in before else "…" + before
+    if end + width < len(text):
+        after = after.rsplit(" ", 1)[0] + "…" if " " in after else after + "…"
+    return " ".join(before.split(" ")).lstrip(), text[start:end], after
 
 
 def _escape(word: str) -> str:

@@ -150,6 +150,15 @@ def certificate_pdf(slug: str) -> Response:
     return response
 
 
+@bp.get("/verify")
+def verify_form() -> Response | str:
+    """Public: a box to type a code into (read off the paper, in any case, dashes or not)."""
+    code = request.args.get("code", "", type=str).strip()[:40]
+    if code:
+        return redirect(url_for("courses.verify", code=queries.normalise_certificate_code(code)))
+    return render_template("courses/verify.html", certificate=None, code="")
+
+
 @bp.get("/verify/<code>")
 def verify(code: str) -> tuple[str, int]:
     """Public: confirms a certificate by its code, showing only what is printed on it."""

@@ -202,7 +202,9 @@ def activity_export(fmt: str) -> Response:
         f"HOẠT ĐỘNG HỌC TẬP — {params.title}",
         f"Đơn vị: {unit.name}",
     ]
-    return download(xlsx_bytes("Hoạt động", header, rows, title_lines=lines), name)
+    return download(
+        xlsx_bytes("Hoạt động", header, rows, title_lines=lines, count_columns=(1, 2)), name
+    )
 
 
 @bp.get("/reports/activity")
