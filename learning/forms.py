@@ -7,9 +7,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
+from wtforms import DateField, DateTimeField, PasswordField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.widgets import TextInput
 
 from learning.i18n import lazy_gettext as _l
 
@@ -31,6 +32,35 @@ class Form(FlaskForm):
                 field.errors = [*field.errors, _l("This contains characters that are not allowed.")]
                 valid = False
         return valid
+
+
+class DayField(DateField):
+    """A date typed dd/mm/yyyy in a text box: the one date input style of the app.
+
+    A browser's date picker shows the phone's own format (mm/dd/yyyy on an English phone),
+    so every date field is text with numeric keys; yyyy-mm-dd is still accepted.
+    """
+
+    widget = TextInput()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("format", ["%d/%m/%Y", "%Y-%m-%d"])
+        render_kw = {"inputmode": "numeric", "placeholder": "dd/mm/yyyy", "maxlength": 10}
+        kwargs["render_kw"] = {**render_kw, **kwargs.get("render_kw", {})}
+        super().__init__(*args, **kwargs)
+
+
+class MomentField(DateTimeField):
+    """A date and time typed dd/mm/yyyy HH:MM in a text box (see DayField); the ISO form a
+    datetime-local box sends is still accepted."""
+
+    widget = TextInput()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("format", ["%d/%m/%Y %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+        render_kw = {"placeholder": "dd/mm/yyyy hh:mm", "maxlength": 16}
+        kwargs["render_kw"] = {**render_kw, **kwargs.get("render_kw", {})}
+        super().__init__(*args, **kwargs)
 
 
 class NewPasswordForm(Form):

@@ -115,7 +115,7 @@ def forget_live_counters(contest: Contest) -> None:
 
 @dataclass(frozen=True)
 class DailyCount:
-    day: str
+    day: dt.date
     unit: str
     entrants: int
 
@@ -127,9 +127,9 @@ def daily_entrants(session: Session, contest_id: int) -> list[DailyCount]:
         .join(Unit, Unit.id == Entrant.unit_id)
         .where(Entrant.contest_id == contest_id)
     ).all()
-    counts: dict[tuple[str, str], int] = {}
+    counts: dict[tuple[dt.date, str], int] = {}
     for created_at, unit in rows:
-        key = (created_at.date().isoformat(), unit)
+        key = (created_at.date(), unit)
         counts[key] = counts.get(key, 0) + 1
     return [DailyCount(day, unit, n) for (day, unit), n in sorted(counts.items())]
 
