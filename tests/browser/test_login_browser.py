@@ -13,6 +13,8 @@ def log_in(page, phone="0900 000 011", password="demo-worker-2026"):
 
 def open_menu(page):
     """Officers and admins on a phone reach the main links through the "Menu" button."""
+    page.locator(".site-header nav").wait_for(state="attached")
+    page.wait_for_load_state()  # judged with the stylesheet applied, which decides
     if page.locator(".nav-compact").is_visible():
         page.locator(".nav-compact summary").click()
 
