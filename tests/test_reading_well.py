@@ -148,3 +148,36 @@ def test_export_says_what_kind_of_row_each_is(app, world, make):  # noqa: F811
         f"/reports/participation.csv?unit={world['p'].id}&course=khoa-thu"
     ).data.decode("utf-8-sig")
     assert '"60,0"' in csv_text  # decimal comma, quoted: see the README on CSV
+
+
+# --- authoring: offer what the rules allow, say what happened, history in words -----------
+
+
+def test_the_author_is_not_offered_approval_and_each_step_is_said(
+    app, session, sample_course, make
+):
+    from sqlalchemy import select
+
+    from learning.courses.models import Lesson
+    from tests.authoring_helpers import client_for, question_form
+
+    author = make.user(role=Role.ADMIN, full_name="Quản trị Một")
+    reviewer = make.user(role=Role.ADMIN, full_name="Quản trị Hai")
+    first, second = client_for(app, author), client_for(app, reviewer)
+    lesson = session.scalar(select(Lesson).where(Lesson.course_id == sample_course.id))
+    created = first.post(
+        f"/admin/questions/new?course={sample_course.id}", data=question_form(lesson.id)
+    )
+    url = created.headers["Location"]
+    sent = first.post(f"{url}/step", data={"step": "submit"}, follow_redirects=True)
+    assert "Đã gửi duyệt." in sent.text
+    assert "Duyệt và xuất bản" not in sent.text  # the four-eyes rule refuses it to her
+    assert "Cần một quản trị viên khác duyệt" in sent.text
+    page = second.get(url).text
+    assert "Duyệt và xuất bản" in page
+    published = second.post(f"{url}/step", data={"step": "approve"}, follow_redirects=True)
+    assert "Đã duyệt và xuất bản." in published.text
+    history = second.get(f"{url}/history").text
+    events = history.split('class="events"')[1].split("</ul>")[0]
+    assert "đã gửi duyệt" in events and "đã duyệt và xuất bản" in events
+    assert "· submit" not in events and "· approve" not in events

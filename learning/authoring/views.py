@@ -40,6 +40,7 @@ from learning.courses.views import media_response
 from learning.errors import InvalidInput, NotFound
 from learning.extensions import login_manager
 from learning.i18n import gettext as _
+from learning.i18n import lazy_gettext as _l
 
 bp = Blueprint("authoring", __name__, url_prefix="/admin")
 
@@ -59,6 +60,15 @@ def _labels() -> dict[str, Any]:
         "type_labels": dict(QUESTION_TYPES),
         "difficulty_labels": dict(DIFFICULTIES),
     }
+
+
+# What each review step did, said after it (the bare "Done." left people guessing).
+STEP_DONE = {
+    "submit": _l("Sent to review."),
+    "approve": _l("Approved and published."),
+    "return": _l("Sent back to draft."),
+    "retire": _l("Retired (archived)."),
+}
 
 
 def _four_eyes() -> bool:
@@ -110,6 +120,9 @@ def _course_page(course: Course, status: int = 200, **forms: Any) -> tuple[str, 
         media_form=forms.get("media_form") or MediaForm(),
         step_form=StepForm(),
         events=queries.events(db.session, "course", course.id)[:10],
+        can_approve=services.may_approve(
+            db.session, current_user, "course", course.id, None, four_eyes=_four_eyes()
+        ),
     )
     return page, status
 
@@ -181,7 +194,7 @@ def course_step(course_id: int) -> Response:
         db.session, current_user, course, form.step.data or "", four_eyes=_four_eyes()
     )
     db.session.commit()
-    flash(_("Done."), "success")
+    flash(str(STEP_DONE[form.step.data or ""]), "success")
     return redirect(url_for("authoring.course", course_id=course.id))
 
 
@@ -201,6 +214,15 @@ def _lesson_page(
         state=services.lesson_state(lesson, working) if lesson else None,
         working=working,
         step_form=StepForm(),
+        can_approve=lesson is not None
+        and services.may_approve(
+            db.session,
+            current_user,
+            "lesson",
+            lesson.id,
+            working.author_id if working else None,
+            four_eyes=_four_eyes(),
+        ),
     )
     return page, status
 
@@ -313,7 +335,7 @@ def _review_step(
     else:
         raise services.WrongState()
     db.session.commit()
-    flash(_("Done."), "success")
+    flash(str(STEP_DONE[step]), "success")
 
 
 @bp.post("/lessons/<int:lesson_id>/move")
@@ -459,6 +481,16 @@ def _question_page(
         problems=services.review_problems(working) if working else [],
         form=form,
         step_form=StepForm(),
+        can_approve=question is not None
+        and working is not None
+        and services.may_approve(
+            db.session,
+            current_user,
+            "question",
+            question.id,
+            working.author_id,
+            four_eyes=_four_eyes(),
+        ),
     )
     return page, status
 
