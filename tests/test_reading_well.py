@@ -181,3 +181,40 @@ def test_the_author_is_not_offered_approval_and_each_step_is_said(
     events = history.split('class="events"')[1].split("</ul>")[0]
     assert "đã gửi duyệt" in events and "đã duyệt và xuất bản" in events
     assert "· submit" not in events and "· approve" not in events
+
+
+# --- dates: dd/mm/yyyy everywhere, one input style ------------------------------------------
+
+
+def test_the_entrants_table_shows_days_dd_mm_yyyy(app, session, make, sample_course):
+    from tests.contest_helpers import enter, make_contest
+
+    contest, _, admin = make_contest(session, make, sample_course)
+    worker = make.user(unit=make.unit("CĐCS Ngày Tháng"))
+    enter(session, contest, worker)
+    client = login(app, admin)
+    table = client.get(f"/contests/{contest.id}/entrants").text.split("<tbody>")[-1]
+    assert re.search(r"<td>\d\d/\d\d/\d{4}</td><td>CĐCS Ngày Tháng</td>", table), table[:300]
+    assert not re.search(r"\d{4}-\d\d-\d\d", table)
+
+
+def test_date_fields_are_text_boxes_read_dd_mm_yyyy(app):
+    import datetime as dt
+
+    from werkzeug.datastructures import MultiDict
+
+    from learning.forms import DayField, Form, MomentField
+
+    class Dates(Form):
+        day = DayField("day")
+        moment = MomentField("moment")
+
+    with app.test_request_context():  # the test app has CSRF off
+        form = Dates(formdata=MultiDict({"day": "05/12/2026", "moment": "05/12/2026 08:30"}))
+        assert form.validate(), form.errors
+        assert form.day.data == dt.date(2026, 12, 5)
+        assert form.moment.data == dt.datetime(2026, 12, 5, 8, 30)
+        assert 'type="text"' in form.day() and 'placeholder="dd/mm/yyyy"' in form.day()
+        assert 'value="05/12/2026"' in form.day()
+        iso = Dates(formdata=MultiDict({"day": "2026-12-05", "moment": "2026-12-05T08:30"}))
+        assert iso.validate() and iso.day.data == dt.date(2026, 12, 5)
