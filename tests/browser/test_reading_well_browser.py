@@ -255,3 +255,69 @@ def test_worker_pages_read_well(sized):
     problems.extend(_serious(page))
     shoot(page, "course", size)
     assert problems == [], "\n".join(problems)
+
+
+GIFT = """\
+// [id:doc-rong-01] [tag:source:blld-2019:Điều 90]
+Tiền lương trả cho người lao động căn cứ vào đâu? Xem https://thuvienphapluat.vn/van-ban/Lao-dong-Tien-luong/Bo-Luat-lao-dong-2019-333670.aspx{
+\t=Năng suất lao động và chất lượng công việc
+\t~Thâm niên duy nhất
+}
+
+Câu hỏi hỏng {=a ~b
+"""
+
+
+def test_the_question_import_preview_reads_well(sized, tmp_path):
+    """/exchange/imports/<id>: its tables scroll by keyboard too (axe:
+    scrollable-region-focusable), and a long URL in a question stays in its cell."""
+    page, size = sized
+    gift_file = tmp_path / "cau-hoi.gift"
+    gift_file.write_text(GIFT, encoding="utf-8")
+    log_in(page, *ADMIN)
+    page.goto(f"/exchange/{COURSE}")
+    page.get_by_label("Tệp câu hỏi (GIFT, Aiken, Moodle XML hoặc XLSX)").set_input_files(
+        str(gift_file)
+    )
+    page.get_by_role("button", name="Kiểm tra tệp").click()
+    expect(page.get_by_role("heading", name="Xem trước khi nhập")).to_be_visible()
+    assert re.search(r"/exchange/imports/\d+$", page.url)
+    fits(page, size)
+    regions = page.locator(".table-wrap")
+    assert regions.count() >= 2
+    for i in range(regions.count()):
+        assert regions.nth(i).get_attribute("tabindex") == "0"
+        assert regions.nth(i).get_attribute("role") == "region"
+        assert regions.nth(i).get_attribute("aria-label")
+    page.keyboard.press("Tab")  # the regions take the focus in turn
+    assert _serious(page) == []
+    shoot(page, "question-import-preview", size)
+
+
+def test_a_long_word_stays_inside_the_question_card(sized):
+    """A question whose text holds a long URL (as pasted from a law database) wraps inside
+    its card, and a question of several lines is not crossed by the card's top border."""
+    page, size = sized
+    log_in(page, phone="0900000013")
+    page.goto(f"/courses/{COURSE}")
+    page.get_by_role("link", name="Làm bài kiểm tra cuối").click()
+    button = page.get_by_role("button", name=re.compile("Bắt đầu làm bài|Tiếp tục làm bài"))
+    button.click()
+    expect(page.get_by_text("Còn lại:")).to_be_visible()
+    url = "https://thuvienphapluat.vn/van-ban/Lao-dong-Tien-luong/Bo-Luat-lao-dong-2019-333670.aspx"
+    page.locator(".question legend").first.evaluate(
+        "(legend, url) => legend.append(' ' + url)", url
+    )
+    page.locator(".choice > span").first.evaluate("(span, url) => span.append(' ' + url)", url)
+    inside = page.evaluate("""() => [...document.querySelectorAll('.question')].every((card) => {
+        const box = card.getBoundingClientRect();
+        return [...card.querySelectorAll('legend, .choice')].every((el) => {
+          const r = el.getBoundingClientRect();
+          // inside the card's border on every side, nothing sticking out of its own box
+          return r.left >= box.left && r.top >= box.top && r.right <= box.right + 0.5
+            && r.bottom <= box.bottom && el.scrollWidth <= el.clientWidth + 1;
+        });
+      })""")  # fmt: skip
+    assert inside
+    fits(page, size)
+    shoot(page, "quiz-question", size)
