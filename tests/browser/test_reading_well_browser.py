@@ -142,6 +142,7 @@ def test_an_officers_breadcrumb_opens(sized):
     assert links and all(page.request.get(link).status == 200 for link in links)
     expect(page.locator("nav.breadcrumbs")).not_to_contain_text("Liên đoàn Lao động tỉnh")
     fits(page, size)
+    assert _serious(page) == []
 
 
 def test_label_and_value_lists_stack_on_a_phone(sized, client, make, session, sample_course):
@@ -211,6 +212,7 @@ def test_the_staff_header_is_compact_on_a_phone(sized):
         assert header["height"] <= 80, header
         expect(page.locator(".nav-compact")).to_be_hidden()
         expect(page.get_by_role("link", name="Báo cáo")).to_be_visible()
+        assert _serious(page) == []
     shoot(page, "home-admin", size)
 
 
@@ -320,4 +322,5 @@ def test_a_long_word_stays_inside_the_question_card(sized):
       })""")  # fmt: skip
     assert inside
     fits(page, size)
+    assert _serious(page) == []
     shoot(page, "quiz-question", size)
