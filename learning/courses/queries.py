@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from textwrap import shorten
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select
@@ -347,7 +348,7 @@ def due_for_review(session: Session) -> list[ReviewItem]:
         .order_by(Course.title, Question.key)
     ).all()  # fmt: skip
     for question_id, key, text, document, created_at, course_title in questions:
-        label = f"{key}: {text[:120]}"
+        label = f"{key}: {shorten(text, 140, placeholder=' …')}"
         item = _review_item(
             "question", question_id, course_title, label, {document}, changes,
             created_at, question_reviews.get(question_id),
