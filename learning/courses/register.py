@@ -174,15 +174,15 @@ def describe_change(register: Register | None, change: ChangeSpec) -> str:
     """One Vietnamese line saying what the change is, for pages and notes (content text)."""
     by = register.get(change.by) if register else None
     by_text = f"{by.title} số {by.number}" if by else f"văn bản số {change.by}"
-    verb = "Sửa đổi" if change.kind == "amended" else "Thay thế"
-    text = f"{verb} bởi {by_text}"
-    if change.provisions:
-        text += f" ({change.provisions})"
+    verb = "sửa đổi" if change.kind == "amended" else "thay thế"
     if change.pending:
-        text = f"Đang chờ {verb.lower()}" + (f" {change.provisions}" if change.provisions else "")
-        text += f" theo {by_text}"
-    elif change.from_:
-        text += f", từ ngày {change.from_:%d/%m/%Y}"
+        what = f" {change.provisions}" if change.provisions else ""
+        text = f"Đang chờ {verb}{what} theo {by_text}"
+    else:
+        what = f" ({change.provisions})" if change.provisions else ""
+        text = f"{verb.capitalize()} bởi {by_text}{what}"
+        if change.from_:
+            text += f", từ ngày {change.from_:%d/%m/%Y}"
     if change.note:
         text += f": {change.note}"
     return text
