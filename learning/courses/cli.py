@@ -44,7 +44,7 @@ def load(path: Path) -> None:
     register = _read_register(folders[0])
     written = load_register(db.session, register)
     db.session.commit()
-    state = f"{written} updated" if written else "unchanged"
+    state = f"{written} written" if written else "unchanged"
     click.echo(f"{register.path.name}: {state} ({len(register.documents)} documents)")
     failed = 0
     for folder in folders:
