@@ -14,6 +14,7 @@ from learning.contests.models import (
 from learning.courses.models import (
     Certificate,
     Choice,
+    ContentReview,
     Course,
     Lesson,
     LessonProgress,
@@ -21,6 +22,7 @@ from learning.courses.models import (
     Question,
     QuestionVersion,
     Source,
+    SourceDocument,
 )
 from learning.db import Base
 from learning.enrollment.models import Assignment
@@ -36,6 +38,7 @@ __all__ = [
     "Base",
     "Certificate",
     "Choice",
+    "ContentReview",
     "Contest",
     "ContestUnit",
     "Course",
@@ -53,6 +56,7 @@ __all__ = [
     "Round",
     "RoundResult",
     "Source",
+    "SourceDocument",
     "Unit",
     "UnitClosure",
     "UnitLink",

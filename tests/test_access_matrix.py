@@ -88,6 +88,7 @@ MATRIX = {
     "authoring.new_question": ("/admin/questions/new?course={course}", (LOGIN, DENY, DENY, DENY, DENY, OK)),
     "authoring.question": ("/admin/questions/{question}", (LOGIN, DENY, DENY, DENY, DENY, OK)),
     "authoring.question_history": ("/admin/questions/{question}/history", (LOGIN, DENY, DENY, DENY, DENY, OK)),
+    "authoring.review": ("/admin/review", (LOGIN, DENY, DENY, DENY, DENY, OK)),
     "contests.index": ("/contests", (OK,) * 6),
     "contests.show": ("/contests/{contest}", (OK,) * 6),
     "contests.register_form": ("/contests/{contest}/register?q=thu", (OK,) * 6),

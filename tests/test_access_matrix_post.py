@@ -126,6 +126,8 @@ POST_MATRIX: dict[str, tuple[str, Form, tuple[Any, ...]]] = {
     "authoring.create_question": ("/admin/questions/new?course={course}", QUESTION, ADMIN_ONLY),
     "authoring.update_question": ("/admin/questions/{question}", QUESTION, ADMIN_ONLY),
     "authoring.question_step": ("/admin/questions/{question}/step", {"step": "retire"}, ADMIN_ONLY),
+    "authoring.mark_lesson_reviewed": ("/admin/review/lessons/{lesson}", {}, ADMIN_ONLY),
+    "authoring.mark_question_reviewed": ("/admin/review/questions/{question}", {}, ADMIN_ONLY),
     "contests.register": ("/contests/{contest}/register", {"full_name": "Lê Văn Dự Thi", "phone": "0987000333", "unit": "{unit}", "category": "member", "birth_year": "1990", "gender": "", "password": "mat-khau-du-thi", "confirm": "mat-khau-du-thi"}, (DONE,) * 6),
     "contests.join": ("/contests/{contest}/join", {"unit": "{unit}", "category": "member"}, ANYONE_LOGGED_IN),
     "contests.start": ("/rounds/{round}/start", {}, OWNER_ONLY),  # only entrants start

@@ -1,5 +1,6 @@
 """Authoring pages under /admin: courses, lessons with a preview that needs no JavaScript,
-the question bank with filters and bulk actions, review steps and history. Admins only."""
+the question bank with filters and bulk actions, review steps and history, and the content
+to review after a cited document changed ("Cần rà soát"). Admins only."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from learning.authoring.forms import (
     MediaForm,
     QuestionForm,
     QuizSettingsForm,
+    ReviewedForm,
     StepForm,
 )
 from learning.courses import queries as course_queries
@@ -36,6 +38,7 @@ from learning.courses.models import (
     QuestionType,
     Scoring,
 )
+from learning.courses.register import mark_reviewed
 from learning.courses.views import media_response
 from learning.errors import InvalidInput, NotFound
 from learning.extensions import login_manager
@@ -587,3 +590,35 @@ def question_history(question_id: int) -> str:
         versions=queries.question_history(db.session, question),
         events=queries.events(db.session, "question", question.id),
     )
+
+
+# --- review against the register of source documents ("Cần rà soát") ----------------------
+
+
+@bp.get("/review")
+def review() -> str:
+    return render_template(
+        "authoring/review.html",
+        items=course_queries.due_for_review(db.session),
+        pending=course_queries.pending_changes(db.session),
+        form=ReviewedForm(),
+    )
+
+
+@bp.post("/review/lessons/<int:lesson_id>")
+def mark_lesson_reviewed(lesson_id: int) -> Response:
+    return _mark_reviewed(_get(Lesson, lesson_id))
+
+
+@bp.post("/review/questions/<int:question_id>")
+def mark_question_reviewed(question_id: int) -> Response:
+    return _mark_reviewed(_get(Question, question_id))
+
+
+def _mark_reviewed(item: Lesson | Question) -> Response:
+    if not ReviewedForm().validate():
+        raise InvalidInput()
+    mark_reviewed(db.session, current_user, item)
+    db.session.commit()
+    flash(_("Marked as reviewed."), "success")
+    return redirect(url_for("authoring.review"))

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from textwrap import shorten
+from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
@@ -14,11 +17,15 @@ from learning.auth.models import User
 from learning.courses.markdown import plain_text
 from learning.courses.models import (
     Certificate,
+    ContentReview,
     ContentStatus,
     Course,
     Lesson,
     LessonProgress,
     MediaFile,
+    Question,
+    QuestionVersion,
+    SourceDocument,
 )
 from learning.enrollment.queries import assigned_course_ids
 from learning.quizzes.queries import final_results
@@ -300,3 +307,149 @@ def snippet(text: str, words: list[str], width: int = 70) -> tuple[str, str, str
 
 def _escape(word: str) -> str:
     return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# --- the review loop of the register of source documents -----------------------------------
+
+
+@dataclass(frozen=True)
+class DocumentChange:
+    """A recorded change of a cited document, as the review queue shows it."""
+
+    document_key: str
+    title: str
+    number: str
+    text: str
+    applies_from: dt.date | None
+    # From when content citing the document is due for review (see `due_for_review`).
+    due_from: dt.datetime
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """A published lesson or question citing a document changed since it was last reviewed."""
+
+    kind: str  # "lesson" | "question"
+    id: int
+    course_title: str
+    label: str
+    last_reviewed: dt.datetime
+    changes: list[DocumentChange]
+
+
+def _dated_changes(session: Session) -> dict[str, list[DocumentChange]]:
+    """Every dated (not pending) change of the register, by each key that names its
+    document (key and aliases)."""
+    by_key: dict[str, list[DocumentChange]] = {}
+    for document in session.scalars(select(SourceDocument)):
+        changes = []
+        for change in document.changes or []:
+            if change.get("pending") or not change.get("known_on"):
+                continue
+            known = dt.datetime.combine(
+                dt.date.fromisoformat(change["known_on"]), dt.time(), tzinfo=dt.UTC
+            )
+            recorded = dt.datetime.fromisoformat(change.get("recorded_at") or known.isoformat())
+            applies = change.get("from")
+            changes.append(
+                DocumentChange(
+                    document_key=document.key,
+                    title=document.title,
+                    number=document.number,
+                    text=change.get("text") or "",
+                    applies_from=dt.date.fromisoformat(applies) if applies else None,
+                    # A change is news from the day its document was signed or applies,
+                    # whichever is first, and at the latest from when it was recorded
+                    # (a change dated in the future is reviewed as soon as it is known).
+                    due_from=min(known, recorded),
+                )
+            )
+        if changes:
+            for key in [document.key, *(document.aliases or [])]:
+                by_key[key] = changes
+    return by_key
+
+
+def due_for_review(session: Session) -> list[ReviewItem]:
+    """Published lessons and questions citing a document whose recorded change is later
+    than the item's last review (its latest ContentReview, or its own last change of
+    text, whichever is later): the "Cần rà soát" queue, by course."""
+    changes = _dated_changes(session)
+    if not changes:
+        return []
+    lesson_reviews = dict(
+        session.execute(
+            select(ContentReview.lesson_id, func.max(ContentReview.reviewed_at))
+            .where(ContentReview.lesson_id.is_not(None))
+            .group_by(ContentReview.lesson_id)
+        ).all()
+    )
+    question_reviews = dict(
+        session.execute(
+            select(ContentReview.question_id, func.max(ContentReview.reviewed_at))
+            .where(ContentReview.question_id.is_not(None))
+            .group_by(ContentReview.question_id)
+        ).all()
+    )
+    items: list[ReviewItem] = []
+    lessons = session.execute(
+        select(Lesson, Course.title)
+        .join(Course, Course.id == Lesson.course_id)
+        .where(Lesson.status == PUBLISHED)
+        .order_by(Course.title, Lesson.position)
+    ).all()
+    for lesson, course_title in lessons:
+        keys = {ref.get("document", "") for ref in lesson.sources or []}
+        item = _review_item(
+            "lesson", lesson.id, course_title, lesson.title, keys, changes,
+            lesson.updated_at, lesson_reviews.get(lesson.id),
+        )  # fmt: skip
+        if item:
+            items.append(item)
+    questions = session.execute(
+        select(Question.id, Question.key, QuestionVersion.text, QuestionVersion.source_document,
+               QuestionVersion.created_at, Course.title)
+        .join(QuestionVersion, and_(QuestionVersion.question_id == Question.id,
+                                    QuestionVersion.number == Question.current_version))
+        .join(Course, Course.id == Question.course_id)
+        .where(Question.status == PUBLISHED)
+        .order_by(Course.title, Question.key)
+    ).all()  # fmt: skip
+    for question_id, key, text, document, created_at, course_title in questions:
+        label = f"{key}: {shorten(text, 140, placeholder=' …')}"
+        item = _review_item(
+            "question", question_id, course_title, label, {document}, changes,
+            created_at, question_reviews.get(question_id),
+        )  # fmt: skip
+        if item:
+            items.append(item)
+    return items
+
+
+def _review_item(
+    kind: str,
+    item_id: int,
+    course_title: str,
+    label: str,
+    keys: set[str],
+    changes: dict[str, list[DocumentChange]],
+    written_at: dt.datetime,
+    reviewed_at: dt.datetime | None,
+) -> ReviewItem | None:
+    if reviewed_at is not None and reviewed_at.tzinfo is None:
+        reviewed_at = reviewed_at.replace(tzinfo=dt.UTC)  # SQLite: max() loses the type
+    last = max(written_at, reviewed_at) if reviewed_at else written_at
+    due = [c for key in sorted(keys) for c in changes.get(key, []) if c.due_from > last]
+    if not due:
+        return None
+    return ReviewItem(kind, item_id, course_title, label, last, due)
+
+
+def pending_changes(session: Session) -> list[tuple[SourceDocument, dict[str, Any]]]:
+    """Changes the register records as pending (ordered, not yet adopted), by document."""
+    return [
+        (document, change)
+        for document in session.scalars(select(SourceDocument).order_by(SourceDocument.key))
+        for change in document.changes or []
+        if change.get("pending")
+    ]
