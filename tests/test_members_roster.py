@@ -1,0 +1,174 @@
+"""The roster decides who a phone number belongs to (issue 15, findings 1 and 2): a refused or
+unconfirmed self-registration, or a member who left, is never renamed, reactivated or handed
+to the real member silently; the officer sees why in words and chooses per row."""
+
+import datetime as dt
+import io
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from learning.auth.models import Role, UnitMembership, User
+from learning.db import utcnow
+from learning.members.importer import plan_import
+from learning.members.models import ImportBatch
+from learning.members.services import apply_import, deactivate_member
+from learning.org.services import set_join_link
+from tests.member_files import template
+
+STRANGER = {"full_name": "Kẻ Lạ Mặt", "phone": "0933 000 001", "member_code": "",
+            "gender": "male", "birth_year": "1990", "password": "mat-khau-ke-la",
+            "confirm": "mat-khau-ke-la"}  # fmt: skip
+
+
+@pytest.fixture
+def ctx(app):
+    with app.test_request_context():
+        yield
+
+
+@pytest.fixture
+def tree(make):
+    return make.tree()
+
+
+@pytest.fixture
+def officer(make, tree):
+    return make.user(role=Role.OFFICER, unit=tree.grassroots_a, full_name="Cán bộ A")
+
+
+def _staff(app, officer):
+    staff = app.test_client()
+    staff.post("/login", data={"login": officer.phone, "password": "password123"})
+    return staff
+
+
+def _upload(staff, unit, data):
+    response = staff.post(
+        "/members/import",
+        data={"unit": unit.id, "file": (io.BytesIO(data), "danh-sach.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302, response.text
+    return response.headers["Location"]
+
+
+def _refused_stranger(app, session, make, tree, officer):
+    """The reproduction of finding 1: a join link, a stranger's registration, refused."""
+    admin = make.user(role=Role.ADMIN)
+    set_join_link(session, admin, tree.grassroots_a, enabled=True, automatic=False)
+    session.commit()
+    anonymous = app.test_client()
+    assert anonymous.post(f"/join/{tree.grassroots_a.join_token}", data=STRANGER).status_code == 200
+    stranger = session.scalar(select(User).where(User.phone == "+84933000001"))
+    staff = _staff(app, officer)
+    staff.post(f"/members/{stranger.id}/decide", data={"approve": "0"})
+    session.expire_all()
+    return stranger, staff
+
+
+def _logs_in(app, login, password):
+    response = app.test_client().post("/login", data={"login": login, "password": password})
+    return response.status_code == 302
+
+
+def test_a_refused_stranger_is_not_renamed_into_the_real_member(app, session, make, tree, officer):
+    stranger, staff = _refused_stranger(app, session, make, tree, officer)
+    real_list = template([["Nguyễn Thị Thật", "", "Nữ", "0933000001", "", ""]])
+    preview_url = _upload(staff, tree.grassroots_a, real_list)
+    page = staff.get(preview_url).text
+    today = utcnow().strftime("%d/%m/%Y")
+    # The preview says in words who holds the phone, and offers the choice.
+    assert "Nguyễn Thị Thật" in page
+    assert f"đã bị từ chối ngày {today}" in page
+    assert "Cập nhật 1" not in page
+
+    # Confirming without choosing leaves the row out: nothing changes.
+    staff.post(preview_url + "/confirm", data={})
+    session.expire_all()
+    kept = session.get(User, stranger.id)
+    assert (kept.full_name, kept.is_active, kept.phone) == ("Kẻ Lạ Mặt", False, "+84933000001")
+    assert session.scalar(select(func.count()).where(User.full_name == "Nguyễn Thị Thật")) == 0
+
+
+def test_taking_the_number_over_gives_the_member_a_new_account_and_a_slip(
+    app, session, make, tree, officer
+):
+    stranger, staff = _refused_stranger(app, session, make, tree, officer)
+    old_token = stranger.session_token
+    preview_url = _upload(
+        staff, tree.grassroots_a, template([["Nguyễn Thị Thật", "", "", "0933000001", "", ""]])
+    )
+    page = staff.get(preview_url).text
+    choice = re.search(r'name="take_over" value="([^"]+)"', page)
+    assert choice, "the preview offers to take the number over"
+    staff.post(preview_url + "/confirm", data={"take_over": choice.group(1)})
+    session.expire_all()
+    old = session.get(User, stranger.id)
+    assert old.phone is None and not old.is_active and old.session_token != old_token
+    member = session.scalar(select(User).where(User.phone == "+84933000001"))
+    assert member.id != stranger.id and member.full_name == "Nguyễn Thị Thật"
+    assert member.must_change_password and member.confirmed_at is not None
+    assert not _logs_in(app, "0933000001", "mat-khau-ke-la")  # the stranger's password is gone
+    batch = session.scalar(select(ImportBatch).order_by(ImportBatch.id.desc()))
+    assert member.id in batch.result["slips"]
+
+
+def test_a_member_who_left_is_not_reactivated_silently_and_keeps_the_gap(
+    ctx, session, make, tree, officer
+):
+    member = make.user(unit=tree.grassroots_a, phone="0933 000 002", full_name="Lò Văn Về")
+    joined = session.scalar(select(UnitMembership).where(UnitMembership.user_id == member.id))
+    joined.started_at = utcnow() - dt.timedelta(days=60)
+    session.commit()
+    deactivate_member(session, officer, member)
+    member.deactivated_at = utcnow() - dt.timedelta(days=30)
+    session.commit()
+    left_on = member.deactivated_at
+
+    data = template([["Lò Văn Về", "", "", "0933000002", "", ""]])
+    plan = plan_import(session, data, scope_unit=tree.grassroots_a)
+    assert plan.to_update == [] and plan.to_create == []
+    (held,) = plan.held
+    assert held.state == "left" and held.returning
+    assert f"rời công đoàn ngày {left_on.strftime('%d/%m/%Y')}" in held.reason
+
+    result = apply_import(session, plan, officer, skip_invalid=False)
+    session.expire_all()
+    assert not session.get(User, member.id).is_active and result.left_out == 1
+
+    plan = plan_import(session, data, scope_unit=tree.grassroots_a)
+    result = apply_import(session, plan, officer, skip_invalid=False, take_over={plan.held[0].key})
+    session.expire_all()
+    back = session.get(User, member.id)
+    assert back.is_active and back.must_change_password and result.slips == [member.id]
+    spans = session.execute(
+        select(UnitMembership.started_at, UnitMembership.ended_at)
+        .where(UnitMembership.user_id == member.id)
+        .order_by(UnitMembership.started_at)
+    ).all()
+    # The month away stays a gap: reports over those dates do not count them.
+    assert len(spans) == 2
+    assert spans[0].ended_at == left_on and spans[1].started_at > left_on
+    assert spans[1].ended_at is None
+
+
+def test_an_unchanged_list_says_unchanged(ctx, session, make, tree, officer):
+    make.user(unit=tree.grassroots_a, phone="0933 000 003", full_name="Giàng A Páo")
+    plan = plan_import(
+        session,
+        template([["Giàng A Páo", "", "", "0933000003", "", ""]]),
+        scope_unit=tree.grassroots_a,
+    )
+    assert plan.to_update == [] and len(plan.unchanged) == 1
+    changed = plan_import(
+        session,
+        template([["Giàng A Páo", "1990", "Nam", "0933000003", "", ""]]),
+        scope_unit=tree.grassroots_a,
+    )
+    (update,) = changed.to_update
+    assert [(c.label, c.before, c.after) for c in update.changes] == [
+        ("Giới tính", "", "Nam"),
+        ("Năm sinh", "", "1990"),
+    ]
