@@ -172,3 +172,41 @@ def test_an_unchanged_list_says_unchanged(ctx, session, make, tree, officer):
         ("Giới tính", "", "Nam"),
         ("Năm sinh", "", "1990"),
     ]
+
+
+def test_signature_lines_end_the_table_and_exact_repeats_are_warnings(ctx, session, tree):
+    data = template(
+        [
+            ["Lý Thị Một", "", "Nữ", "0933 200 001", "", ""],
+            ["Lý Thị Một", "", "Nữ", "0933200001", "", ""],  # copied twice: a warning
+            ["Người Khác", "", "", "0933 200 001", "", ""],  # same phone, another person
+            ["Vàng A Hai", "", "", "0933 200 002", "", ""],
+            [],
+            ["", "Lào Cai, ngày … tháng … năm 2026"],
+            ["NGƯỜI LẬP BIỂU", "", "", "", "", "CHỦ TỊCH"],
+            [],
+            ["Hoàng Văn Ký", "", "", "", "", "Nguyễn Thị Dấu"],
+        ]
+    )
+    plan = plan_import(session, data, scope_unit=tree.grassroots_a)
+    assert [m.full_name for m in plan.to_create] == ["Lý Thị Một", "Vàng A Hai"]
+    assert [(r.row, r.same_as) for r in plan.repeated] == [(3, 2)]
+    assert [r.row for r in plan.rejected] == [4]
+    assert "trùng với dòng 2" in plan.rejected[0].reason
+
+
+def test_the_preview_lists_people_and_what_changes(app, session, make, tree, officer):
+    make.user(unit=tree.grassroots_a, phone="0933 300 001", full_name="Tên Cũ")
+    make.user(unit=tree.grassroots_a, phone="0933 300 002", full_name="Đã Đúng")
+    staff = _staff(app, officer)
+    data = template(
+        [
+            ["Tên Mới", "", "", "0933300001", "", ""],
+            ["Đã Đúng", "", "", "0933300002", "", ""],
+            ["Người Mới Tinh", "", "", "0933300003", "", ""],
+        ]
+    )
+    page = staff.get(_upload(staff, tree.grassroots_a, data)).text
+    assert "Người Mới Tinh" in page
+    assert re.search(r"Họ và tên: <del>Tên Cũ</del> → <ins>Tên Mới</ins>", page)
+    assert "Không thay đổi: 1 đoàn viên" in page
