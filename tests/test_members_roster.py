@@ -15,6 +15,7 @@ from learning.members.importer import plan_import
 from learning.members.models import ImportBatch
 from learning.members.services import apply_import, deactivate_member
 from learning.org.services import set_join_link
+from tests.contest_helpers import make_contest
 from tests.member_files import template
 
 STRANGER = {"full_name": "Kẻ Lạ Mặt", "phone": "0933 000 001", "member_code": "",
@@ -183,9 +184,9 @@ def test_signature_lines_end_the_table_and_exact_repeats_are_warnings(ctx, sessi
             ["Vàng A Hai", "", "", "0933 200 002", "", ""],
             [],
             ["", "Lào Cai, ngày … tháng … năm 2026"],
-            ["NGƯỜI LẬP BIỂU", "", "", "", "", "CHỦ TỊCH"],
+            ["NGƯỜI LẬP BIỂU", "", "", "CHỦ TỊCH", "", ""],
             [],
-            ["Hoàng Văn Ký", "", "", "", "", "Nguyễn Thị Dấu"],
+            ["Hoàng Văn Ký", "", "", "Nguyễn Thị Dấu", "", ""],
         ]
     )
     plan = plan_import(session, data, scope_unit=tree.grassroots_a)
@@ -210,3 +211,63 @@ def test_the_preview_lists_people_and_what_changes(app, session, make, tree, off
     assert "Người Mới Tinh" in page
     assert re.search(r"Họ và tên: <del>Tên Cũ</del> → <ins>Tên Mới</ins>", page)
     assert "Không thay đổi: 1 đoàn viên" in page
+
+
+CONTEST_FORM = {"full_name": "Kẻ Giữ Số", "category": "non_member", "birth_year": "1990",
+                "gender": "male", "password": "mat-khau-123", "confirm": "mat-khau-123"}  # fmt: skip
+
+
+def _register(client, contest, tree, phone):
+    return client.post(
+        f"/contests/{contest.id}/register",
+        data={**CONTEST_FORM, "phone": phone, "unit": tree.grassroots_a.id},
+    )
+
+
+def test_contest_registration_answers_the_same_whether_a_phone_has_an_account(
+    app, session, make, tree, sample_course
+):
+    owner = make.user(unit=tree.grassroots_a, phone="0933 400 001", full_name="Chủ Thật")
+    contest, _round, _admin = make_contest(session, make, sample_course)
+    users = session.scalar(select(func.count(User.id)))
+    taken = _register(app.test_client(), contest, tree, "0933400001")
+    free = _register(app.test_client(), contest, tree, "0933400002")
+    assert (taken.status_code, taken.headers.get("Location")) == (
+        free.status_code,
+        free.headers.get("Location"),
+    )
+    assert taken.status_code == 302
+    follow = app.test_client()
+    assert _register(follow, contest, tree, "0933400003").status_code == 302
+    words = follow.get(free.headers["Location"]).text
+    # The page tells the real owner what to do next.
+    assert "hỏi cán bộ công đoàn" in words
+    session.expire_all()
+    assert session.scalar(select(func.count(User.id))) == users + 2
+    assert session.get(User, owner.id).full_name == "Chủ Thật"
+    assert _logs_in(app, "0933400001", "password123")  # the owner's password is untouched
+    assert not _logs_in(app, "0933400001", "mat-khau-123")
+    assert _logs_in(app, "0933400002", "mat-khau-123")  # the new entrant logs in
+
+
+def test_a_phone_held_by_a_contest_registration_goes_to_the_member_on_the_roster(
+    app, session, make, tree, officer, sample_course
+):
+    contest, _round, _admin = make_contest(session, make, sample_course)
+    _register(app.test_client(), contest, tree, "0933400009")
+    squatter = session.scalar(select(User).where(User.phone == "+84933400009"))
+    assert squatter.confirmed_at is None  # nobody on the roster vouched for it
+    staff = _staff(app, officer)
+    url = _upload(
+        staff, tree.grassroots_a, template([["Chủ Thật Sự", "", "", "0933400009", "", ""]])
+    )
+    page = staff.get(url).text
+    assert "tự đăng ký chưa được cán bộ nào xác nhận" in page
+    assert "Kẻ Giữ Số" not in page  # not the officer's person: their name is not shown
+    choice = re.search(r'name="take_over" value="([^"]+)"', page).group(1)
+    staff.post(url + "/confirm", data={"take_over": choice})
+    session.expire_all()
+    member = session.scalar(select(User).where(User.phone == "+84933400009"))
+    assert member.full_name == "Chủ Thật Sự" and member.unit_id == tree.grassroots_a.id
+    assert session.get(User, squatter.id).phone is None
+    assert not _logs_in(app, "0933400009", "mat-khau-123")

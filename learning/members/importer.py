@@ -198,9 +198,12 @@ def _birth_year(text: str, today: dt.date) -> int:
 
 
 def _has_login(row: Row, columns: dict[str, int]) -> bool:
+    """Whether the row carries a phone number or member code. Text without a digit in those
+    columns ("CHỦ TỊCH" under the table, where the signatures spread across the columns) is
+    not one."""
     return bool(
-        _cell(row, columns, "phone")
-        or _cell(row, columns, "member_code")
+        any(ch.isdigit() for ch in _cell(row, columns, "phone"))
+        or any(ch.isdigit() for ch in _cell(row, columns, "member_code"))
         or row.formula_without_value
     )
 

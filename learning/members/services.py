@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from learning.audit.services import record
 from learning.auth.models import Gender, Role, UnitMembership, User, new_session_token
-from learning.auth.passwords import hash_temporary_password
+from learning.auth.passwords import hash_password, hash_temporary_password
 from learning.auth.scope import require_unit, require_user
 from learning.auth.services import (
     change_unit,
@@ -397,9 +397,12 @@ class Registration:
     birth_year: int | None = None
 
 
-def register_via_link(session: Session, unit: Unit, form: Registration) -> User:
+def register_via_link(session: Session, unit: Unit, form: Registration) -> User | None:
     """A worker registers into a unit through its join link. Pending until an officer
-    approves, unless the unit approves automatically. One account per phone number."""
+    approves, unless the unit approves automatically; unconfirmed until an officer approves
+    it or their roster names them. One account per phone number: a phone or member code
+    that already has an account gets nothing (None), for the same work, and the caller
+    answers as for a new one, so that the link does not tell who has an account."""
     if not unit.is_active or unit.join_token is None:
         raise InvalidInput(_("This join link is no longer valid."))
     try:
@@ -411,13 +414,10 @@ def register_via_link(session: Session, unit: Unit, form: Registration) -> User:
     if taken is None and code:
         taken = session.scalar(select(User.id).where(User.member_code == code))
     if taken is not None:
-        # Not saying whose: ask the officer (or log in, if it is yours).
-        raise InvalidInput(
-            _(
-                "An account with this phone number or member code already exists. "
-                "Log in, or ask your union officer."
-            )
-        )
+        hash_password(form.password)  # the work of creating an account: time tells nothing
+        record(session, None, "member.register_held", "unit", unit.id, after={"user_id": taken})
+        session.flush()
+        return None
     user = create_user(
         session,
         full_name=nfc(form.full_name),

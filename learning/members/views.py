@@ -393,11 +393,13 @@ def join(token: str) -> str | tuple[str, int]:
         birth_year=form.birth_year.data,
     )
     try:
-        user = services.register_via_link(db.session, unit, registration)
+        services.register_via_link(db.session, unit, registration)
     except DomainError as error:
         db.session.rollback()
         return render_template(
             "members/join.html", unit=unit, form=form, token=token, error=str(error)
         ), 400
     db.session.commit()
-    return render_template("members/joined.html", unit=unit, pending=user.is_pending)
+    # A phone that already had an account (user is None) reads the same page.
+    pending = not unit.approves_joins_automatically
+    return render_template("members/joined.html", unit=unit, pending=pending)
