@@ -64,9 +64,7 @@ def _passwords_in_xlsx(data: bytes) -> list[str]:
     return [row[column] for row in rows[header + 1 :] if row[column]]
 
 
-def test_preview_lists_people_and_changes_and_slips_are_issued_once(
-    browser, live_server, tmp_path
-):
+def test_preview_lists_people_and_changes_and_slips_are_issued_once(browser, live_server, tmp_path):
     SHOTS.mkdir(exist_ok=True)
     _squat(browser, live_server)
     list_file = tmp_path / "danh-sach.xlsx"
