@@ -102,9 +102,10 @@ def test_taking_the_number_over_gives_the_member_a_new_account_and_a_slip(
         staff, tree.grassroots_a, template([["Nguyễn Thị Thật", "", "", "0933000001", "", ""]])
     )
     page = staff.get(preview_url).text
-    choice = re.search(r'name="take_over" value="([^"]+)"', page)
+    choice = re.search(r'name="(held-\d+)" value="(take_over:[^"]+)"', page)
     assert choice, "the preview offers to take the number over"
-    staff.post(preview_url + "/confirm", data={"take_over": choice.group(1)})
+    assert "confirm:" not in page  # a refused registration cannot be confirmed
+    staff.post(preview_url + "/confirm", data={choice.group(1): choice.group(2)})
     session.expire_all()
     old = session.get(User, stranger.id)
     assert old.phone is None and not old.is_active and old.session_token != old_token
@@ -264,10 +265,37 @@ def test_a_phone_held_by_a_contest_registration_goes_to_the_member_on_the_roster
     page = staff.get(url).text
     assert "tự đăng ký chưa được cán bộ nào xác nhận" in page
     assert "Kẻ Giữ Số" not in page  # not the officer's person: their name is not shown
-    choice = re.search(r'name="take_over" value="([^"]+)"', page).group(1)
-    staff.post(url + "/confirm", data={"take_over": choice})
+    choice = re.search(r'name="(held-\d+)" value="(take_over:[^"]+)"', page)
+    assert "confirm:" not in page  # not of the officer's union: only taking over is offered
+    staff.post(url + "/confirm", data={choice.group(1): choice.group(2)})
     session.expire_all()
     member = session.scalar(select(User).where(User.phone == "+84933400009"))
     assert member.full_name == "Chủ Thật Sự" and member.unit_id == tree.grassroots_a.id
     assert session.get(User, squatter.id).phone is None
     assert not _logs_in(app, "0933400009", "mat-khau-123")
+
+
+def test_a_self_registration_of_the_union_can_be_confirmed_as_the_member(
+    app, session, make, tree, officer
+):
+    admin = make.user(role=Role.ADMIN)
+    set_join_link(session, admin, tree.grassroots_a, enabled=True, automatic=True)
+    session.commit()
+    joined = {**STRANGER, "full_name": "Vàng Thị Dợ", "phone": "0933 500 001"}
+    app.test_client().post(f"/join/{tree.grassroots_a.join_token}", data=joined)
+    registered = session.scalar(select(User).where(User.phone == "+84933500001"))
+    assert registered.confirmed_at is None and not registered.is_pending
+    staff = _staff(app, officer)
+    url = _upload(
+        staff,
+        tree.grassroots_a,
+        template([["Vàng Thị Dợ", "1990", "Nữ", "0933500001", "LC-5", ""]]),
+    )
+    page = staff.get(url).text
+    assert "tự đăng ký chưa được cán bộ nào xác nhận" in page and "Vàng Thị Dợ" in page
+    choice = re.search(r'name="(held-\d+)" value="(confirm:[^"]+)"', page)
+    staff.post(url + "/confirm", data={choice.group(1): choice.group(2)})
+    session.expire_all()
+    member = session.get(User, registered.id)
+    assert member.confirmed_at is not None and member.member_code == "LC-5"
+    assert _logs_in(app, "0933500001", "mat-khau-ke-la")  # their own password still works

@@ -124,6 +124,12 @@ class HeldRow:
     holder_name: str | None  # shown only when the holder is in the importer's scope
 
     @property
+    def can_confirm(self) -> bool:
+        """A self-registration of the importer's own union may be the member themselves:
+        the officer may confirm it as theirs (the person keeps their password)."""
+        return self.state == "unconfirmed" and self.holder_name is not None
+
+    @property
     def key(self) -> str:
         """What the officer's choice names: the row and the account holding its number, so
         that a choice made on an older preview does not apply to another account."""

@@ -42,6 +42,7 @@ class ImportResult:
     rejected: int
     unchanged: int = 0
     left_out: int = 0
+    confirmed: int = 0
     taken_over: int = 0
     returned: list[int] = field(default_factory=list)
 
@@ -70,6 +71,7 @@ def apply_import(
     *,
     skip_invalid: bool,
     take_over: Collection[str] = (),
+    confirm: Collection[str] = (),
     slip_key: str | None = None,
 ) -> ImportResult:
     """Write a checked plan: bulk inserts for new members, bulk updates for known ones whose
@@ -80,16 +82,25 @@ def apply_import(
     unless its `HeldRow.key` is in `take_over`: then the holder loses the number and its
     sessions, and the member gets a new account (or, a member of this union coming back,
     their old account again, the time away kept as a gap in their memberships). With
-    `slip_key`, everyone who needs a slip gets the temporary password derived from it."""
+    `slip_key`, everyone who needs a slip gets the temporary password derived from it.
+    A self-registration of the importer's union whose key is in `confirm` is the member:
+    it takes the row's data and is confirmed (it keeps its password; no slip)."""
     if plan.rejected and not skip_invalid:
         raise InvalidInput(_("Some rows have errors: fix them or import only the valid rows."))
     now = utcnow()
     chosen: dict[int, HeldRow] = {}
+    confirmed: dict[int, HeldRow] = {}
     for held in plan.held:
+        if held.holder_id in chosen or held.holder_id in confirmed:
+            continue
         if held.key in take_over:
-            chosen.setdefault(held.holder_id, held)
+            chosen[held.holder_id] = held
+        elif held.key in confirm and held.can_confirm:
+            confirmed[held.holder_id] = held
     returned = [h for h in chosen.values() if h.returning]
     taken = [h for h in chosen.values() if not h.returning]
+    for held in confirmed.values():
+        _confirm_registration(session, actor, held, now)
     for held in taken:
         _release_number(session, actor, held)
     for held in returned:
@@ -136,7 +147,8 @@ def apply_import(
         len(plan.to_update),
         len(plan.rejected),
         unchanged=len(plan.unchanged),
-        left_out=len(plan.held) - len(chosen),
+        left_out=len(plan.held) - len(chosen) - len(confirmed),
+        confirmed=len(confirmed),
         taken_over=len(taken),
         returned=[h.holder_id for h in returned],
     )
@@ -152,6 +164,7 @@ def apply_import(
             "unchanged": result.unchanged,
             "rejected": result.rejected,
             "left_out": result.left_out,
+            "confirmed": result.confirmed,
             "taken_over": result.taken_over,
             "returned": len(result.returned),
         },
@@ -180,6 +193,28 @@ def _release_number(session: Session, actor: User | None, held: HeldRow) -> None
         after={"phone": holder.phone, "member_code": holder.member_code, "state": held.state},
     )
     # Before the new account is inserted with the same unique number.
+    session.flush()
+
+
+def _confirm_registration(
+    session: Session, actor: User | None, held: HeldRow, now: dt.datetime
+) -> None:
+    """The officer says a self-registration of their union is the member on their list: the
+    account takes the list's data and is confirmed, with the password its owner chose."""
+    user = session.get_one(User, held.holder_id)
+    member = held.member
+    user.full_name, user.name_folded = member.full_name, fold(member.full_name)
+    user.phone = member.phone or user.phone
+    user.member_code = member.member_code or user.member_code
+    user.gender = member.gender or user.gender
+    user.birth_year = member.birth_year or user.birth_year
+    user.email = member.email or user.email
+    user.is_pending = False
+    user.confirmed_at = now
+    unit = session.get_one(Unit, member.unit_id)
+    change_unit(session, user, unit, now)
+    record(session, actor.id if actor else None, "member.confirm", "user", user.id,
+           after={"unit_id": unit.id})  # fmt: skip
     session.flush()
 
 

@@ -234,12 +234,17 @@ def confirm(batch_id: int) -> Response | tuple[str, int]:
         return redirect(url_for("members.preview", batch_id=batch.id))
     form = ConfirmImportForm()
     slip_key = new_slip_key()
+    # One choice per held row ("held-<row>"): "take_over:<key>", "confirm:<key>", or nothing.
+    choices_made = [v for k, v in request.form.items(multi=True) if k.startswith("held-")]
     result = services.apply_import(
         db.session,
         plan,
         current_user,
         skip_invalid=bool(form.skip_invalid.data),
-        take_over=set(request.form.getlist("take_over")),
+        take_over={
+            v.removeprefix("take_over:") for v in choices_made if v.startswith("take_over:")
+        },
+        confirm={v.removeprefix("confirm:") for v in choices_made if v.startswith("confirm:")},
         slip_key=slip_key,
     )
     batch.confirmed_at = utcnow()
@@ -249,6 +254,7 @@ def confirm(batch_id: int) -> Response | tuple[str, int]:
         "unchanged": result.unchanged,
         "rejected": result.rejected,
         "left_out": result.left_out,
+        "confirmed": result.confirmed,
         "taken_over": result.taken_over,
         "returned": len(result.returned),
         "slips": result.slips,

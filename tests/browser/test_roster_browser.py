@@ -107,7 +107,7 @@ def test_preview_lists_people_and_changes_and_slips_are_issued_once(browser, liv
     assert page.evaluate("document.documentElement.scrollWidth") <= DESK["width"]
     page.screenshot(path=str(SHOTS / "import-preview-1280.png"), full_page=True)
 
-    held.locator("input").check()
+    held.get_by_label("Lấy lại số cho đoàn viên này").check()
     page.get_by_role("button", name="Xác nhận nhập").click()
     expect(page.get_by_text("Đã tạo 2 tài khoản, cập nhật 1, không đổi 1")).to_be_visible()
     expect(page.locator(".warning")).to_contain_text("Mật khẩu tạm thời đã được cấp một lần")
