@@ -286,6 +286,7 @@ def test_a_self_registration_of_the_union_can_be_confirmed_as_the_member(
     registered = session.scalar(select(User).where(User.phone == "+84933500001"))
     assert registered.confirmed_at is None and not registered.is_pending
     staff = _staff(app, officer)
+    assert "tự đăng ký, chưa xác nhận" in staff.get("/members").text
     url = _upload(
         staff,
         tree.grassroots_a,
@@ -299,3 +300,4 @@ def test_a_self_registration_of_the_union_can_be_confirmed_as_the_member(
     member = session.get(User, registered.id)
     assert member.confirmed_at is not None and member.member_code == "LC-5"
     assert _logs_in(app, "0933500001", "mat-khau-ke-la")  # their own password still works
+    assert "tự đăng ký, chưa xác nhận" not in staff.get("/members").text
