@@ -14,7 +14,9 @@ from learning.db import utcnow
 from learning.members.importer import plan_import
 from learning.members.models import ImportBatch
 from learning.members.services import apply_import, deactivate_member
+from learning.org.models import UnitLink
 from learning.org.services import set_join_link
+from learning.reports.participation import Subject, participation
 from tests.contest_helpers import make_contest
 from tests.member_files import template
 
@@ -121,13 +123,24 @@ def test_a_member_who_left_is_not_reactivated_silently_and_keeps_the_gap(
     ctx, session, make, tree, officer
 ):
     member = make.user(unit=tree.grassroots_a, phone="0933 000 002", full_name="Lò Văn Về")
+    long_ago = utcnow() - dt.timedelta(days=90)
+    tree.grassroots_a.created_at = member.created_at = long_ago
+    for link in session.scalars(select(UnitLink).where(UnitLink.unit_id == tree.grassroots_a.id)):
+        link.started_at = long_ago
     joined = session.scalar(select(UnitMembership).where(UnitMembership.user_id == member.id))
-    joined.started_at = utcnow() - dt.timedelta(days=60)
+    joined.started_at = long_ago
     session.commit()
     deactivate_member(session, officer, member)
     member.deactivated_at = utcnow() - dt.timedelta(days=30)
     session.commit()
     left_on = member.deactivated_at
+
+    def members_on(days_ago):
+        at = utcnow() - dt.timedelta(days=days_ago)
+        (root, *_) = participation(session, tree.grassroots_a, Subject("course", 0, None), until=at)
+        return root.members
+
+    assert (members_on(45), members_on(15), members_on(0)) == (1, 0, 0)
 
     data = template([["Lò Văn Về", "", "", "0933000002", "", ""]])
     plan = plan_import(session, data, scope_unit=tree.grassroots_a)
@@ -154,6 +167,8 @@ def test_a_member_who_left_is_not_reactivated_silently_and_keeps_the_gap(
     assert len(spans) == 2
     assert spans[0].ended_at == left_on and spans[1].started_at > left_on
     assert spans[1].ended_at is None
+    # Reports over past dates stay as they were: counted before leaving, not while away.
+    assert (members_on(45), members_on(15), members_on(0)) == (1, 0, 1)
 
 
 def test_an_unchanged_list_says_unchanged(ctx, session, make, tree, officer):
@@ -271,7 +286,8 @@ def test_a_phone_held_by_a_contest_registration_goes_to_the_member_on_the_roster
     session.expire_all()
     member = session.scalar(select(User).where(User.phone == "+84933400009"))
     assert member.full_name == "Chủ Thật Sự" and member.unit_id == tree.grassroots_a.id
-    assert session.get(User, squatter.id).phone is None
+    squatter = session.get(User, squatter.id)
+    assert squatter.phone is None and not squatter.is_active  # nothing left to log in with
     assert not _logs_in(app, "0933400009", "mat-khau-123")
 
 

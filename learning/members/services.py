@@ -183,6 +183,10 @@ def _release_number(session: Session, actor: User | None, held: HeldRow) -> None
     if held.member.member_code and holder.member_code == held.member.member_code:
         holder.member_code = None
     holder.session_token = new_session_token()
+    if holder.phone is None and holder.member_code is None and holder.is_active:
+        # Nothing left to log in with: the account is closed rather than left waiting in
+        # the officers' list of registrations to approve.
+        holder.is_active, holder.is_pending, holder.deactivated_at = False, False, utcnow()
     record(
         session,
         actor.id if actor else None,
