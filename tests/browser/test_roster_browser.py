@@ -33,7 +33,7 @@ def _log_in(page, phone, password):  # type: ignore[no-untyped-def]
     page.get_by_role("button", name="Đăng nhập").click()
 
 
-def _squat(browser, live_server) -> None:  # type: ignore[no-untyped-def]
+def _squat(browser, live_server, phone="0977 300 009") -> None:  # type: ignore[no-untyped-def]
     """A stranger registers for the demo contest with the phone of a member on the list."""
     page = _page(browser, live_server)
     page.goto("/contests")
@@ -44,7 +44,7 @@ def _squat(browser, live_server) -> None:  # type: ignore[no-untyped-def]
     page.get_by_label(re.compile("CĐCS Công ty TNHH Dịch vụ Hoa Ban")).check()
     page.get_by_label("Người lao động chưa là đoàn viên").check()
     page.get_by_label("Họ và tên").fill("Kẻ Giữ Số")
-    page.get_by_label("Số điện thoại").fill("0977 300 009")
+    page.get_by_label("Số điện thoại").fill(phone)
     page.get_by_label("Mật khẩu", exact=True).fill("mat-khau-ke-la")
     page.get_by_label("Nhập lại mật khẩu").fill("mat-khau-ke-la")
     page.get_by_role("button", name="Đăng ký", exact=True).click()
@@ -136,11 +136,13 @@ def test_preview_lists_people_and_changes_and_slips_are_issued_once(browser, liv
 
 def test_preview_at_phone_size(browser, live_server, tmp_path):
     SHOTS.mkdir(exist_ok=True)
+    _squat(browser, live_server, "0977 300 102")
     list_file = tmp_path / "ds.xlsx"
     list_file.write_bytes(xlsx([
         ["Họ và tên", "Số điện thoại", "Giới tính"],
         ["Nguyễn Văn An", "0900 000 011", "Nữ"],
         ["Hoàng Thị Nguyệt Ánh Dương", "0977 300 101", "Nữ"],
+        ["Sùng Thị Mỷ", "0977 300 102", "Nữ"],
     ]))  # fmt: skip
     page = _page(browser, live_server, {"width": 360, "height": 740})
     _log_in(page, "0900000002", "demo-officer-2026")
@@ -151,5 +153,6 @@ def test_preview_at_phone_size(browser, live_server, tmp_path):
     page.get_by_label("Danh sách đoàn viên (XLSX hoặc CSV)").set_input_files(str(list_file))
     page.get_by_role("button", name="Kiểm tra danh sách").click()
     expect(page.locator(".changes").first).to_contain_text("Giới tính: Nam → Nữ")
+    expect(page.locator(".held-row")).to_contain_text("Sùng Thị Mỷ")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.screenshot(path=str(SHOTS / "import-preview-360.png"), full_page=True)
