@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
+from tests.browser.test_accessibility_browser import _serious
 from tests.member_files import xlsx
 
 DESK = {"width": 1280, "height": 800}
@@ -106,12 +107,14 @@ def test_preview_lists_people_and_changes_and_slips_are_issued_once(browser, liv
     assert "Lỗi" not in page.locator("main").inner_text()  # the signature lines are no errors
     assert page.evaluate("document.documentElement.scrollWidth") <= DESK["width"]
     page.screenshot(path=str(SHOTS / "import-preview-1280.png"), full_page=True)
+    problems = _serious(page)
 
     held.get_by_label("Lấy lại số cho đoàn viên này").check()
     page.get_by_role("button", name="Xác nhận nhập").click()
     expect(page.get_by_text("Đã tạo 2 tài khoản, cập nhật 1, không đổi 1")).to_be_visible()
     expect(page.locator(".warning")).to_contain_text("Mật khẩu tạm thời đã được cấp một lần")
     page.screenshot(path=str(SHOTS / "import-done-slips-1280.png"), full_page=True)
+    problems += _serious(page)
 
     with page.expect_download() as pdf_download:
         page.get_by_role("button", name="Phiếu đăng nhập (PDF)").click()
@@ -132,6 +135,8 @@ def test_preview_lists_people_and_changes_and_slips_are_issued_once(browser, liv
     page.get_by_role("link", name="Cấp mật khẩu mới").click()
     expect(page.locator(".warning")).to_contain_text("không dùng được nữa")
     page.screenshot(path=str(SHOTS / "slips-new-passwords-1280.png"), full_page=True)
+    problems += _serious(page)
+    assert not problems, "\n".join(problems)
 
 
 def test_preview_at_phone_size(browser, live_server, tmp_path):
@@ -156,3 +161,4 @@ def test_preview_at_phone_size(browser, live_server, tmp_path):
     expect(page.locator(".held-row")).to_contain_text("Sùng Thị Mỷ")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.screenshot(path=str(SHOTS / "import-preview-360.png"), full_page=True)
+    assert not _serious(page)
