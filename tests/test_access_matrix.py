@@ -56,6 +56,7 @@ MATRIX = {
     "members.import_template": ("/members/import/template.xlsx", (LOGIN, DENY, DENY, OK, OK, OK)),
     "members.preview": ("/members/import/{batch}", (LOGIN, DENY, DENY, OK, MISSING, MISSING)),
     "members.rejected_rows": ("/members/import/{batch}/rejected.xlsx", (LOGIN, DENY, DENY, OK, MISSING, MISSING)),
+    "members.reissue_form": ("/members/import/{batch}/slips/new-passwords", (LOGIN, DENY, DENY, OK, MISSING, MISSING)),
     "members.pending": ("/members/pending", (LOGIN, DENY, DENY, OK, OK, OK)),
     "members.join_form": ("/join/{token}", (OK,) * 6),
     "org.index": ("/units", (LOGIN, DENY, DENY, OK, OK, OK)),
@@ -132,10 +133,11 @@ def world(app, make, session, final_quiz):
     owner.post(attempt_url + "/submit")
     officer = app.test_client()
     officer.post("/login", data={"login": people["officer"].phone, "password": "password123"})
-    officer.post(
+    batch_url = officer.post(
         "/members/import",
         data={"unit": str(tree.grassroots_a.id), "file": (io.BytesIO(template([])), "x.xlsx")},
-    )
+    ).headers["Location"]
+    officer.post(batch_url + "/confirm")  # the slips pages need a confirmed import
     contest, round_, _contest_admin = make_contest(
         session, make, final_quiz_course(session, final_quiz)
     )

@@ -102,6 +102,7 @@ POST_MATRIX: dict[str, tuple[str, Form, tuple[Any, ...]]] = {
     "members.upload": ("/members/import", _member_file, (LOGIN, DENY, DENY, DONE, BAD, DONE)),
     "members.confirm": ("/members/import/{batch}/confirm", {"skip_invalid": "y"}, (LOGIN, DENY, DENY, DONE, MISSING, MISSING)),
     "members.batch_slips": ("/members/import/{done_batch}/slips", {"format": "pdf"}, (LOGIN, DENY, DENY, OK, MISSING, MISSING)),
+    "members.reissue": ("/members/import/{done_batch}/slips/new-passwords", {"understood": "y"}, (LOGIN, DENY, DENY, DONE, MISSING, MISSING)),
     "members.join": ("/join/{token}", {"full_name": "Trần Thị Đăng Ký", "phone": "0987000222", "password": "mat-khau-dang-ky", "confirm": "mat-khau-dang-ky"}, (OK,) * 6),
     "org.create": ("/units/new", {"code": "MOI-9", "name": "CĐCS Mới Chín", "kind": "grassroots", "parent": "{unit}"}, (LOGIN, DENY, DENY, DONE, BAD, DONE)),
     "org.rename": ("/units/{unit_c}/rename", {"name": "CĐCS Đổi Tên", "kind": "grassroots"}, OFFICER_OR_ADMIN),

@@ -74,6 +74,10 @@ class User(UserMixin, Base):
     # When the account stopped being a member (left the union): reports over earlier dates
     # still count them.
     deactivated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # When an officer's roster (an import, an approval) said this account is a member's. A
+    # self-registration stays unconfirmed (None) and gives way to the roster: an officer may
+    # take its phone number over for the member the list names.
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # Rotated on logout and password change: a cookie that carries an old token stops working.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -84,6 +88,10 @@ class User(UserMixin, Base):
     def get_id(self) -> str:
         """Flask-Login's alternative id: the user id and the current session token."""
         return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
 
     @property
     def is_admin(self) -> bool:

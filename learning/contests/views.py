@@ -10,8 +10,7 @@ from __future__ import annotations
 import math
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask import session as login_session
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from learning import db
@@ -181,15 +180,22 @@ def register(contest_id: int) -> str | tuple[str, int] | Response:
         gender=Gender(form.gender.data) if form.gender.data else None,
     )
     try:
-        user, _entrant = services.register(db.session, contest, data, _address())
+        services.register(db.session, contest, data, _address())
     except DomainError as error:
         db.session.rollback()
         return _registration_page(contest, form, str(error)), error.status
     db.session.commit()
-    login_session.clear()
-    login_user(user)
-    login_session.permanent = True
-    flash(_("You are registered. Your login is your phone number."), "success")
+    # The same answer whether the phone was new or already had an account (which would
+    # otherwise tell anyone who has an account): log in with it, and what to do if not.
+    flash(
+        _(
+            "Thank you. Log in with your phone number and the password you just chose to "
+            "take part. If this phone number already had an account, your registration did "
+            "not change it: log in with that account's password, or ask your union officer "
+            "to reset it."
+        ),
+        "success",
+    )
     return redirect(url_for("contests.show", contest_id=contest.id))
 
 

@@ -21,6 +21,7 @@ from learning.audit.services import record
 from learning.auth.models import Gender, Role
 from learning.auth.queries import get_user
 from learning.auth.scope import require_unit, require_user
+from learning.auth.services import new_slip_key
 from learning.db import utcnow
 from learning.errors import DomainError, NotFound, NotInScope
 from learning.exports import download, xlsx_bytes
@@ -28,7 +29,13 @@ from learning.forms import choices
 from learning.i18n import format_date
 from learning.i18n import gettext as _
 from learning.members import queries, services
-from learning.members.forms import ConfirmImportForm, ImportForm, MoveMemberForm, RegistrationForm
+from learning.members.forms import (
+    ConfirmImportForm,
+    ConfirmReissueForm,
+    ImportForm,
+    MoveMemberForm,
+    RegistrationForm,
+)
 from learning.members.importer import TEMPLATE_HEADER, plan_import
 from learning.members.models import ImportBatch
 from learning.members.slips import Slip, slips_pdf, slips_xlsx
@@ -226,22 +233,45 @@ def confirm(batch_id: int) -> Response | tuple[str, int]:
     if batch.confirmed_at is not None:
         return redirect(url_for("members.preview", batch_id=batch.id))
     form = ConfirmImportForm()
+    slip_key = new_slip_key()
+    # One choice per held row ("held-<row>"): "take_over:<key>", "confirm:<key>", or nothing.
+    choices_made = [v for k, v in request.form.items(multi=True) if k.startswith("held-")]
     result = services.apply_import(
-        db.session, plan, current_user, skip_invalid=bool(form.skip_invalid.data)
+        db.session,
+        plan,
+        current_user,
+        skip_invalid=bool(form.skip_invalid.data),
+        take_over={
+            v.removeprefix("take_over:") for v in choices_made if v.startswith("take_over:")
+        },
+        confirm={v.removeprefix("confirm:") for v in choices_made if v.startswith("confirm:")},
+        slip_key=slip_key,
     )
     batch.confirmed_at = utcnow()
     batch.result = {
         "created": result.created,
         "updated": result.updated,
+        "unchanged": result.unchanged,
         "rejected": result.rejected,
+        "left_out": result.left_out,
+        "confirmed": result.confirmed,
+        "taken_over": result.taken_over,
+        "returned": len(result.returned),
+        "slips": result.slips,
     }
+    if result.slips:
+        # The passwords are issued once, here: both downloads carry them.
+        batch.slip_key, batch.slips_issued_at = slip_key, batch.confirmed_at
     db.session.commit()
     flash(
         _(
-            "Imported: %(created)d created, %(updated)d updated, %(rejected)d rejected.",
+            "Imported: %(created)d created, %(updated)d updated, %(unchanged)d unchanged, "
+            "%(rejected)d rejected, %(left_out)d left out.",
             created=len(result.created),
             updated=result.updated,
+            unchanged=result.unchanged,
             rejected=result.rejected,
+            left_out=result.left_out,
         ),
         "success",
     )
@@ -268,16 +298,56 @@ def rejected_rows(batch_id: int) -> Response:
     return download(data, "dong-bi-tu-choi.xlsx")
 
 
+def _confirmed_batch(batch_id: int) -> ImportBatch:
+    batch = queries.import_batch(db.session, batch_id, current_user)
+    if batch is None or batch.kind != "members" or not batch.result:
+        raise NotFound()
+    return batch
+
+
 @bp.post("/members/import/<int:batch_id>/slips")
 @login_required
 def batch_slips(batch_id: int) -> Response:
     _require_staff()
-    batch = queries.import_batch(db.session, batch_id, current_user)
-    if batch is None or batch.kind != "members" or not batch.result:
-        raise NotFound()
-    slips = services.issue_slips(db.session, current_user, batch.result["created"])
+    batch = _confirmed_batch(batch_id)
+    if batch.slip_key is None and services.slip_members(db.session, current_user, batch):
+        # An import confirmed before slips were issued at confirmation: issue them first.
+        return redirect(url_for("members.reissue_form", batch_id=batch.id))
+    slips = services.batch_slips(db.session, current_user, batch)
     db.session.commit()
     return _send_slips(slips, request.form.get("format", "pdf"), f"phieu-dang-nhap-dot-{batch.id}")
+
+
+@bp.get("/members/import/<int:batch_id>/slips/new-passwords")
+@login_required
+def reissue_form(batch_id: int) -> str:
+    _require_staff()
+    batch = _confirmed_batch(batch_id)
+    waiting = services.slip_members(db.session, current_user, batch)
+    return render_template(
+        "members/reissue.html", batch=batch, waiting=len(waiting), form=ConfirmReissueForm()
+    )
+
+
+@bp.post("/members/import/<int:batch_id>/slips/new-passwords")
+@login_required
+def reissue(batch_id: int) -> Response | tuple[str, int]:
+    _require_staff()
+    batch = _confirmed_batch(batch_id)
+    form = ConfirmReissueForm()
+    if not form.validate():
+        waiting = services.slip_members(db.session, current_user, batch)
+        return render_template(
+            "members/reissue.html", batch=batch, waiting=len(waiting), form=form
+        ), 400
+    count = services.reissue_slips(db.session, current_user, batch)
+    db.session.commit()
+    flash(
+        _("New passwords issued to %(count)d members: the earlier slips no longer work.",
+          count=count),
+        "success",
+    )  # fmt: skip
+    return redirect(url_for("members.preview", batch_id=batch.id))
 
 
 @bp.get("/members/pending")
@@ -329,11 +399,13 @@ def join(token: str) -> str | tuple[str, int]:
         birth_year=form.birth_year.data,
     )
     try:
-        user = services.register_via_link(db.session, unit, registration)
+        services.register_via_link(db.session, unit, registration)
     except DomainError as error:
         db.session.rollback()
         return render_template(
             "members/join.html", unit=unit, form=form, token=token, error=str(error)
         ), 400
     db.session.commit()
-    return render_template("members/joined.html", unit=unit, pending=user.is_pending)
+    # A phone that already had an account (user is None) reads the same page.
+    pending = not unit.approves_joins_automatically
+    return render_template("members/joined.html", unit=unit, pending=pending)
