@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -26,6 +27,47 @@ def assigned_course_ids(session: Session, user: User) -> set[int]:
         Assignment.user_id == user.id, Assignment.removed_at.is_(None)
     )
     return set(session.scalars(via_unit.union(direct)))
+
+
+@dataclass(frozen=True)
+class AssignedCourse:
+    """A course assigned to a user (directly or through a unit above them): the nearest
+    deadline among the assignments in force, and when it was last assigned."""
+
+    course_id: int
+    due_on: dt.date | None
+    assigned_at: dt.datetime
+    assignment_ids: tuple[int, ...]
+
+
+def assigned_courses(session: Session, user: User) -> dict[int, AssignedCourse]:
+    """Per course id, the assignments in force that reach `user` (one query)."""
+    if user.unit_id is None:
+        reach = Assignment.user_id == user.id
+    else:
+        via_unit = select(UnitClosure.ancestor_id).where(UnitClosure.descendant_id == user.unit_id)
+        reach = or_(Assignment.user_id == user.id, Assignment.unit_id.in_(via_unit))
+    rows = session.execute(
+        select(Assignment.id, Assignment.course_id, Assignment.due_on, Assignment.assigned_at)
+        .where(reach, Assignment.removed_at.is_(None))
+        .order_by(Assignment.id)
+    ).all()
+    found: dict[int, AssignedCourse] = {}
+    for row in rows:
+        seen = found.get(row.course_id)
+        if seen is None:
+            found[row.course_id] = AssignedCourse(
+                row.course_id, row.due_on, row.assigned_at, (row.id,)
+            )
+            continue
+        dues = [d for d in (seen.due_on, row.due_on) if d is not None]
+        found[row.course_id] = AssignedCourse(
+            row.course_id,
+            min(dues) if dues else None,
+            max(seen.assigned_at, row.assigned_at),
+            (*seen.assignment_ids, row.id),
+        )
+    return found
 
 
 def unit_assignments(session: Session, unit_id: int) -> Sequence[tuple[Assignment, Course, Unit]]:
