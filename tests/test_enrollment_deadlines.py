@@ -66,7 +66,7 @@ def test_nearest_deadline_wins_across_unit_and_direct(session, people, two_cours
 
 def test_home_shows_assignment_deadline_and_up_next(app, session, people, two_courses):
     officer, worker, tree = people
-    first, second = two_courses
+    first, _second = two_courses
     client = app.test_client()
     _login(client, worker)
     # Without an assignment, "Up next" is the first course by title.
@@ -84,7 +84,7 @@ def test_home_shows_assignment_deadline_and_up_next(app, session, people, two_co
 
 
 def test_course_page_shows_overdue(app, session, people, two_courses):
-    officer, worker, tree = people
+    officer, worker, _tree = people
     first, _second = two_courses
     assignment = assign_course(session, officer, first.id, user_id=worker.id)
     # A deadline that has passed (assigning refuses past dates; time moved on).
