@@ -114,6 +114,15 @@ class CourseProgress:
     started: int
     completed: int
 
+    @property
+    def in_progress(self) -> int:
+        """Started and not completed (everyone completed has started)."""
+        return max(self.started - self.completed, 0)
+
+    @property
+    def not_started(self) -> int:
+        return max(self.members - self.started, 0)
+
 
 def unit_progress(
     session: Session, unit_id: int, course_ids: Sequence[int]
@@ -151,6 +160,27 @@ def not_started(session: Session, unit_id: int, course_id: int) -> Sequence[tupl
         .join(Unit, Unit.id == User.unit_id)
         .where(User.id.in_(_members_of(unit_id)), ~_started(course_id))
         .order_by(Unit.name, User.full_name)
+    ).all()
+
+
+def members_not_done(
+    session: Session, course_id: int, *, unit_id: int | None = None, user_id: int | None = None
+) -> Sequence[User]:
+    """Who an assignment still waits for: the active members of the unit's subtree (or the
+    one person) who have not completed the course (no certificate), by name."""
+    from learning.courses.models import Certificate
+
+    if unit_id is not None:
+        people = User.id.in_(_members_of(unit_id))
+    else:
+        people = (User.id == user_id) & User.is_active & ~User.is_pending
+    return session.scalars(
+        select(User)
+        .where(
+            people,
+            ~exists().where(Certificate.user_id == User.id, Certificate.course_id == course_id),
+        )
+        .order_by(User.full_name, User.id)
     ).all()
 
 
