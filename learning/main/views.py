@@ -22,9 +22,11 @@ from werkzeug.wrappers import Response
 from learning import db
 from learning.auth.views import safe_next
 from learning.courses.queries import CourseStatus, courses_for_user
+from learning.db import utcnow
 from learning.enrollment.deadlines import local_today
 from learning.enrollment.queries import AssignedCourse, assigned_courses
 from learning.i18n import LANGUAGE_COOKIE
+from learning.notices.queries import notices_for
 
 bp = Blueprint("main", __name__)
 
@@ -42,6 +44,7 @@ def home() -> str:
         up_next=up_next(statuses, assigned),
         assigned=assigned,
         today=today,
+        notices=notices_for(db.session, current_user, today, utcnow()),
     )
 
 
