@@ -186,3 +186,16 @@ def test_postgres_workers_skip_rows_locked_by_another(requires_postgres, scratch
             two.commit()
     finally:
         engine.dispose()
+
+
+def test_a_long_vietnamese_subject_arrives_intact():
+    import email
+    import email.policy
+
+    from learning.notices.mailer import build_message
+
+    subject = "Nhắc học: Pháp luật lao động cho đoàn viên, người lao động"
+    raw = build_message("a@congdoan.test", "b@example.test", subject, "Chào bạn,\n").as_bytes()
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    assert parsed["Subject"] == subject
+    assert parsed.get_content() == "Chào bạn,\n"

@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from learning import db
+from learning.auth.models import Role
 from learning.auth.views import safe_next
 from learning.courses.queries import CourseStatus, courses_for_user
 from learning.db import utcnow
@@ -44,7 +45,9 @@ def home() -> str:
         up_next=up_next(statuses, assigned),
         assigned=assigned,
         today=today,
-        notices=notices_for(db.session, current_user, today, utcnow()),
+        notices=notices_for(db.session, current_user, today, utcnow())
+        if current_user.role is Role.WORKER
+        else [],
     )
 
 

@@ -19,7 +19,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
 from learning import db
-from learning.auth.models import User
+from learning.auth.models import Role, User
 from learning.auth.scope import require_reminder
 from learning.db import utcnow
 from learning.enrollment.deadlines import local_today
@@ -39,7 +39,12 @@ _NO_COUNT = frozenset({"quizzes.attempt", "quizzes.summary", "contests.finish_fo
 
 def header_count() -> int | None:
     """The number shown next to "Notices" in the header (once per request), or None."""
-    if not current_user.is_authenticated or request.endpoint in _NO_COUNT:
+    # Notices are the members' (staff manage assignments rather than receive them).
+    if (
+        not current_user.is_authenticated
+        or current_user.role is not Role.WORKER
+        or request.endpoint in _NO_COUNT
+    ):
         return None
     if "notice_count" not in g:
         today = local_today(current_app.config["BABEL_DEFAULT_TIMEZONE"])
