@@ -199,3 +199,25 @@ def test_a_long_vietnamese_subject_arrives_intact():
     parsed = email.message_from_bytes(raw, policy=email.policy.default)
     assert parsed["Subject"] == subject
     assert parsed.get_content() == "Chào bạn,\n"
+
+
+def test_a_dead_workers_claim_is_taken_over_by_the_next_run(app, runner, session, scene):
+    """The job survives a restart: a worker that claimed a message and died before sending
+    it leaves the row in the table; once its lease runs out, the next run sends it."""
+    _remind(session, scene)
+    services.claim_messages(session, "dead-worker", utcnow() - services.CLAIM_LEASE * 2)
+    session.commit()
+    with smtp_server() as inbox:
+        result = _send(runner, inbox, app)
+    assert "1 sent" in result.output and len(inbox.to("thu@example.test")) == 1
+
+
+def test_worker_loop_sends_and_stops(app, runner, session, scene):
+    _remind(session, scene)
+    with smtp_server() as inbox:
+        app.config.update(SMTP_HOST=inbox.host, SMTP_PORT=inbox.port, SMTP_STARTTLS=False,
+                          SMTP_FROM="hoc-tap@congdoan.test")  # fmt: skip
+        result = runner.invoke(args=["notices", "worker", "--interval", "1", "--max-runs", "2"])
+    assert result.exit_code == 0, result.output
+    assert "1 sent" in result.output and "Stopped." in result.output
+    assert len(inbox.messages) == 1

@@ -61,7 +61,7 @@ def worker(interval: int, max_runs: int) -> None:
         nonlocal stopping
         stopping = True
 
-    signal.signal(signal.SIGTERM, _stop)
+    previous = signal.signal(signal.SIGTERM, _stop)
     runs = 0
     click.echo(f"Sending e-mail through {settings.host}:{settings.port}.")
     try:
@@ -81,5 +81,6 @@ def worker(interval: int, max_runs: int) -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        signal.signal(signal.SIGTERM, previous)
         db.session.remove()
     click.echo("Stopped.")
