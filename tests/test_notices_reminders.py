@@ -221,3 +221,55 @@ def test_worker_loop_sends_and_stops(app, runner, session, scene):
     assert result.exit_code == 0, result.output
     assert "1 sent" in result.output and "Stopped." in result.output
     assert len(inbox.messages) == 1
+
+
+def test_postgres_two_officers_at_once_remind_once(requires_postgres, scratch_database_url):
+    """Two requests for the same reminder at the same moment (two officers, a double click
+    reaching two servers): the second waits for the first's row lock, then finds its
+    reminder and sends nothing."""
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    from learning.courses.models import ContentStatus, Course
+    from tests.factories import Factory
+
+    upgrade(scratch_database_url)
+    engine = build_engine(scratch_database_url)
+    try:
+        with Session(engine) as setup:
+            make = Factory(setup)
+            tree = make.tree()
+            officer = make.user(role=Role.OFFICER, unit=tree.district_a)
+            make.user(unit=tree.grassroots_a)
+            course = Course(slug="k", title="K", summary="", status=ContentStatus.PUBLISHED)
+            setup.add(course)
+            setup.flush()
+            assignment = assign_course(setup, officer, course.id, unit_id=tree.district_a.id)
+            setup.commit()
+            ids = (officer.id, assignment.id, tree.district_a.id)
+        message = ReadyMessage("K", "A", None, dt.date.today(), "http://x.test/a/1")
+        outcomes = {}
+
+        def press(name, session):
+            from learning.auth.models import User
+            from learning.enrollment.models import Assignment
+
+            actor, target = session.get(User, ids[0]), session.get(Assignment, ids[1])
+            outcomes[name] = services.remind(session, actor, target, unit_id=ids[2],
+                                             message=message, now=utcnow())  # fmt: skip
+
+        with Session(engine) as one, Session(engine) as two:
+            press("one", one)  # holds the assignment's row lock until it commits
+            other = threading.Thread(target=press, args=("two", two))
+            other.start()
+            other.join(timeout=1)
+            assert other.is_alive(), "the second request should wait for the first"
+            one.commit()
+            other.join(timeout=10)
+            two.commit()
+        assert not outcomes["one"].repeated and outcomes["two"].repeated
+        with Session(engine) as check:
+            assert check.scalar(select(func.count()).select_from(Reminder)) == 1
+    finally:
+        engine.dispose()
