@@ -78,6 +78,8 @@ def test_officer_assigns_reminds_and_the_email_arrives(desk, live_env):
     expect(page.locator(".flash-success")).to_contain_text("(1 người qua thư điện tử)")
     expect(page.locator("#ready-text")).to_contain_text(f"Hạn hoàn thành: {DUE:%d/%m/%Y}")
     expect(page.locator(".ready-message svg")).to_be_visible()
+    page.get_by_role("button", name="Sao chép nội dung").click()
+    expect(page.locator("#copy-status")).to_have_text("Đã sao chép: hãy dán vào nhóm.")
     assert _serious(page) == []
     shoot(page, "officer-reminder-message")
     reached = page.locator("h3", has_text="Những người nhận lần nhắc gần nhất")
