@@ -98,6 +98,8 @@ def test_worker_sees_reminder_deadline_and_count(app, session, scene):
                                         data={"unit": scene["tree"].district_a.id})  # fmt: skip
     home = worker.get("/").text
     assert _header_count(home) == 2
+    # Another page counts the same way (its own queries, not the home page's list).
+    assert _header_count(worker.get("/courses/khoa-thu").text) == 2
     assert "Cán Bộ A nhắc bạn học chuyên đề “Khóa học thử”." in home
     assert scene["due"].strftime("%d/%m/%Y") in home
     worker.post("/notices/read")

@@ -8,6 +8,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -27,7 +28,7 @@ from learning.db import utcnow
 from learning.enrollment.deadlines import local_today
 from learning.enrollment.queries import AssignedCourse, assigned_courses
 from learning.i18n import LANGUAGE_COOKIE
-from learning.notices.queries import notices_for
+from learning.notices.queries import count_of, notices_for
 
 bp = Blueprint("main", __name__)
 
@@ -38,6 +39,13 @@ def home() -> str:
     statuses = courses_for_user(db.session, current_user)
     assigned = assigned_courses(db.session, current_user)
     today = local_today(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    notices = (
+        notices_for(db.session, current_user, today, utcnow())
+        if current_user.role is Role.WORKER
+        else []
+    )
+    if current_user.role is Role.WORKER:
+        g.notice_count = count_of(notices)  # the header's figure, without asking again
     return render_template(
         "main/home.html",
         user=current_user,
@@ -45,9 +53,7 @@ def home() -> str:
         up_next=up_next(statuses, assigned),
         assigned=assigned,
         today=today,
-        notices=notices_for(db.session, current_user, today, utcnow())
-        if current_user.role is Role.WORKER
-        else [],
+        notices=notices,
     )
 
 

@@ -74,16 +74,25 @@ def _course_notices(
 
 
 def _reminders(session: Session, user: User, limit: int) -> list[NoticeItem]:
+    """Every unread reminder (so the page and the header agree), and the latest `limit`."""
     sender = User.__table__.alias("sender")
+    latest = (
+        select(Notice.id)
+        .where(Notice.user_id == user.id)
+        .order_by(Notice.created_at.desc(), Notice.id.desc())
+        .limit(limit)
+    )
     rows = session.execute(
         select(Notice, Course, sender.c.full_name)
         .join(Reminder, Reminder.id == Notice.reminder_id)
         .join(Assignment, Assignment.id == Reminder.assignment_id)
         .join(Course, Course.id == Assignment.course_id)
         .outerjoin(sender, sender.c.id == Reminder.sent_by_id)
-        .where(Notice.user_id == user.id)
+        .where(
+            Notice.user_id == user.id,
+            Notice.read_at.is_(None) | Notice.id.in_(latest.scalar_subquery()),
+        )
         .order_by(Notice.created_at.desc(), Notice.id.desc())
-        .limit(limit)
     ).all()
     return [
         NoticeItem(
@@ -111,6 +120,11 @@ def notices_for(
     unread = [i for i in reminder_items if i.is_unread]
     read = [i for i in reminder_items if not i.is_unread]
     return unread + _course_notices(session, user, today, now) + contest_items + read
+
+
+def count_of(notices: list[NoticeItem]) -> int:
+    """The header's figure from a list made by `notices_for` (no second round of queries)."""
+    return sum(1 for item in notices if item.kind != "reminder" or item.is_unread)
 
 
 def notice_count(session: Session, user: User, today: dt.date, now: dt.datetime) -> int:
