@@ -71,6 +71,8 @@ def _register_blueprints(app: Flask) -> None:
     from learning.exchange.views import bp as exchange_bp
     from learning.main.views import bp as main_bp
     from learning.members.views import bp as members_bp
+    from learning.notices.views import bp as notices_bp
+    from learning.notices.views import header_count
     from learning.org.views import bp as org_bp
     from learning.quizzes.views import bp as quizzes_bp
     from learning.reports.views import bp as reports_bp
@@ -86,6 +88,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(authoring_bp)
     app.register_blueprint(exchange_bp)
     app.register_blueprint(contests_bp)
+    app.register_blueprint(notices_bp)
+    app.jinja_env.globals["notice_total"] = header_count
 
 
 def _register_request_hooks(app: Flask) -> None:

@@ -27,6 +27,7 @@ from learning.courses.models import (
 from learning.db import Base
 from learning.enrollment.models import Assignment
 from learning.members.models import ImportBatch
+from learning.notices.models import Notice, OutboxMessage, Reminder
 from learning.org.models import Unit, UnitClosure, UnitLink
 from learning.quizzes.models import Attempt, AttemptSlot, Quiz, Regrade
 
@@ -48,11 +49,14 @@ __all__ = [
     "LessonProgress",
     "LessonVersion",
     "MediaFile",
+    "Notice",
+    "OutboxMessage",
     "Prediction",
     "Question",
     "QuestionVersion",
     "Quiz",
     "Regrade",
+    "Reminder",
     "Round",
     "RoundResult",
     "Source",

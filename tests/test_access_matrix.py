@@ -15,6 +15,7 @@ from learning.auth.models import Role
 from learning.contests import services as contest_services
 from learning.courses.models import Course, Lesson, Question
 from learning.db import utcnow
+from learning.enrollment.services import assign_course
 from learning.members.models import ImportBatch
 from learning.org.importer import TEMPLATE_HEADER as UNIT_HEADER
 from learning.org.services import set_join_link
@@ -105,6 +106,9 @@ MATRIX = {
     "contests.edit_form": ("/admin/contests/{contest}", (LOGIN, DENY, DENY, DENY, DENY, OK)),
     "contests.new_round_form": ("/admin/contests/{contest}/rounds/new", (LOGIN, DENY, DENY, DENY, DENY, OK)),
     "contests.edit_round_form": ("/admin/rounds/{round}", (LOGIN, DENY, DENY, DENY, DENY, OK)),
+    "notices.short_link": ("/a/{assignment}", (LOGIN, HOME, HOME, HOME, HOME, HOME)),
+    "notices.message": ("/assignments/{assignment}/message?unit={unit}", (LOGIN, DENY, DENY, OK, DENY, OK)),
+    "notices.poster": ("/assignments/{assignment}/poster.pdf?unit={unit}", (LOGIN, DENY, DENY, OK, DENY, OK)),
     "static": ("/static/css/app.css", (OK,) * 6),
 }  # fmt: skip
 
@@ -126,6 +130,9 @@ def world(app, make, session, final_quiz):
         "admin": make.user(role=Role.ADMIN, unit=tree.province),
     }
     set_join_link(session, people["admin"], tree.grassroots_a, enabled=True, automatic=False)
+    assignment = assign_course(
+        session, people["admin"], final_quiz.course_id, unit_id=tree.grassroots_a.id
+    )
     session.commit()
     owner = app.test_client()
     owner.post("/login", data={"login": people["owner"].phone, "password": "password123"})
@@ -169,6 +176,7 @@ def world(app, make, session, final_quiz):
         "contest": contest.id,
         "round": round_.id,
         "contest_attempt": contest_attempt.id,
+        "assignment": assignment.id,
     }
     return people, values
 

@@ -114,6 +114,8 @@ POST_MATRIX: dict[str, tuple[str, Form, tuple[Any, ...]]] = {
     "org.import_confirm": ("/units/import/{unit_batch}/confirm", {}, (LOGIN, DENY, DENY, DONE, MISSING, MISSING)),
     "enrollment.assign": ("/assignments", {"course": "{course}", "unit": "{unit_c}"}, (LOGIN, DENY, DENY, DONE, BAD, DONE)),
     "enrollment.remove": ("/assignments/{assignment}/remove", {}, OFFICER_OR_ADMIN),
+    "notices.remind": ("/assignments/{assignment}/remind", {"unit": "{unit}"}, OFFICER_OR_ADMIN),
+    "notices.mark_read": ("/notices/read", {}, ANYONE_LOGGED_IN),
     "authoring.create_course": ("/admin/courses", {"slug": "khoa-moi", "title": "Khoá mới", "summary": ""}, ADMIN_ONLY),
     "authoring.update_course": ("/admin/courses/{course}", {"title": "Khoá thử, tên mới", "summary": ""}, ADMIN_ONLY),
     "authoring.quiz_settings": ("/admin/courses/{course}/quiz", {"question_count": "3", "time_limit_minutes": "10", "pass_percent": "70", "attempts_allowed": "0", "grading_method": "highest"}, ADMIN_ONLY),

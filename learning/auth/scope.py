@@ -77,3 +77,23 @@ def require_admin(actor: User) -> None:
     """Raise NotInScope unless `actor` is an active admin (authoring, item analysis)."""
     if not (actor.is_active and actor.role is Role.ADMIN):
         raise NotInScope()
+
+
+def require_staff(actor: User) -> None:
+    """Raise NotInScope unless `actor` is an active officer or admin (staff pages)."""
+    if not (actor.is_active and actor.role in (Role.OFFICER, Role.ADMIN)):
+        raise NotInScope()
+
+
+def require_reminder(
+    session: Session, actor: User, *, unit_id: int | None, person: User | None
+) -> None:
+    """May `actor` remind the members of this unit's subtree (or this one person) about an
+    assignment? Staff only, and only within their scope: the same rule as seeing them."""
+    require_staff(actor)
+    if unit_id is not None:
+        require_unit(session, actor, unit_id)
+    elif person is not None:
+        require_user(session, actor, person)
+    else:
+        raise NotInScope()

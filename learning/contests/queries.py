@@ -398,3 +398,33 @@ def units_in_scope(session: Session, actor: User) -> Sequence[Unit]:
     return session.scalars(
         select(Unit).where(Unit.is_active, unit_filter(actor, Unit.id)).order_by(Unit.name)
     ).all()
+
+
+def open_rounds_for(session: Session, user: User, now: dt.datetime) -> Sequence[Round]:
+    """Rounds open now, of published contests open to the user's unit (or to everyone), in
+    which the user has not begun an attempt: what their notices announce."""
+    from learning.quizzes.models import Quiz
+
+    limited = select(ContestUnit.contest_id).where(ContestUnit.contest_id == Contest.id)
+    if user.unit_id is None:
+        open_to_user = ~limited.exists()
+    else:
+        above = select(UnitClosure.ancestor_id).where(UnitClosure.descendant_id == user.unit_id)
+        open_to_user = ~limited.exists() | limited.where(ContestUnit.unit_id.in_(above)).exists()
+    taken = select(Attempt.id).where(Attempt.quiz_id == Round.quiz_id, Attempt.user_id == user.id)
+    return session.scalars(
+        select(Round)
+        .join(Contest, Contest.id == Round.contest_id)
+        .join(Quiz, Quiz.id == Round.quiz_id)
+        .where(
+            Contest.is_published,
+            Round.ranked_at.is_(None),
+            Quiz.opens_at.is_not(None),
+            Quiz.opens_at <= now,
+            (Quiz.closes_at.is_(None)) | (Quiz.closes_at > now),
+            open_to_user,
+            ~taken.exists(),
+        )
+        .options(joinedload(Round.contest))
+        .order_by(Quiz.closes_at, Round.id)
+    ).all()

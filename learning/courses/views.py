@@ -19,6 +19,8 @@ from learning import db
 from learning.courses import queries, services
 from learning.courses.certificates import render_certificate
 from learning.courses.models import Course, Lesson, MediaFile
+from learning.enrollment.deadlines import local_today
+from learning.enrollment.queries import assigned_courses
 from learning.errors import NotFound
 from learning.i18n import format_date
 from learning.i18n import gettext as _
@@ -51,6 +53,8 @@ def course(slug: str) -> str:
     certificate = queries.certificate_for(db.session, current_user.id, course.id)
     return render_template(
         "courses/course.html",
+        duty=assigned_courses(db.session, current_user).get(course.id),
+        today=local_today(current_app.config["BABEL_DEFAULT_TIMEZONE"]),
         course=course,
         lessons=lessons,
         done=done,

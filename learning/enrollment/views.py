@@ -3,7 +3,7 @@ course, who has not started (exportable), and assigning courses."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -12,6 +12,7 @@ from learning.audit.services import record
 from learning.auth.models import Role
 from learning.auth.scope import require_unit
 from learning.enrollment import queries, services
+from learning.enrollment.deadlines import local_today
 from learning.enrollment.forms import AssignForm
 from learning.enrollment.models import Assignment
 from learning.errors import InvalidInput, NotFound, NotInScope
@@ -19,6 +20,7 @@ from learning.exports import csv_bytes, download, xlsx_bytes
 from learning.forms import choices
 from learning.i18n import gettext as _
 from learning.members.queries import scope_units
+from learning.notices.queries import reminders_of
 from learning.org.models import Unit
 from learning.text import format_phone
 
@@ -55,6 +57,8 @@ def officer_home() -> str:
     assignments = queries.unit_assignments(db.session, unit.id)
     course_ids = sorted({course.id for _a, course, _u in assignments})
     progress = queries.unit_progress(db.session, unit.id, course_ids)
+    by_course = {item.course.id: item for item in progress}
+    reminders = reminders_of(db.session, [a.id for a, _c, _u in assignments], unit.id)
     course_id = request.args.get("course", type=int) or (course_ids[0] if course_ids else None)
     waiting = queries.not_started(db.session, unit.id, course_id) if course_id in course_ids else []
     if waiting:
@@ -74,6 +78,9 @@ def officer_home() -> str:
         unit=unit,
         assignments=assignments,
         progress=progress,
+        by_course=by_course,
+        reminders=reminders,
+        today=local_today(current_app.config["BABEL_DEFAULT_TIMEZONE"]),
         course_id=course_id,
         waiting=waiting[:100],
         waiting_count=len(waiting),

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import (
     Blueprint,
     abort,
     current_app,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -18,9 +21,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from learning import db
+from learning.auth.models import Role
 from learning.auth.views import safe_next
-from learning.courses.queries import courses_for_user
+from learning.courses.queries import CourseStatus, courses_for_user
+from learning.db import utcnow
+from learning.enrollment.deadlines import local_today
+from learning.enrollment.queries import AssignedCourse, assigned_courses
 from learning.i18n import LANGUAGE_COOKIE
+from learning.notices.queries import count_of, notices_for
 
 bp = Blueprint("main", __name__)
 
@@ -29,9 +37,39 @@ bp = Blueprint("main", __name__)
 @login_required
 def home() -> str:
     statuses = courses_for_user(db.session, current_user)
-    started = [s for s in statuses if s.started and not s.is_complete]
-    up_next = (started or [s for s in statuses if not s.is_complete] or [None])[0]
-    return render_template("main/home.html", user=current_user, statuses=statuses, up_next=up_next)
+    assigned = assigned_courses(db.session, current_user)
+    today = local_today(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    notices = (
+        notices_for(db.session, current_user, today, utcnow())
+        if current_user.role is Role.WORKER
+        else []
+    )
+    if current_user.role is Role.WORKER:
+        g.notice_count = count_of(notices)  # the header's figure, without asking again
+    return render_template(
+        "main/home.html",
+        user=current_user,
+        statuses=statuses,
+        up_next=up_next(statuses, assigned),
+        assigned=assigned,
+        today=today,
+        notices=notices,
+    )
+
+
+def up_next(
+    statuses: list[CourseStatus], assigned: dict[int, AssignedCourse]
+) -> CourseStatus | None:
+    """What "Up next" points to: the unfinished assigned course with the nearest deadline
+    (undated assignments after dated ones); without one, a course already started, then any
+    unfinished course."""
+    unfinished = [s for s in statuses if not s.is_complete]
+    duties = [s for s in unfinished if s.course.id in assigned]
+    if duties:
+        far = dt.date.max
+        return min(duties, key=lambda s: (assigned[s.course.id].due_on or far, s.course.title))
+    started = [s for s in unfinished if s.started]
+    return (started or unfinished or [None])[0]
 
 
 @bp.get("/healthz")

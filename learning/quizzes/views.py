@@ -228,8 +228,18 @@ def result(attempt_id: int) -> str | Response:
     detail = ReviewDetail.FULL if staff else quiz.review_detail
     course = db.session.get_one(Course, quiz.course_id)
     sources = {s.key: s for s in db.session.query(Source).filter_by(course_id=course.id)}
+    final = quiz.kind is QuizKind.COURSE_FINAL
     return render_template(
         "quizzes/result.html",
+        is_final=final,
+        # The course's standing for its owner: complete (with the certificate), or what is
+        # left. Shown first, so that nobody scrolls the review to find it.
+        certificate=course_queries.certificate_for(db.session, owner.id, course.id)
+        if final and not staff
+        else None,
+        status=course_queries.course_status(db.session, owner, course)
+        if final and not staff
+        else None,
         attempt=attempt,
         quiz=quiz,
         course=course,
