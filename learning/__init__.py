@@ -7,12 +7,14 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, flash, g, redirect, render_template, request, session, url_for
+from flask import Flask, Request, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
 
 from learning import config as config_module
@@ -21,6 +23,39 @@ from learning.config import PROJECT_ROOT
 from learning.errors import DomainError
 from learning.extensions import csrf, limiter, login_manager
 from learning.text import format_phone
+
+# The largest id a database column holds (SQLite's INTEGER and PostgreSQL's BIGINT): a
+# bigger number in a URL names nothing, and must not reach the driver, which refuses it.
+MAX_ID = 2**63 - 1
+
+
+def bounded_int(value: str) -> int:
+    """int(value), refusing (ValueError) what no database integer can hold."""
+    number = int(value)
+    if not -MAX_ID <= number <= MAX_ID:
+        raise ValueError("out of range")
+    return number
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` in every URL: beyond a database integer, the URL matches nothing (404)."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+class BoundedArgs(ImmutableMultiDict):  # type: ignore[type-arg]
+    """Query and form values: `get(name, type=int)` treats a number no database integer can
+    hold like any other non-number (the default), so it never reaches a query."""
+
+    def get(self, key: Any, default: Any = None, type: Any = None) -> Any:
+        return super().get(key, default, bounded_int if type is int else type)
+
+
+class BoundedRequest(Request):
+    parameter_storage_class = BoundedArgs
+
 
 # Endpoints a user who must change their password may still reach.
 _PASSWORD_CHANGE_ALLOWED = frozenset(
@@ -37,6 +72,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
+    app.request_class = BoundedRequest
+    app.url_map.converters["int"] = BoundedIntConverter
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     settings = config_module.default_config(Path(app.instance_path))
     settings.update(config_module.from_environment(os.environ))
