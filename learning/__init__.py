@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask, Request, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -189,6 +189,17 @@ def _register_error_handlers(app: Flask) -> None:
         if error.code is None or error.code < 400:
             return error
         return _render_error(error.code)
+
+    @app.errorhandler(IntegrityError)
+    def _conflict(error: IntegrityError) -> tuple[str, int]:
+        # Two requests raced to create the same thing (a unique constraint held): the
+        # database is fine, and the person can simply look again.
+        app.logger.warning("integrity error: %s", error.orig)
+        db.session.rollback()
+        return _render_error(409, i18n.gettext(
+            "Someone else changed the same data at the same moment, so nothing was saved. "
+            "Reload the page to see the current state and try again."
+        ))  # fmt: skip
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)
