@@ -39,7 +39,8 @@ def test_failed_logins_are_counted_in_redis(app_config, connection, redis_client
                 == 401
             )
         keys = [key.decode() for key in redis_client.scan_iter(f"*{prefix}*")]
-        account_keys = [key for key in keys if f"account:{user.phone}" in key]
+        # The account's bucket: its id, whatever identifier was typed.
+        account_keys = [key for key in keys if f"login-failures:user:{user.id}:60:" in key]
         assert account_keys, keys
         assert int(redis_client.get(account_keys[0])) == 3
         assert (
