@@ -134,6 +134,10 @@ def test_a_device_cookie_of_another_account_or_forged_gives_nothing(app, make):
     device.post("/logout")
     for n in range(5):
         post_login(app, target.phone, "guess-guess", f"10.6.0.{n}")
-    assert post_login(app, target.phone, "password123", "10.5.0.1", client=device).status_code == 429
+    assert (
+        post_login(app, target.phone, "password123", "10.5.0.1", client=device).status_code == 429
+    )
     device.set_cookie("login_device", "eyJ1IjoxfQ.forged")
-    assert post_login(app, target.phone, "password123", "10.5.0.1", client=device).status_code == 429
+    assert (
+        post_login(app, target.phone, "password123", "10.5.0.1", client=device).status_code == 429
+    )
