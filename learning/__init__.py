@@ -88,6 +88,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     i18n.init_app(app)
     app.jinja_env.filters["phone"] = format_phone
+    app.jinja_env.globals["can"] = _can
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
@@ -97,6 +98,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_error_handlers(app)
     _register_cli(app)
     return app
+
+
+def _can(permission: str, obj: Any = None) -> bool:
+    """Templates' one question about permissions: `can("manage_account", member)`."""
+    from learning.auth.scope import can
+
+    return can(db.session, current_user, permission, obj)
 
 
 def _register_blueprints(app: Flask) -> None:

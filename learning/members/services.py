@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from learning.audit.services import record
 from learning.auth.models import Gender, Role, UnitMembership, User, new_session_token
-from learning.auth.scope import require_unit, require_user
+from learning.auth.scope import is_member_account, require_unit, require_user
 from learning.auth.services import change_unit, create_user, issue_temporary_password
 from learning.db import utcnow
 from learning.errors import InvalidInput
@@ -156,7 +156,7 @@ def issue_slips(session: Session, actor: User, user_ids: Sequence[int]) -> list[
     slips = []
     for user in users:
         require_user(session, actor, user)
-        if not user.must_change_password or user.role is not Role.WORKER:
+        if not user.must_change_password or not is_member_account(user):
             continue
         password = issue_temporary_password(session, user)
         slips.append(_slip(user, password))
@@ -168,7 +168,7 @@ def issue_slips(session: Session, actor: User, user_ids: Sequence[int]) -> list[
 def reset_password(session: Session, actor: User, user: User) -> Slip:
     """An officer resets a member's forgotten password: a new temporary one, on a slip."""
     require_user(session, actor, user)
-    if user.role is not Role.WORKER or user.id == actor.id:
+    if not is_member_account(user) or user.id == actor.id:
         raise InvalidInput(_("Only members' passwords can be reset here."))
     password = issue_temporary_password(session, user)
     record(session, actor.id, "member.reset_password", "user", user.id)
@@ -183,7 +183,7 @@ def _slip(user: User, password: str) -> Slip:
 def deactivate_member(session: Session, actor: User, user: User) -> None:
     """A member who left: they can no longer log in; their history stays."""
     require_user(session, actor, user)
-    if user.role is not Role.WORKER:
+    if not is_member_account(user):
         raise InvalidInput(_("Only members can be deactivated here."))
     user.is_active = False
     user.deactivated_at = utcnow()
@@ -204,7 +204,7 @@ def move_member(session: Session, actor: User, user: User, unit: Unit) -> None:
     """Move a member to another unit of the officer's scope."""
     require_user(session, actor, user)
     require_unit(session, actor, unit.id)
-    if user.role is not Role.WORKER:
+    if not is_member_account(user):
         raise InvalidInput(_("Only members can be moved here."))
     if not unit.is_active:
         raise InvalidInput(_("The unit is no longer active."))

@@ -18,11 +18,11 @@ from wtforms.fields.choices import SelectChoice
 
 from learning import db
 from learning.audit.services import record
-from learning.auth.models import Gender, Role
+from learning.auth.models import Gender
 from learning.auth.queries import get_user
-from learning.auth.scope import require_unit, require_user
+from learning.auth.scope import manageable_units, require_unit, require_user, staff_required
 from learning.db import utcnow
-from learning.errors import DomainError, NotFound, NotInScope
+from learning.errors import DomainError, NotFound
 from learning.exports import download, xlsx_bytes
 from learning.forms import choices
 from learning.i18n import format_date
@@ -38,15 +38,10 @@ from learning.spreadsheets import SpreadsheetError
 bp = Blueprint("members", __name__)
 
 
-def _require_staff() -> None:
-    if current_user.role not in (Role.OFFICER, Role.ADMIN):
-        raise NotInScope()
-
-
 def _unit_choices() -> list[SelectChoice]:
     return choices(
         (unit.id, f"{unit.name} ({unit.code})")
-        for unit in queries.scope_units(db.session, current_user)
+        for unit in manageable_units(db.session, current_user)
     )
 
 
@@ -70,8 +65,8 @@ def _send_slips(slips: list[Slip], kind: str, name: str) -> Response:
 
 @bp.get("/members")
 @login_required
+@staff_required
 def index() -> str:
-    _require_staff()
     text = request.args.get("q", "", type=str)[:100]
     page = max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))
     members = queries.search_members(db.session, current_user, text, page=page)
@@ -96,8 +91,8 @@ def index() -> str:
 
 @bp.get("/members/<int:user_id>/manage")
 @login_required
+@staff_required
 def manage(user_id: int) -> str:
-    _require_staff()
     member = _member_or_404(user_id)
     form = MoveMemberForm()
     form.unit.choices = _unit_choices()
@@ -108,8 +103,8 @@ def manage(user_id: int) -> str:
 
 @bp.post("/members/<int:user_id>/reset-password")
 @login_required
+@staff_required
 def reset_password(user_id: int) -> Response:
-    _require_staff()
     member = _member_or_404(user_id)
     slip = services.reset_password(db.session, current_user, member)
     db.session.commit()
@@ -118,8 +113,8 @@ def reset_password(user_id: int) -> Response:
 
 @bp.post("/members/<int:user_id>/deactivate")
 @login_required
+@staff_required
 def deactivate(user_id: int) -> Response:
-    _require_staff()
     member = _member_or_404(user_id)
     services.deactivate_member(db.session, current_user, member)
     db.session.commit()
@@ -129,8 +124,8 @@ def deactivate(user_id: int) -> Response:
 
 @bp.post("/members/<int:user_id>/move")
 @login_required
+@staff_required
 def move(user_id: int) -> Response | tuple[str, int]:
-    _require_staff()
     member = _member_or_404(user_id)
     form = MoveMemberForm()
     form.unit.choices = _unit_choices()
@@ -147,8 +142,8 @@ def move(user_id: int) -> Response | tuple[str, int]:
 
 @bp.get("/members/import")
 @login_required
+@staff_required
 def import_form() -> str:
-    _require_staff()
     form = ImportForm()
     form.unit.choices = _unit_choices()
     return render_template("members/import.html", form=form)
@@ -156,8 +151,8 @@ def import_form() -> str:
 
 @bp.get("/members/import/template.xlsx")
 @login_required
+@staff_required
 def import_template() -> Response:
-    _require_staff()
     data = xlsx_bytes(
         "Danh sách đoàn viên",
         TEMPLATE_HEADER,
@@ -172,8 +167,8 @@ def import_template() -> Response:
 
 @bp.post("/members/import")
 @login_required
+@staff_required
 def upload() -> Response | tuple[str, int]:
-    _require_staff()
     form = ImportForm()
     form.unit.choices = _unit_choices()
     if not form.validate():
@@ -210,8 +205,8 @@ def _batch_and_plan(batch_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/members/import/<int:batch_id>")
 @login_required
+@staff_required
 def preview(batch_id: int) -> str:
-    _require_staff()
     batch, unit, plan = _batch_and_plan(batch_id)
     return render_template(
         "members/preview.html", batch=batch, unit=unit, plan=plan, form=ConfirmImportForm()
@@ -220,8 +215,8 @@ def preview(batch_id: int) -> str:
 
 @bp.post("/members/import/<int:batch_id>/confirm")
 @login_required
+@staff_required
 def confirm(batch_id: int) -> Response | tuple[str, int]:
-    _require_staff()
     batch, _unit, plan = _batch_and_plan(batch_id)
     if batch.confirmed_at is not None:
         return redirect(url_for("members.preview", batch_id=batch.id))
@@ -250,8 +245,8 @@ def confirm(batch_id: int) -> Response | tuple[str, int]:
 
 @bp.get("/members/import/<int:batch_id>/rejected.xlsx")
 @login_required
+@staff_required
 def rejected_rows(batch_id: int) -> Response:
-    _require_staff()
     batch, _unit, plan = _batch_and_plan(batch_id)
     header = [*plan.header, "Lỗi (xóa cột này trước khi nhập lại)"]
     rows = [[*row.cells, f"Dòng {row.row}: {row.reason}"] for row in plan.rejected]
@@ -270,8 +265,8 @@ def rejected_rows(batch_id: int) -> Response:
 
 @bp.post("/members/import/<int:batch_id>/slips")
 @login_required
+@staff_required
 def batch_slips(batch_id: int) -> Response:
-    _require_staff()
     batch = queries.import_batch(db.session, batch_id, current_user)
     if batch is None or batch.kind != "members" or not batch.result:
         raise NotFound()
@@ -282,8 +277,8 @@ def batch_slips(batch_id: int) -> Response:
 
 @bp.get("/members/pending")
 @login_required
+@staff_required
 def pending() -> str:
-    _require_staff()
     people = queries.pending_registrations(db.session, current_user)
     if people:
         record(db.session, current_user.id, "members.view", "user", None,
@@ -294,8 +289,8 @@ def pending() -> str:
 
 @bp.post("/members/<int:user_id>/decide")
 @login_required
+@staff_required
 def decide(user_id: int) -> Response:
-    _require_staff()
     member = _member_or_404(user_id)
     services.decide_registration(
         db.session, current_user, member, approve=request.form.get("approve") == "1"
