@@ -383,6 +383,8 @@ def test_two_servers_share_sessions_limits_and_figures(live, second_server):
 def test_the_login_limit_holds_across_worker_processes(live):
     """Two gunicorn workers (and, on SQLite, no Redis): the failures of one account are
     counted together whichever process answers (each attempt on a new connection)."""
+    if time.time() % 60 > 30:  # all ten attempts in one minute's window
+        time.sleep(61 - time.time() % 60)
     unknown = f"0918{os.getpid() % 1_000_000:06d}"  # an account nobody has: its own bucket
     written = [unknown, "+84" + unknown[1:], f"{unknown[:4]} {unknown[4:7]} {unknown[7:]}"]
     answers = []

@@ -26,7 +26,6 @@ import secrets
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -39,6 +38,7 @@ from learning.auth.models import LoginFailure, User
 from learning.auth.queries import login_key
 
 DEVICE_COOKIE = "login_device"
+clock = time.time  # the windows' clock (tests set it)
 DEVICE_COOKIE_DAYS = 180
 
 
@@ -76,7 +76,7 @@ def seconds_blocked(session: Session, buckets: Buckets) -> tuple[str, int] | Non
     """("address" | "account", seconds to wait) when this attempt may not be judged now,
     else None."""
     store = _store()
-    now = int(time.time())
+    now = int(clock())
     wait = store.wait(session, buckets.address, _limits("LOGIN_LIMIT_PER_ADDRESS"), now)
     if wait:
         return "address", wait
@@ -89,7 +89,7 @@ def seconds_blocked(session: Session, buckets: Buckets) -> tuple[str, int] | Non
 def record_failure(session: Session, buckets: Buckets) -> None:
     """Count a judged failure in the address bucket and the account's (or device's)."""
     store = _store()
-    now = int(time.time())
+    now = int(clock())
     store.hit(session, buckets.address, _limits("LOGIN_LIMIT_PER_ADDRESS"), now)
     store.hit(session, buckets.owner_side, _limits("LOGIN_LIMIT_PER_ACCOUNT"), now)
 
@@ -177,31 +177,41 @@ class RedisStore:
     def __init__(self, url: str, prefix: str) -> None:
         import redis
 
-        self.client = redis.Redis.from_url(url, socket_timeout=2)
+        self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self.prefix = prefix
+        self.errors = redis.exceptions.RedisError
 
     def _key(self, bucket: str, period: int, start: int) -> str:
         return f"{self.prefix}login-failures:{bucket}:{period}:{start}"
 
-    def wait(self, _session: Any, bucket: str, limits: Sequence[RateLimitItem], now: int) -> int:
-        """Seconds until `bucket` may fail again (0: it may now)."""
+    def wait(self, session: Session, bucket: str, limits: Sequence[RateLimitItem], now: int) -> int:
+        """Seconds until `bucket` may fail again (0: it may now). With Redis unreachable,
+        the database counts instead (logged): the limits keep holding."""
         windows = [(limit, *_window(limit, now)) for limit in limits]
-        counts = self.client.mget([self._key(bucket, p, s) for _l, p, s, _e in windows])
+        try:
+            counts = self.client.mget([self._key(bucket, p, s) for _l, p, s, _e in windows])
+        except self.errors as error:
+            current_app.logger.error("login limits: Redis unreachable (%s)", error)
+            return DatabaseStore().wait(session, bucket, limits, now)
         wait = 0
         for (limit, _period, _start, end), count in zip(windows, counts, strict=True):
             if int(count or 0) >= limit.amount:
                 wait = max(wait, end - now)
         return wait
 
-    def hit(self, _session: Any, bucket: str, limits: Sequence[RateLimitItem], now: int) -> None:
-        """Add one failure to each window of `bucket`."""
+    def hit(self, session: Session, bucket: str, limits: Sequence[RateLimitItem], now: int) -> None:
+        """Add one failure to each window of `bucket` (in the database if Redis is away)."""
         pipe = self.client.pipeline()
         for limit in limits:
             period, start, _end = _window(limit, now)
             key = self._key(bucket, period, start)
             pipe.incr(key)
             pipe.expire(key, period + 5)
-        pipe.execute()
+        try:
+            pipe.execute()
+        except self.errors as error:
+            current_app.logger.error("login limits: Redis unreachable (%s)", error)
+            DatabaseStore().hit(session, bucket, limits, now)
 
 
 def _store() -> DatabaseStore | RedisStore:
