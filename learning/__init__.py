@@ -24,9 +24,10 @@ from learning.errors import DomainError
 from learning.extensions import csrf, limiter, login_manager
 from learning.text import format_phone
 
-# The largest id a database column holds (SQLite's INTEGER and PostgreSQL's BIGINT): a
-# bigger number in a URL names nothing, and must not reach the driver, which refuses it.
-MAX_ID = 2**63 - 1
+# The largest id the database holds: ids are INTEGER columns, 32 bits on PostgreSQL (SQLite
+# would take 64). A bigger number in a URL or a query names nothing, and must not reach the
+# database, which refuses it ("integer out of range"; SQLite's driver: OverflowError).
+MAX_ID = 2**31 - 1
 
 
 def bounded_int(value: str) -> int:

@@ -21,10 +21,10 @@ _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 TOO_LONG = _l("This is longer than allowed (at most %(max)d characters).")
 
-# No number in any form names or counts more than a database integer holds, and no date
-# is meant outside these years: refused here, such values would overflow the driver or the
-# time-zone arithmetic (a 500) instead of getting a message.
-MAX_NUMBER = 2**63 - 1
+# No number in any form names or counts more than an INTEGER column holds (32 bits on
+# PostgreSQL), and no date is meant outside these years: refused here, such values would
+# overflow the database or the time-zone arithmetic (a 500) instead of getting a message.
+MAX_NUMBER = 2**31 - 1
 FIRST_YEAR, LAST_YEAR = 1900, 2100
 
 

@@ -166,7 +166,7 @@ def build_params(
 def _course(session: Session, ref: str) -> Course:
     ref = (ref or "").strip()
     query = select(Course).where(Course.status == ContentStatus.PUBLISHED)
-    by_id = ref.isdigit() and len(ref) < 19  # a longer number is no id: look it up as a slug
+    by_id = ref.isdigit() and len(ref) < 10  # a longer number is no id: look it up as a slug
     query = query.where(Course.id == int(ref)) if by_id else query.where(Course.slug == ref)
     course = session.scalar(query) if ref else None
     if course is None:
