@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -21,6 +22,28 @@ _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 TOO_LONG = _l("This is longer than allowed (at most %(max)d characters).")
 
+# No number in any form names or counts more than an INTEGER column holds (32 bits on
+# PostgreSQL), and no date is meant outside these years: refused here, such values would
+# overflow the database or the time-zone arithmetic (a 500) instead of getting a message.
+MAX_NUMBER = 2**31 - 1
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+
+
+def _out_of_range(value: object) -> str | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) and not -MAX_NUMBER <= value <= MAX_NUMBER:
+        return str(_l("This number is too large."))
+    if isinstance(value, dt.date) and not FIRST_YEAR <= value.year <= LAST_YEAR:
+        return str(
+            _l(
+                "Enter a date between %(first)d and %(last)d.",
+                first=FIRST_YEAR,
+                last=LAST_YEAR,
+            )
+        )
+    return None
+
 
 class Form(FlaskForm):
     """A Flask-WTF form (CSRF included) that also refuses control characters in any field."""
@@ -30,6 +53,12 @@ class Form(FlaskForm):
         for field in self:
             if isinstance(field.data, str) and _CONTROL_CHARACTERS.search(field.data):
                 field.errors = [*field.errors, _l("This contains characters that are not allowed.")]
+                valid = False
+            values = field.data if isinstance(field.data, list) else [field.data]
+            problem = next(filter(None, map(_out_of_range, values)), None)
+            if problem:
+                field.errors = [*field.errors, problem]
+                field.data = None  # a page shown again with the error must not look it up
                 valid = False
         return valid
 

@@ -1,7 +1,7 @@
 """Every domain's models, imported so that `Base.metadata` is complete (Alembic, tests)."""
 
 from learning.audit.models import AuditEntry
-from learning.auth.models import UnitMembership, User
+from learning.auth.models import LoginFailure, UnitMembership, User
 from learning.authoring.models import LessonVersion
 from learning.contests.models import (
     Contest,
@@ -48,6 +48,7 @@ __all__ = [
     "Lesson",
     "LessonProgress",
     "LessonVersion",
+    "LoginFailure",
     "MediaFile",
     "Notice",
     "OutboxMessage",

@@ -7,7 +7,7 @@ import enum
 import secrets
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, SmallInteger, String
+from sqlalchemy import BigInteger, ForeignKey, Index, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learning.db import Base, UTCDateTime, utcnow
@@ -117,3 +117,22 @@ class UnitMembership(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class LoginFailure(Base):
+    """Failed logins counted in one time window for one bucket (an account, an address, a
+    trusted device): the login limits' store when there is no Redis. Every gunicorn process
+    (and server) using the database sees the same counts."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (
+        UniqueConstraint("bucket", "period", "window_start"),
+        Index("ix_login_failures_expires_at", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bucket: Mapped[str] = mapped_column(String(200))
+    period: Mapped[int] = mapped_column()  # seconds: 60 for "per minute"
+    window_start: Mapped[int] = mapped_column(BigInteger)  # Unix time, a multiple of period
+    expires_at: Mapped[int] = mapped_column(BigInteger)  # Unix time the row stops counting
+    hits: Mapped[int] = mapped_column(default=0)

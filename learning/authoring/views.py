@@ -12,7 +12,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from learning import db
-from learning.auth.scope import require_admin
+from learning.auth.scope import admins_only
 from learning.authoring import queries, services
 from learning.authoring.forms import (
     DIFFICULTIES,
@@ -41,19 +41,13 @@ from learning.courses.models import (
 from learning.courses.register import mark_reviewed
 from learning.courses.views import media_response
 from learning.errors import InvalidInput, NotFound
-from learning.extensions import login_manager
 from learning.i18n import gettext as _
 from learning.i18n import lazy_gettext as _l
 
 bp = Blueprint("authoring", __name__, url_prefix="/admin")
 
 
-@bp.before_request
-def _admins_only() -> Any:
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    require_admin(current_user)
-    return None
+bp.before_request(admins_only)  # authoring is for admins only
 
 
 @bp.context_processor

@@ -14,9 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from learning.audit.services import record
-from learning.auth.models import Gender, Role, User
+from learning.auth.models import Gender, User
 from learning.auth.passwords import hash_password
-from learning.auth.scope import require_unit
+from learning.auth.scope import require_admin, require_unit
 from learning.auth.services import MIN_PASSWORD_LENGTH, create_user
 from learning.contests import ranking
 from learning.contests.errors import (
@@ -73,8 +73,7 @@ def save_contest(
     session: Session, actor: User, data: ContestData, contest: Contest | None = None
 ) -> Contest:
     """Create a contest, or change one; its units replace the earlier ones."""
-    if actor.role is not Role.ADMIN:
-        raise NotFound()
+    require_admin(actor)
     title = nfc(data.title)
     if not title:
         raise InvalidInput(_("A title is required."))
@@ -123,8 +122,7 @@ def save_round(
     round_: Round | None = None,
 ) -> Round:
     """Create a round (and its quiz), or change one that has not been ranked yet."""
-    if actor.role is not Role.ADMIN:
-        raise NotFound()
+    require_admin(actor)
     if data.closes_at <= data.opens_at:
         raise InvalidInput(_("A round must close after it opens."))
     if not data.course_ids:

@@ -9,27 +9,21 @@ from werkzeug.wrappers import Response
 
 from learning import db
 from learning.audit.services import record
-from learning.auth.models import Role
-from learning.auth.scope import require_unit
+from learning.auth.scope import manageable_units, require_unit, staff_only
 from learning.enrollment import queries, services
 from learning.enrollment.deadlines import local_today
 from learning.enrollment.forms import AssignForm
 from learning.enrollment.models import Assignment
-from learning.errors import InvalidInput, NotFound, NotInScope
+from learning.errors import InvalidInput, NotFound
 from learning.exports import csv_bytes, download, xlsx_bytes
 from learning.forms import choices
 from learning.i18n import gettext as _
-from learning.members.queries import scope_units
 from learning.notices.queries import reminders_of
 from learning.org.models import Unit
 from learning.text import format_phone
 
 bp = Blueprint("enrollment", __name__)
-
-
-def _staff() -> None:
-    if current_user.role not in (Role.OFFICER, Role.ADMIN):
-        raise NotInScope()
+bp.before_request(staff_only)  # every page here is an officer's (or an admin's)
 
 
 def _chosen_unit() -> Unit:
@@ -44,7 +38,7 @@ def _chosen_unit() -> Unit:
 def _assign_form() -> AssignForm:
     form = AssignForm()
     form.course.choices = choices((c.id, c.title) for c in queries.published_courses(db.session))
-    units = scope_units(db.session, current_user)
+    units = manageable_units(db.session, current_user)
     form.unit.choices = choices((u.id, f"{u.name} ({u.code})") for u in units)
     return form
 
@@ -52,7 +46,6 @@ def _assign_form() -> AssignForm:
 @bp.get("/officer")
 @login_required
 def officer_home() -> str:
-    _staff()
     unit = _chosen_unit()
     assignments = queries.unit_assignments(db.session, unit.id)
     course_ids = sorted({course.id for _a, course, _u in assignments})
@@ -91,7 +84,6 @@ def officer_home() -> str:
 @bp.get("/officer/not-started.<kind>")
 @login_required
 def not_started_export(kind: str) -> Response:
-    _staff()
     if kind not in ("csv", "xlsx"):
         raise NotFound()
     unit = _chosen_unit()
@@ -121,7 +113,6 @@ def not_started_export(kind: str) -> Response:
 @bp.post("/assignments")
 @login_required
 def assign() -> Response:
-    _staff()
     form = _assign_form()
     if not form.validate():
         raise InvalidInput(
@@ -139,7 +130,6 @@ def assign() -> Response:
 @bp.post("/assignments/<int:assignment_id>/remove")
 @login_required
 def remove(assignment_id: int) -> Response:
-    _staff()
     assignment = db.session.get(Assignment, assignment_id)
     if assignment is None or assignment.unit_id is None:
         raise NotFound()

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from learning.audit.services import record
 from learning.auth.models import Gender, Role, UnitMembership, User, new_session_token
 from learning.auth.passwords import hash_password, hash_temporary_password
-from learning.auth.scope import require_unit, require_user
+from learning.auth.scope import is_member_account, require_unit, require_user
 from learning.auth.services import (
     change_unit,
     create_user,
@@ -379,7 +379,7 @@ def reissue_slips(session: Session, actor: User, batch: ImportBatch) -> int:
 def reset_password(session: Session, actor: User, user: User) -> Slip:
     """An officer resets a member's forgotten password: a new temporary one, on a slip."""
     require_user(session, actor, user)
-    if user.role is not Role.WORKER or user.id == actor.id:
+    if not is_member_account(user) or user.id == actor.id:
         raise InvalidInput(_("Only members' passwords can be reset here."))
     password = issue_temporary_password(session, user)
     record(session, actor.id, "member.reset_password", "user", user.id)
@@ -394,7 +394,7 @@ def _slip(user: User, password: str) -> Slip:
 def deactivate_member(session: Session, actor: User, user: User) -> None:
     """A member who left: they can no longer log in; their history stays."""
     require_user(session, actor, user)
-    if user.role is not Role.WORKER:
+    if not is_member_account(user):
         raise InvalidInput(_("Only members can be deactivated here."))
     user.is_active = False
     user.deactivated_at = utcnow()
@@ -415,7 +415,7 @@ def move_member(session: Session, actor: User, user: User, unit: Unit) -> None:
     """Move a member to another unit of the officer's scope."""
     require_user(session, actor, user)
     require_unit(session, actor, unit.id)
-    if user.role is not Role.WORKER:
+    if not is_member_account(user):
         raise InvalidInput(_("Only members can be moved here."))
     if not unit.is_active:
         raise InvalidInput(_("The unit is no longer active."))

@@ -18,12 +18,12 @@ from wtforms.fields.choices import SelectChoice
 
 from learning import db
 from learning.audit.services import record
-from learning.auth.models import Gender, Role
+from learning.auth.models import Gender
 from learning.auth.queries import get_user
-from learning.auth.scope import require_unit, require_user
+from learning.auth.scope import manageable_units, require_unit, require_user, staff_required
 from learning.auth.services import new_slip_key
 from learning.db import utcnow
-from learning.errors import DomainError, NotFound, NotInScope
+from learning.errors import DomainError, NotFound
 from learning.exports import download, xlsx_bytes
 from learning.forms import choices
 from learning.i18n import format_date
@@ -45,15 +45,10 @@ from learning.spreadsheets import SpreadsheetError
 bp = Blueprint("members", __name__)
 
 
-def _require_staff() -> None:
-    if current_user.role not in (Role.OFFICER, Role.ADMIN):
-        raise NotInScope()
-
-
 def _unit_choices() -> list[SelectChoice]:
     return choices(
         (unit.id, f"{unit.name} ({unit.code})")
-        for unit in queries.scope_units(db.session, current_user)
+        for unit in manageable_units(db.session, current_user)
     )
 
 
@@ -77,8 +72,8 @@ def _send_slips(slips: list[Slip], kind: str, name: str) -> Response:
 
 @bp.get("/members")
 @login_required
+@staff_required
 def index() -> str:
-    _require_staff()
     text = request.args.get("q", "", type=str)[:100]
     page = max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))
     members = queries.search_members(db.session, current_user, text, page=page)
@@ -103,8 +98,8 @@ def index() -> str:
 
 @bp.get("/members/<int:user_id>/manage")
 @login_required
+@staff_required
 def manage(user_id: int) -> str:
-    _require_staff()
     member = _member_or_404(user_id)
     form = MoveMemberForm()
     form.unit.choices = _unit_choices()
@@ -115,8 +110,8 @@ def manage(user_id: int) -> str:
 
 @bp.post("/members/<int:user_id>/reset-password")
 @login_required
+@staff_required
 def reset_password(user_id: int) -> Response:
-    _require_staff()
     member = _member_or_404(user_id)
     slip = services.reset_password(db.session, current_user, member)
     db.session.commit()
@@ -125,8 +120,8 @@ def reset_password(user_id: int) -> Response:
 
 @bp.post("/members/<int:user_id>/deactivate")
 @login_required
+@staff_required
 def deactivate(user_id: int) -> Response:
-    _require_staff()
     member = _member_or_404(user_id)
     services.deactivate_member(db.session, current_user, member)
     db.session.commit()
@@ -136,8 +131,8 @@ def deactivate(user_id: int) -> Response:
 
 @bp.post("/members/<int:user_id>/move")
 @login_required
+@staff_required
 def move(user_id: int) -> Response | tuple[str, int]:
-    _require_staff()
     member = _member_or_404(user_id)
     form = MoveMemberForm()
     form.unit.choices = _unit_choices()
@@ -154,8 +149,8 @@ def move(user_id: int) -> Response | tuple[str, int]:
 
 @bp.get("/members/import")
 @login_required
+@staff_required
 def import_form() -> str:
-    _require_staff()
     form = ImportForm()
     form.unit.choices = _unit_choices()
     return render_template("members/import.html", form=form)
@@ -163,8 +158,8 @@ def import_form() -> str:
 
 @bp.get("/members/import/template.xlsx")
 @login_required
+@staff_required
 def import_template() -> Response:
-    _require_staff()
     data = xlsx_bytes(
         "Danh sách đoàn viên",
         TEMPLATE_HEADER,
@@ -179,8 +174,8 @@ def import_template() -> Response:
 
 @bp.post("/members/import")
 @login_required
+@staff_required
 def upload() -> Response | tuple[str, int]:
-    _require_staff()
     form = ImportForm()
     form.unit.choices = _unit_choices()
     if not form.validate():
@@ -217,8 +212,8 @@ def _batch_and_plan(batch_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/members/import/<int:batch_id>")
 @login_required
+@staff_required
 def preview(batch_id: int) -> str:
-    _require_staff()
     batch, unit, plan = _batch_and_plan(batch_id)
     return render_template(
         "members/preview.html", batch=batch, unit=unit, plan=plan, form=ConfirmImportForm()
@@ -227,8 +222,8 @@ def preview(batch_id: int) -> str:
 
 @bp.post("/members/import/<int:batch_id>/confirm")
 @login_required
+@staff_required
 def confirm(batch_id: int) -> Response | tuple[str, int]:
-    _require_staff()
     batch, _unit, plan = _batch_and_plan(batch_id)
     if batch.confirmed_at is not None:
         return redirect(url_for("members.preview", batch_id=batch.id))
@@ -280,8 +275,8 @@ def confirm(batch_id: int) -> Response | tuple[str, int]:
 
 @bp.get("/members/import/<int:batch_id>/rejected.xlsx")
 @login_required
+@staff_required
 def rejected_rows(batch_id: int) -> Response:
-    _require_staff()
     batch, _unit, plan = _batch_and_plan(batch_id)
     header = [*plan.header, "Lỗi (xóa cột này trước khi nhập lại)"]
     rows = [[*row.cells, f"Dòng {row.row}: {row.reason}"] for row in plan.rejected]
@@ -307,8 +302,8 @@ def _confirmed_batch(batch_id: int) -> ImportBatch:
 
 @bp.post("/members/import/<int:batch_id>/slips")
 @login_required
+@staff_required
 def batch_slips(batch_id: int) -> Response:
-    _require_staff()
     batch = _confirmed_batch(batch_id)
     if batch.slip_key is None and services.slip_members(db.session, current_user, batch):
         # An import confirmed before slips were issued at confirmation: issue them first.
@@ -320,8 +315,8 @@ def batch_slips(batch_id: int) -> Response:
 
 @bp.get("/members/import/<int:batch_id>/slips/new-passwords")
 @login_required
+@staff_required
 def reissue_form(batch_id: int) -> str:
-    _require_staff()
     batch = _confirmed_batch(batch_id)
     waiting = services.slip_members(db.session, current_user, batch)
     return render_template(
@@ -331,8 +326,8 @@ def reissue_form(batch_id: int) -> str:
 
 @bp.post("/members/import/<int:batch_id>/slips/new-passwords")
 @login_required
+@staff_required
 def reissue(batch_id: int) -> Response | tuple[str, int]:
-    _require_staff()
     batch = _confirmed_batch(batch_id)
     form = ConfirmReissueForm()
     if not form.validate():
@@ -352,8 +347,8 @@ def reissue(batch_id: int) -> Response | tuple[str, int]:
 
 @bp.get("/members/pending")
 @login_required
+@staff_required
 def pending() -> str:
-    _require_staff()
     people = queries.pending_registrations(db.session, current_user)
     if people:
         record(db.session, current_user.id, "members.view", "user", None,
@@ -364,8 +359,8 @@ def pending() -> str:
 
 @bp.post("/members/<int:user_id>/decide")
 @login_required
+@staff_required
 def decide(user_id: int) -> Response:
-    _require_staff()
     member = _member_or_404(user_id)
     services.decide_registration(
         db.session, current_user, member, approve=request.form.get("approve") == "1"

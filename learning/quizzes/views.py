@@ -11,8 +11,8 @@ from werkzeug.wrappers import Response
 
 from learning import db
 from learning.audit.services import record
-from learning.auth.models import Role, User
-from learning.auth.scope import require_user
+from learning.auth.models import User
+from learning.auth.scope import can, require_user, staff_required
 from learning.courses import queries as course_queries
 from learning.courses import services as course_services
 from learning.courses.models import Course, Source
@@ -253,10 +253,9 @@ def result(attempt_id: int) -> str | Response:
 
 @bp.get("/quizzes/<int:quiz_id>/attempts")
 @login_required
+@staff_required
 def attempts(quiz_id: int) -> str:
     """Officers: attempts of the members of their subtree; admins: all, with answer counts."""
-    if current_user.role not in (Role.OFFICER, Role.ADMIN):
-        raise NotInScope()
     quiz = _quiz_or_404(quiz_id)
     rows = queries.attempts_in_scope(db.session, current_user, quiz.id)
     if rows:
@@ -264,5 +263,6 @@ def attempts(quiz_id: int) -> str:
         record(db.session, current_user.id, "members.view", "quiz", quiz.id,
                after={"list": "attempts", "shown": len(rows)})  # fmt: skip
         db.session.commit()
-    counts = queries.answer_counts(db.session, quiz.id) if current_user.role is Role.ADMIN else []
+    analyse = can(db.session, current_user, "analyse_items")
+    counts = queries.answer_counts(db.session, quiz.id) if analyse else []
     return render_template("quizzes/attempts.html", quiz=quiz, rows=rows, counts=counts)
