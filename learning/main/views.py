@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from learning import db
-from learning.auth.models import Role
+from learning.auth.scope import is_member_account
 from learning.auth.views import safe_next
 from learning.courses.queries import CourseStatus, courses_for_user
 from learning.db import utcnow
@@ -41,10 +41,10 @@ def home() -> str:
     today = local_today(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     notices = (
         notices_for(db.session, current_user, today, utcnow())
-        if current_user.role is Role.WORKER
+        if is_member_account(current_user)
         else []
     )
-    if current_user.role is Role.WORKER:
+    if is_member_account(current_user):
         g.notice_count = count_of(notices)  # the header's figure, without asking again
     return render_template(
         "main/home.html",

@@ -20,7 +20,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from learning.auth.models import Gender, Role, User
+from learning.auth.models import Gender, User
+from learning.auth.scope import is_member_account
 from learning.i18n import format_date
 from learning.i18n import lazy_gettext as _l
 from learning.org.models import Unit
@@ -418,7 +419,7 @@ def _match_existing(
         account, matched_by = next(iter(hits.values()))
         in_scope = account.unit_id in scope_ids
         # Never an officer's or an admin's account (that would move their scope).
-        if account.role is not Role.WORKER or (
+        if not is_member_account(account) or (
             account.is_active and account.confirmed_at is not None and not in_scope
         ):
             problem = Problem(LABELS["phone"], str(OTHER_UNION))

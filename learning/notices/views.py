@@ -19,8 +19,8 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
 from learning import db
-from learning.auth.models import Role, User
-from learning.auth.scope import require_reminder
+from learning.auth.models import User
+from learning.auth.scope import is_member_account, require_reminder
 from learning.db import utcnow
 from learning.enrollment.deadlines import local_today
 from learning.enrollment.models import Assignment
@@ -42,7 +42,7 @@ def header_count() -> int | None:
     # Notices are the members' (staff manage assignments rather than receive them).
     if (
         not current_user.is_authenticated
-        or current_user.role is not Role.WORKER
+        or not is_member_account(current_user)
         or request.endpoint in _NO_COUNT
     ):
         return None

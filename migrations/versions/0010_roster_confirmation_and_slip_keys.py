@@ -4,7 +4,7 @@ Accounts say when an officer's roster confirmed them (self-registrations stay un
 until then), and an import batch keeps the key its login slips' passwords are derived from,
 so that the PDF and the XLSX carry the same passwords.
 
-Revision ID: 0011
+Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-03 10:00:00
 """
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0011"
+revision: str = "0010"
 down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -1,8 +1,8 @@
 """Notices: reminders (an officer reminded a unit about an assignment), notices (one
 person reminded, read or not) and the e-mail outbox sent by `flask notices send|worker`.
 
-Revision ID: 0014
-Revises: 0009
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-03 10:00:59.240264
 """
 
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = "0014"
-down_revision: str | None = "0009"
+revision: str = "0012"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
