@@ -68,7 +68,19 @@
   };
   var keep = function (position, choices, revision) {
     var all = kept();
-    all[position] = { c: choices, r: revision, t: Date.now() };
+    var sentBefore = (all[position] && all[position].s) || [];
+    all[position] = { c: choices, r: revision, t: Date.now(), s: sentBefore };
+    writeKept(all);
+  };
+  // Answers sent for a question whose reply has not come back: if the page is left or
+  // reloaded meanwhile, the server may have stored one, and finding it there later is not a
+  // conflict with another device.
+  var noteSent = function (position, choices) {
+    var all = kept();
+    if (!all[position]) { return; }
+    var list = (all[position].s || []).filter(function (a) { return !same(a, choices); });
+    list.push(choices);
+    all[position].s = list.slice(-8);
     writeKept(all);
   };
   var forget = function (position, choices) {
@@ -220,6 +232,7 @@
         answer = entry.c; revision = entry.r;
       }
       sent[position] = answer;
+      noteSent(position, answer);
       data.append("shown", String(position));
       answer.forEach(function (choice) { data.append("answer-" + position, String(choice)); });
       data.append("revision-" + position, String(revision));
@@ -290,7 +303,8 @@
         return;
       }
       var stored = (body.kept || {})[p] || [];
-      var ours = (unconfirmed[p] || []).some(function (answer) { return same(answer, stored); });
+      var mine = (unconfirmed[p] || []).concat((kept()[p] || {}).s || []);
+      var ours = mine.some(function (answer) { return same(answer, stored); });
       delete unconfirmed[p];
       var current = onPage(position) ? chosen(position) : (kept()[p] || {}).c;
       if (ours || dirty[p]) {
@@ -397,7 +411,7 @@
       event.preventDefault();
       if (navigator.onLine === false) { say(text("offline-nav")); return; }
       say(text("flushing"));
-      var submitter = lastSubmitter;
+      var submitter = event.submitter || lastSubmitter;
       var before = conflicts;
       flush().then(function (ok) {
         if (conflicts !== before) { say(text("conflict-nav")); return; }

@@ -38,6 +38,11 @@ def shot(page, name: str) -> None:
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
+def unsent_on_device(page) -> list[str]:
+    """The attempts whose answers the phone still keeps unsent (localStorage keys)."""
+    return page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('attempt-unsent:'))")
+
+
 def start_final_quiz(page, phone: str, course: str) -> tuple[str, int]:
     """Log in, start the course's final quiz; the attempt's URL and id."""
     log_in(page, phone=phone)
@@ -128,7 +133,7 @@ def test_quick_changes_keep_the_last_tap(page, live_server, latency, gap, phone,
           f"{len(multiples)} multiple | {taps} taps | answers lost: {len(lost)}")  # fmt: skip
     assert lost == [], {n: (stored[n], expected[n]) for n in lost}
     assert all(marks[n] is not None for n in targets)  # graded from those answers
-    assert page.evaluate("Object.keys(localStorage).length") == 0
+    assert unsent_on_device(page) == []
 
 
 def test_offline_answers_are_kept_and_sent_when_the_connection_returns(page, live_server):
@@ -151,9 +156,10 @@ def test_offline_answers_are_kept_and_sent_when_the_connection_returns(page, liv
     expect(page.locator(".nav-notice")).to_have_text(re.compile("^Không có mạng"))
     assert page.url.startswith(attempt_url)
     page.wait_for_timeout(4000)  # several seconds without a connection
-    tap(page, 1, 2 if page.locator("#q1 label.choice").count() > 2 else 0)
+    tap(page, 1, 0)
+    tap(page, 1, 1)  # the last tap, offline
     last = int(page.locator("input[name=answer-1]:checked").first.get_attribute("value"))
-    assert stored_answers(live_server, attempt_id)[1] != [last]
+    assert last == 2 and stored_answers(live_server, attempt_id)[1] == [1]
 
     network.normal()  # the connection returns: sent without pressing anything
     expect(status).to_have_text("Đã lưu", timeout=20_000)
@@ -173,7 +179,7 @@ def test_offline_answers_are_kept_and_sent_when_the_connection_returns(page, liv
     assert stored_answers(live_server, attempt_id)[2] == [2]
     again.get_by_role("button", name="Nộp bài", exact=True).click()
     expect(again).to_have_url(re.compile(r"/result$"))
-    assert again.evaluate("Object.keys(localStorage).length") == 0
+    assert unsent_on_device(again) == []
 
 
 def test_two_tabs_on_one_question_show_the_answer_kept_and_let_the_person_choose(page, live_server):
@@ -202,7 +208,6 @@ def test_two_tabs_on_one_question_show_the_answer_kept_and_let_the_person_choose
     tap(page, 1, 2 if page.locator("#q1 label.choice").count() > 2 else 0)
     expect(page.locator("#q1 .q-status")).to_contain_text("trang hoặc máy khác")
     assert stored_answers(live_server, attempt_id)[1] == [2]
-    # Moving on after a conflict waits for the person to look at it.
     other.close()
 
 
@@ -230,6 +235,43 @@ def test_answers_arriving_after_the_deadline_are_refused_and_the_page_says_which
     # The server kept the answer saved in time, and graded it.
     assert stored_answers(live_server, attempt_id)[1] == [1]
     assert graded_marks(live_server, attempt_id)[1] is not None
-    assert page.evaluate("Object.keys(localStorage).length") == 0
+    assert unsent_on_device(page) == []
     panel.get_by_role("link", name="Xem kết quả").click()
     expect(page).to_have_url(re.compile(r"/result$"))
+
+
+PAGE_BUDGET = 100 * 1024
+WEIGHT = """() => {
+  const nav = performance.getEntriesByType("navigation")[0];
+  const rest = performance.getEntriesByType("resource").filter(r => r.initiatorType !== "img");
+  return {usable: nav.loadEventEnd - nav.startTime,
+          bytes: nav.transferSize + rest.reduce((sum, r) => sum + r.transferSize, 0)};
+}"""
+
+
+def test_slow_3g_lesson_question_and_save_stay_light(browser, live_server):
+    """On slow 3G (400 ms, 400 kbit/s) the lesson and question pages stay under 100 KB
+    before images; the times are printed (bench/field_network.py is their home), not
+    asserted."""
+    context = browser.new_context(viewport={"width": 360, "height": 740}, base_url=live_server,
+                                  locale="vi-VN", service_workers="block")  # fmt: skip
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    attempt_url, _id = start_final_quiz(page, "0900000012", RESOLUTION)
+    page.goto("/courses/nghi-quyet-02-nq-tw")
+    lesson_url = page.get_by_role("link", name="Bắt đầu học").get_attribute("href")
+    network = Network(page)
+    network.slow_3g()
+    figures = {}
+    for name, url in (("lesson", lesson_url), ("question", attempt_url + "?page=2")):
+        page.goto(url, wait_until="load")
+        figures[name] = page.evaluate(WEIGHT)
+        assert figures[name]["bytes"] < PAGE_BUDGET, (name, figures[name])
+    started = page.evaluate("performance.now()")
+    tap(page, 2, 0)
+    expect(page.locator("#q2 .q-status")).to_have_text("Đã lưu")
+    saved = page.evaluate("performance.now()") - started
+    print(f"\nSLOW 3G | lesson {figures['lesson']['usable']:.0f} ms, "
+          f"{figures['lesson']['bytes']} B | question {figures['question']['usable']:.0f} ms, "
+          f"{figures['question']['bytes']} B | save acknowledged ~{saved:.0f} ms")  # fmt: skip
+    context.close()
