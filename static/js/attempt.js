@@ -19,6 +19,7 @@
   if (finished && store) {
     // The attempt is graded: nothing of it stays on the device.
     store.removeItem("attempt-unsent:" + finished.getAttribute("data-attempt-finished"));
+    try { window.sessionStorage.removeItem("attempt-sent:" + finished.getAttribute("data-attempt-finished")); } catch (e) { /* none */ }
   }
 
   var flushAll = null;  // set below when saving is possible: what the timer calls at 0
@@ -68,20 +69,36 @@
   };
   var keep = function (position, choices, revision) {
     var all = kept();
-    var sentBefore = (all[position] && all[position].s) || [];
-    all[position] = { c: choices, r: revision, t: Date.now(), s: sentBefore };
+    all[position] = { c: choices, r: revision, t: Date.now() };
     writeKept(all);
   };
-  // Answers sent for a question whose reply has not come back: if the page is left or
-  // reloaded meanwhile, the server may have stored one, and finding it there later is not a
-  // conflict with another device.
+  // Answers this tab sent whose reply has not come back (sessionStorage: this tab only, kept
+  // across its pages): if the page is left or reloaded meanwhile, the server may have stored
+  // one, and finding it there later is no conflict. Another tab's answers are not in it.
+  var tab = null;
+  try { tab = window.sessionStorage; } catch (e) { tab = null; }
+  var sentKey = "attempt-sent:" + attemptId;
+  var sentByTab = function () {
+    if (!tab) { return {}; }
+    try { return JSON.parse(tab.getItem(sentKey) || "{}") || {}; } catch (e) { return {}; }
+  };
+  var writeSent = function (all) {
+    if (!tab) { return; }
+    try {
+      if (Object.keys(all).length) { tab.setItem(sentKey, JSON.stringify(all)); }
+      else { tab.removeItem(sentKey); }
+    } catch (e) { /* memory only */ }
+  };
   var noteSent = function (position, choices) {
-    var all = kept();
-    if (!all[position]) { return; }
-    var list = (all[position].s || []).filter(function (a) { return !same(a, choices); });
+    var all = sentByTab();
+    var list = (all[position] || []).filter(function (a) { return !same(a, choices); });
     list.push(choices);
-    all[position].s = list.slice(-8);
-    writeKept(all);
+    all[position] = list.slice(-8);
+    writeSent(all);
+  };
+  var clearSent = function (position) {
+    var all = sentByTab();
+    if (all[position]) { delete all[position]; writeSent(all); }
   };
   var forget = function (position, choices) {
     var all = kept();
@@ -298,12 +315,14 @@
       }
       if (staleList.indexOf(p) === -1) {
         delete unconfirmed[p];
+        clearSent(p);
         forget(position, sent[p]);
         if (!dirty[p]) { show(position, "saved"); }
         return;
       }
       var stored = (body.kept || {})[p] || [];
-      var mine = (unconfirmed[p] || []).concat((kept()[p] || {}).s || []);
+      var mine = (unconfirmed[p] || []).concat(sentByTab()[p] || []);
+      clearSent(p);
       var ours = mine.some(function (answer) { return same(answer, stored); });
       delete unconfirmed[p];
       var current = onPage(position) ? chosen(position) : (kept()[p] || {}).c;
@@ -340,6 +359,7 @@
     dirty = {};
     writeKept({});
     if (store) { store.removeItem(key); }
+    writeSent({});
     states = {};
     refused.forEach(function (p) { show(p, "late"); });
     var clock = document.querySelector(".timer-value");
