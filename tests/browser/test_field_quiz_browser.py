@@ -64,6 +64,12 @@ def question_types(page, attempt_url: str, count: int = 20) -> dict[int, str]:
     return types
 
 
+def checked(page, position: int) -> list[int]:
+    """The display positions ticked on the page for the question."""
+    boxes = page.locator(f"input[name=answer-{position}]:checked")
+    return sorted(int(boxes.nth(i).get_attribute("value")) for i in range(boxes.count()))
+
+
 def tap(page, position: int, index: int) -> None:
     page.locator(f"#q{position} label.choice").nth(index).click()
 
@@ -158,12 +164,12 @@ def test_offline_answers_are_kept_and_sent_when_the_connection_returns(page, liv
     page.wait_for_timeout(4000)  # several seconds without a connection
     tap(page, 1, 0)
     tap(page, 1, 1)  # the last tap, offline
-    last = int(page.locator("input[name=answer-1]:checked").first.get_attribute("value"))
-    assert last == 2 and stored_answers(live_server, attempt_id)[1] == [1]
+    last = checked(page, 1)
+    assert last != [1] and stored_answers(live_server, attempt_id)[1] == [1]
 
     network.normal()  # the connection returns: sent without pressing anything
     expect(status).to_have_text("Đã lưu", timeout=20_000)
-    assert stored_answers(live_server, attempt_id)[1] == [last]
+    assert stored_answers(live_server, attempt_id)[1] == last
 
     # Offline again, an answer, and the phone dies before the connection returns.
     page.goto(f"{attempt_url}?page=2")
@@ -184,30 +190,36 @@ def test_offline_answers_are_kept_and_sent_when_the_connection_returns(page, liv
 
 def test_two_tabs_on_one_question_show_the_answer_kept_and_let_the_person_choose(page, live_server):
     attempt_url, attempt_id = start_final_quiz(page, "0900000015", LAW)
+    # A single-choice question with three choices or more: three different answers.
+    for q in range(1, 21):
+        page.goto(f"{attempt_url}?page={q}")
+        if page.locator(f"#q{q} input[type=radio]").count() >= 3:
+            break
     other = page.context.new_page()
-    other.goto(attempt_url + "?page=1")
+    other.goto(f"{attempt_url}?page={q}")
     page.wait_for_load_state()
     other.wait_for_load_state()
-    first_label = page.locator("#q1 label.choice span").nth(0).inner_text()
+    first_label = page.locator(f"#q{q} label.choice span").nth(0).inner_text()
 
-    tap(page, 1, 0)  # the first tab answers
-    expect(page.locator("#q1 .q-status")).to_have_text("Đã lưu")
-    tap(other, 1, 1)  # the second tab, still showing the question unanswered, answers too
-    conflict = other.locator("#q1 .q-status")
+    tap(page, q, 0)  # the first tab answers
+    expect(page.locator(f"#q{q} .q-status")).to_have_text("Đã lưu")
+    tap(other, q, 1)  # the second tab, still showing the question unanswered, answers too
+    conflict = other.locator(f"#q{q} .q-status")
     expect(conflict).to_contain_text("trang hoặc máy khác")
     expect(conflict).to_contain_text(f"«{first_label}»")
     # No reload: the page shows the answer kept, and the person may choose again.
-    assert other.locator("input[name=answer-1]:checked").get_attribute("value") == "1"
-    assert stored_answers(live_server, attempt_id)[1] == [1]
+    assert checked(other, q) == [1]
+    assert stored_answers(live_server, attempt_id)[q] == [1]
     shot(other, "question-conflict")
-    tap(other, 1, 1)
+    tap(other, q, 1)
     expect(conflict).to_have_text("Đã lưu")
-    assert stored_answers(live_server, attempt_id)[1] == [2]
+    assert stored_answers(live_server, attempt_id)[q] == [2]
 
     # The first tab is now behind: its next answer meets the second tab's, and says so.
-    tap(page, 1, 2 if page.locator("#q1 label.choice").count() > 2 else 0)
-    expect(page.locator("#q1 .q-status")).to_contain_text("trang hoặc máy khác")
-    assert stored_answers(live_server, attempt_id)[1] == [2]
+    tap(page, q, 2)
+    expect(page.locator(f"#q{q} .q-status")).to_contain_text("trang hoặc máy khác")
+    assert stored_answers(live_server, attempt_id)[q] == [2]
+    assert checked(page, q) == [2]  # the page shows the answer kept
     other.close()
 
 
