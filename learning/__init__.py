@@ -61,7 +61,7 @@ class BoundedRequest(Request):
 # Endpoints a user who must change their password may still reach.
 _PASSWORD_CHANGE_ALLOWED = frozenset(
     {"auth.change_password_form", "auth.change_password", "auth.logout", "main.set_language",
-     "main.healthz", "static"}
+     "main.healthz", "static", "main.manifest", "main.service_worker", "main.offline"}
 )  # fmt: skip
 
 

@@ -35,6 +35,9 @@ OK, LOGIN, DENY, MISSING, HOME = 200, 302, 403, 404, 302
 MATRIX = {
     "main.home": ("/", (LOGIN, OK, OK, OK, OK, OK)),
     "main.healthz": ("/healthz", (OK,) * 6),
+    "main.manifest": ("/manifest.webmanifest", (OK,) * 6),
+    "main.service_worker": ("/sw.js", (OK,) * 6),
+    "main.offline": ("/offline", (OK,) * 6),
     "auth.login_form": ("/login", (OK, HOME, HOME, HOME, HOME, HOME)),
     "auth.change_password_form": ("/password", (LOGIN, OK, OK, OK, OK, OK)),
     "auth.profile": ("/users/{owner}", (LOGIN, OK, DENY, OK, DENY, OK)),

@@ -135,7 +135,11 @@ def logout() -> Response:
     logout_user()
     session.clear()
     flash(_("You have logged out."), "info")
-    return redirect(url_for("auth.login_form"))
+    response = redirect(url_for("auth.login_form"))
+    # What this browser stored for the person (lessons kept by the service worker, answers
+    # waiting to be sent) goes with them: the phone may be shared.
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @bp.get("/password")

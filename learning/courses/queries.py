@@ -453,3 +453,34 @@ def pending_changes(session: Session) -> list[tuple[SourceDocument, dict[str, An
         for change in document.changes or []
         if change.get("pending")
     ]
+
+
+# What a lesson page weighs around its text (header, menu, progress, forms, footer), as
+# measured on the demo courses' lesson pages (about 5-6 KB); used only for an estimate.
+LESSON_PAGE_FRAME_BYTES = 6 * 1024
+
+
+@dataclass(frozen=True)
+class OfflineBundle:
+    """What downloading a course for offline reading stores: its pages' URLs (the course
+    page, its lessons, their images and documents) and about how many bytes they take."""
+
+    urls: list[str]
+    bytes: int
+    lessons: int
+    media: int
+
+
+def offline_bundle(session: Session, course: Course, lessons: Sequence[Lesson]) -> OfflineBundle:
+    """The course's offline bundle; sizes from the lessons' HTML and the stored files, the
+    files' bytes counted by the database, not loaded."""
+    media = session.execute(
+        select(MediaFile.name, func.length(MediaFile.data)).where(MediaFile.course_id == course.id)
+    ).all()
+    base = f"/courses/{course.slug}"
+    urls = [base, *(f"{base}/lessons/{lesson.slug}" for lesson in lessons)]
+    urls += [f"{base}/lessons/media/{name}" for name, _size in media]
+    text_bytes = sum(len(lesson.body_html.encode()) for lesson in lessons)
+    size = text_bytes + LESSON_PAGE_FRAME_BYTES * (len(lessons) + 1)
+    size += sum(int(size or 0) for _name, size in media)
+    return OfflineBundle(urls=urls, bytes=size, lessons=len(lessons), media=len(media))

@@ -61,6 +61,7 @@ def course(slug: str) -> str:
         status=status,
         certificate=certificate,
         final_quiz=course_final_quiz(db.session, course.id),
+        offline=queries.offline_bundle(db.session, course, lessons),
     )
 
 
@@ -71,10 +72,14 @@ def lesson(slug: str, lesson_slug: str) -> str:
     lesson = _lesson_or_404(course, lesson_slug)
     lessons = list(queries.published_lessons(db.session, course.id))
     # Opening a lesson counts as starting the course (reports): record it in a write
-    # transaction of its own.
-    db.begin_write()
-    progress = services.open_lesson(db.session, current_user, lesson)
-    db.session.commit()
+    # transaction of its own. Downloading a course for offline reading (the service worker
+    # fetching its lessons) is not opening them.
+    if request.headers.get("X-Offline-Download") == "1":
+        progress = queries.lesson_progress(db.session, current_user.id, lesson.id)
+    else:
+        db.begin_write()
+        progress = services.open_lesson(db.session, current_user, lesson)
+        db.session.commit()
     index = next(i for i, item in enumerate(lessons) if item.id == lesson.id)
     status = queries.course_status(db.session, current_user, course)
     sources = {source.key: source for source in course.sources}

@@ -1,4 +1,5 @@
-"""Home page, health check and the language switch."""
+"""Home page, health check, the language switch, and what makes the app installable and
+readable offline: the web app manifest, the service worker and the offline page."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_from_directory,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -27,7 +29,8 @@ from learning.courses.queries import CourseStatus, courses_for_user
 from learning.db import utcnow
 from learning.enrollment.deadlines import local_today
 from learning.enrollment.queries import AssignedCourse, assigned_courses
-from learning.i18n import LANGUAGE_COOKIE
+from learning.i18n import LANGUAGE_COOKIE, get_locale
+from learning.i18n import gettext as _
 from learning.notices.queries import count_of, notices_for
 
 bp = Blueprint("main", __name__)
@@ -98,3 +101,49 @@ def set_language(lang: str) -> Response:
         httponly=True,
     )
     return response
+
+
+@bp.get("/manifest.webmanifest")
+def manifest() -> Response:
+    """The web app manifest: the app's name in the user's language, icons, start page."""
+    icons = [
+        {"src": url_for("static", filename="icons/icon-192.png"), "sizes": "192x192",
+         "type": "image/png"},
+        {"src": url_for("static", filename="icons/icon-512.png"), "sizes": "512x512",
+         "type": "image/png"},
+        {"src": url_for("static", filename="icons/maskable-512.png"), "sizes": "512x512",
+         "type": "image/png", "purpose": "maskable"},
+        {"src": url_for("static", filename="favicon.svg"), "sizes": "any",
+         "type": "image/svg+xml"},
+    ]  # fmt: skip
+    response = jsonify(
+        name=_("Union learning"),
+        short_name=_("Union learning"),
+        description=_("Courses and quizzes for trade-union members, on the phone."),
+        lang=str(get_locale() or "vi"),
+        start_url=url_for("main.home"),
+        scope="/",
+        display="standalone",
+        background_color="#f4f1ec",
+        theme_color="#a61b1b",
+        icons=icons,
+    )
+    response.mimetype = "application/manifest+json"
+    return response
+
+
+@bp.get("/sw.js")
+def service_worker() -> Response:
+    """The service worker, from the site's root so that its scope is the whole site; never
+    cached by the browser's HTTP cache, so that a new version is picked up at once."""
+    response = send_from_directory(current_app.static_folder or "static", "js/sw.js",
+                                   mimetype="text/javascript", max_age=0)  # fmt: skip
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/offline")
+def offline() -> str:
+    """What the service worker shows offline for a page it has not stored. The same for
+    everyone (no menu, nothing personal): it is stored when the service worker installs."""
+    return render_template("main/offline.html", hide_nav=True)

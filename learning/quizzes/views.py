@@ -137,15 +137,19 @@ def save(attempt_id: int) -> Response | tuple[Response, int]:
     except AttemptClosed:
         db.session.commit()  # the overdue attempt was graded from its saved answers
         if wants_json:
-            return jsonify(
-                closed=True, result=url_for("quizzes.result", attempt_id=attempt_id)
-            ), 409
+            # The page says exactly which of the answers it sent were too late to count.
+            refused = sorted({answer.position for answer in answers})
+            result_url = url_for("quizzes.result", attempt_id=attempt_id)
+            return jsonify(closed=True, result=result_url, refused=refused), 409
         flash(str(AttemptClosed()), "error")
         return redirect(url_for("quizzes.result", attempt_id=attempt_id))
     db.session.commit()
     if wants_json:
-        status = 409 if result.stale else 200
-        return jsonify(saved=result.saved, stale=result.stale, revisions=result.revisions), status
+        if result.stale:
+            # A real conflict (another tab or device): the page shows the answer kept.
+            return jsonify(saved=result.saved, stale=result.stale, revisions=result.revisions,
+                           kept=result.kept), 409  # fmt: skip
+        return jsonify(saved=result.saved, stale=result.stale, revisions=result.revisions)
     page = request.form.get("page", 1, type=int) or 1
     if result.stale:
         flash(_("This page was out of date: an answer saved later from another page or tab "

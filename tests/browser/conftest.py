@@ -51,6 +51,11 @@ def _require_chromium() -> None:
     pytest.skip(reason)
 
 
+# The database behind each live server (base URL -> database URL), for tests that check what
+# the server stored, not only what the page shows.
+LIVE_DATABASES: dict[str, str] = {}
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -129,8 +134,10 @@ def live_server(database_url: str, live_env: dict[str, str]) -> Iterator[str]:
                 if server.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("gunicorn did not start") from None
                 time.sleep(0.2)
+        LIVE_DATABASES[base_url] = url
         yield base_url
     finally:
+        LIVE_DATABASES.pop(base_url, None)
         server.terminate()
         server.wait(timeout=20)
         if url == database_url:
