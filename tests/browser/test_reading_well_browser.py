@@ -57,8 +57,13 @@ LINES_OF_UNIT_NAMES = """() => [...document.querySelectorAll('table.report th[sc
 @pytest.fixture(params=list(SIZES))
 def sized(request, browser, live_server):
     """A fresh page at one of the two sizes, and that size's name."""
+    # Some of these pages are served from the test's own session through page.route, which
+    # never sees a request that the app's service worker answers: these tests block it.
     context = browser.new_context(
-        viewport=SIZES[request.param], base_url=live_server, locale="vi-VN"
+        viewport=SIZES[request.param],
+        base_url=live_server,
+        locale="vi-VN",
+        service_workers="block",
     )
     page = context.new_page()
     page.set_default_timeout(10_000)
