@@ -28,13 +28,17 @@ courses_group = AppGroup(
 )
 
 
-@courses_group.command("load")
-@click.argument(
+# The folder holding the course folders and the register, for `load` and `check`.
+courses_path = click.argument(
     "path",
     required=False,
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=PROJECT_ROOT / "courses",
 )
+
+
+@courses_group.command("load")
+@courses_path
 def load(path: Path) -> None:
     """Load or update every course under PATH (default: courses/). Idempotent: unchanged
     courses are left alone. A course with any error loads nothing; the others still load."""
@@ -61,12 +65,7 @@ def load(path: Path) -> None:
 
 
 @courses_group.command("check")
-@click.argument(
-    "path",
-    required=False,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=PROJECT_ROOT / "courses",
-)
+@courses_path
 def check(path: Path) -> None:
     """Check the course files under PATH and the register without loading anything: errors
     (exit status 1), balance warnings, then from the database the content due for review
