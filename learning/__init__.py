@@ -7,12 +7,14 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, flash, g, redirect, render_template, request, session, url_for
+from flask import Flask, Request, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
 
 from learning import config as config_module
@@ -22,10 +24,44 @@ from learning.errors import DomainError
 from learning.extensions import csrf, limiter, login_manager
 from learning.text import format_phone
 
+# The largest id the database holds: ids are INTEGER columns, 32 bits on PostgreSQL (SQLite
+# would take 64). A bigger number in a URL or a query names nothing, and must not reach the
+# database, which refuses it ("integer out of range"; SQLite's driver: OverflowError).
+MAX_ID = 2**31 - 1
+
+
+def bounded_int(value: str) -> int:
+    """int(value), refusing (ValueError) what no database integer can hold."""
+    number = int(value)
+    if not -MAX_ID <= number <= MAX_ID:
+        raise ValueError("out of range")
+    return number
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` in every URL: beyond a database integer, the URL matches nothing (404)."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+class BoundedArgs(ImmutableMultiDict):  # type: ignore[type-arg]
+    """Query and form values: `get(name, type=int)` treats a number no database integer can
+    hold like any other non-number (the default), so it never reaches a query."""
+
+    def get(self, key: Any, default: Any = None, type: Any = None) -> Any:
+        return super().get(key, default, bounded_int if type is int else type)
+
+
+class BoundedRequest(Request):
+    parameter_storage_class = BoundedArgs
+
+
 # Endpoints a user who must change their password may still reach.
 _PASSWORD_CHANGE_ALLOWED = frozenset(
     {"auth.change_password_form", "auth.change_password", "auth.logout", "main.set_language",
-     "main.healthz", "static"}
+     "main.healthz", "static", "main.manifest", "main.service_worker", "main.offline"}
 )  # fmt: skip
 
 
@@ -37,6 +73,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
+    app.request_class = BoundedRequest
+    app.url_map.converters["int"] = BoundedIntConverter
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     settings = config_module.default_config(Path(app.instance_path))
     settings.update(config_module.from_environment(os.environ))
@@ -51,6 +89,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     i18n.init_app(app)
     app.jinja_env.filters["phone"] = format_phone
+    app.jinja_env.globals["can"] = _can
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
@@ -62,6 +101,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+def _can(permission: str, obj: Any = None) -> bool:
+    """Templates' one question about permissions: `can("manage_account", member)`."""
+    from learning.auth.scope import can
+
+    return can(db.session, current_user, permission, obj)
+
+
 def _register_blueprints(app: Flask) -> None:
     from learning.auth.views import bp as auth_bp
     from learning.authoring.views import bp as authoring_bp
@@ -71,6 +117,8 @@ def _register_blueprints(app: Flask) -> None:
     from learning.exchange.views import bp as exchange_bp
     from learning.main.views import bp as main_bp
     from learning.members.views import bp as members_bp
+    from learning.notices.views import bp as notices_bp
+    from learning.notices.views import header_count
     from learning.org.views import bp as org_bp
     from learning.quizzes.views import bp as quizzes_bp
     from learning.reports.views import bp as reports_bp
@@ -86,6 +134,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(authoring_bp)
     app.register_blueprint(exchange_bp)
     app.register_blueprint(contests_bp)
+    app.register_blueprint(notices_bp)
+    app.jinja_env.globals["notice_total"] = header_count
 
 
 def _register_request_hooks(app: Flask) -> None:
@@ -152,6 +202,17 @@ def _register_error_handlers(app: Flask) -> None:
         if error.code is None or error.code < 400:
             return error
         return _render_error(error.code)
+
+    @app.errorhandler(IntegrityError)
+    def _conflict(error: IntegrityError) -> tuple[str, int]:
+        # Two requests raced to create the same thing (a unique constraint held): the
+        # database is fine, and the person can simply look again.
+        app.logger.warning("integrity error: %s", error.orig)
+        db.session.rollback()
+        return _render_error(409, i18n.gettext(
+            "Someone else changed the same data at the same moment, so nothing was saved. "
+            "Reload the page to see the current state and try again."
+        ))  # fmt: skip
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)

@@ -344,6 +344,7 @@ def _write_members(
                 "is_pending": False,
                 "session_token": secrets.token_urlsafe(24),
                 "created_at": now - dt.timedelta(days=90 + rng.random() * 600),
+                "confirmed_at": now,
             }
         )
     user_ids = _insert_returning_ids(session, User, rows)

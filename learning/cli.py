@@ -40,6 +40,7 @@ def register(app: Flask) -> None:
     from learning.demo import demo
     from learning.exchange.cli import questions_group
     from learning.members.cli import members_group
+    from learning.notices.cli import notices_group
     from learning.org.cli import units_group
     from learning.quizzes.cli import quizzes_group
     from learning.reports.cli import report_group
@@ -55,3 +56,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(report_group)
     app.cli.add_command(bench_data)
     app.cli.add_command(contests_group)
+    app.cli.add_command(notices_group)

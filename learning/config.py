@@ -56,6 +56,16 @@ def default_config(instance_path: Path) -> dict[str, Any]:
         # Publishing authored content needs a second admin's approval (four eyes). Turn off
         # (AUTHORING_FOUR_EYES=false) only where one person runs the whole installation.
         "AUTHORING_FOUR_EYES": True,
+        # E-mail for reminders, sent by `flask notices send|worker` (never from a request).
+        # Without SMTP_HOST messages wait in the outbox.
+        "SMTP_HOST": None,
+        "SMTP_PORT": 587,
+        "SMTP_USER": None,
+        "SMTP_PASSWORD": None,
+        "SMTP_FROM": None,
+        "SMTP_STARTTLS": True,
+        "SMTP_SSL": False,
+        "SMTP_TIMEOUT": 30,
     }
 
 
@@ -81,6 +91,18 @@ def from_environment(environ: os._Environ[str] | dict[str, str]) -> dict[str, An
         found["AUTHORING_FOUR_EYES"] = _env_bool(environ["AUTHORING_FOUR_EYES"])
     if environ.get("RATELIMIT_ENABLED"):
         found["RATELIMIT_ENABLED"] = _env_bool(environ["RATELIMIT_ENABLED"])
+    for name in ("SMTP_HOST", "SMTP_USER", "SMTP_PASSWORD", "SMTP_FROM"):
+        if environ.get(name):
+            found[name] = environ[name]
+    for name in ("SMTP_PORT", "SMTP_TIMEOUT"):
+        if environ.get(name):
+            try:
+                found[name] = int(environ[name])
+            except ValueError:
+                raise ConfigError(f"{name} must be a whole number.") from None
+    for name in ("SMTP_STARTTLS", "SMTP_SSL"):
+        if environ.get(name):
+            found[name] = _env_bool(environ[name])
     return found
 
 

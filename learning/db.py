@@ -68,16 +68,43 @@ def _sqlite_wants_immediate() -> bool:
     # A request that only reads starts a deferred transaction so readers never queue behind
     # writers; everything else (POST, CLI commands, a GET that called begin_write) takes the
     # write lock up front.
-    if not has_request_context() or g.get("db_write"):
+    return writes_declared()
+
+
+def writes_declared() -> bool:
+    """Whether this request may write: any POST (and the like), or a GET that called
+    `begin_write`. Outside a request (CLI, tests arranging data) writing is always allowed."""
+    if not has_request_context():
         return True
-    return request.method not in READ_METHODS
+    return request.method not in READ_METHODS or bool(g.get("db_write"))
 
 
 def begin_write() -> None:
-    """End the current (read) transaction: what follows in this request writes, and on
-    SQLite begins IMMEDIATE. For the few GET requests that record something."""
+    """Declare that this request writes from now on: end the current (read) transaction, so
+    that the next one begins IMMEDIATE on SQLite and waits its turn for the write lock.
+
+    A GET that reads first and then writes in the same deferred transaction cannot wait for
+    the lock: SQLite refuses to upgrade a read snapshot that another writer made stale
+    ("database is locked"). `audit.record()` calls this itself, so a view that audits a read
+    declares nothing more. Calling it twice is harmless."""
+    if writes_declared():
+        return
     session.commit()
     g.db_write = True
+
+
+class UndeclaredWrite(RuntimeError):
+    """A GET request flushed changes without `begin_write`: a programming error."""
+
+
+def _refuse_undeclared_writes(write_session: Session, _context: Any, _instances: Any) -> None:
+    # Every write in a GET must be declared (see begin_write); one that is not would fail
+    # under concurrent writers on SQLite, only in production. Tests see it at once.
+    if writes_declared() or not (write_session.new or write_session.dirty or write_session.deleted):
+        return
+    if current_app.testing:
+        raise UndeclaredWrite(f"{request.method} {request.path} wrote without begin_write()")
+    current_app.logger.error("%s %s wrote without begin_write()", request.method, request.path)
 
 
 def build_engine(url: str, *, echo: bool = False, busy_timeout_ms: int = 15_000) -> Engine:
@@ -119,12 +146,14 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.session_factory = sessionmaker(bind=engine, expire_on_commit=False)
+        event.listen(self.session_factory, "before_flush", _refuse_undeclared_writes)
 
     def bind_to(self, connection: Connection) -> None:
         """Run every session inside `connection`'s transaction (tests roll it back)."""
         self.session_factory = sessionmaker(
             bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
+        event.listen(self.session_factory, "before_flush", _refuse_undeclared_writes)
 
 
 def _app_context_id() -> int:

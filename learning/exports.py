@@ -35,6 +35,8 @@ _MIN_COLUMN_WIDTH = 8
 _DATE_FORMAT = "DD/MM/YYYY"
 _DATETIME_FORMAT = "DD/MM/YYYY HH:MM"
 _PERCENT_FORMAT = "0.0%"
+# Thousands grouped: Excel shows 1.234 or 1,234 as the reader's regional settings say.
+_COUNT_FORMAT = "#,##0"
 _DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 
 
@@ -157,16 +159,19 @@ def xlsx_bytes(
     title_lines: Sequence[str] = (),
     column_widths: Sequence[int] | None = None,
     percent_columns: Collection[int] = (),
+    count_columns: Collection[int] = (),
 ) -> bytes:
     """An XLSX workbook of one sheet: title block, bold frozen header, then `rows`.
 
     Text is never stored as a formula; `percent_columns` (0-based) hold fractions 0..1 shown
-    as 0.0%; dates show dd/mm/yyyy. Column widths are `column_widths`, or fit the longest
+    as 0.0%; `count_columns` hold whole numbers shown with grouped thousands; dates show
+    dd/mm/yyyy. Column widths are `column_widths`, or fit the longest
     value (capped at 60).
     """
     if column_widths is not None and len(column_widths) != len(header):
         raise ValueError("column_widths needs one width per header column")
     percent = frozenset(percent_columns)
+    counts = frozenset(count_columns)
 
     # Write-only mode streams rows to the file instead of keeping a cell object per value,
     # which matters at 100,000 rows. Its one constraint is that column widths and panes are
@@ -219,6 +224,8 @@ def xlsx_bytes(
             cell = text_cell(value)
             if index in percent and cell.data_type == "n" and cell.value is not None:
                 cell.number_format = _PERCENT_FORMAT
+            elif index in counts and cell.data_type == "n" and cell.value is not None:
+                cell.number_format = _COUNT_FORMAT
             elif isinstance(cell.value, dt.datetime):
                 cell.number_format = _DATETIME_FORMAT
             elif isinstance(cell.value, dt.date):

@@ -11,7 +11,16 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import Babel, format_datetime, get_locale, gettext, lazy_gettext, ngettext
+from flask_babel import (
+    Babel,
+    format_datetime,
+    format_decimal,
+    get_locale,
+    gettext,
+    lazy_gettext,
+    ngettext,
+)
+from flask_babel import format_percent as babel_percent
 
 from learning.config import PROJECT_ROOT
 
@@ -57,6 +66,24 @@ def format_date_time(value) -> str:  # type: ignore[no-untyped-def]
     return format_datetime(value, "dd/MM/yyyy HH:mm") if value else ""
 
 
+def format_number(value, decimals: int = 0) -> str:  # type: ignore[no-untyped-def]
+    """A figure in the page's language: 1.234 and 16,7 in Vietnamese, 1,234 and 16.7 in
+    English (Babel's conventions); "—" for no figure."""
+    if value is None:
+        return "—"
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, format=pattern)
+
+
+def format_percent(value, decimals: int = 1) -> str:  # type: ignore[no-untyped-def]
+    """A fraction 0..1 as a percentage in the page's language ("16,7%" in Vietnamese, the
+    CLDR pattern); "—" for no figure."""
+    if value is None:
+        return "—"
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "") + "%"
+    return babel_percent(value, format=pattern)
+
+
 def init_app(app: Flask) -> None:
     compile_catalogs()
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
@@ -64,3 +91,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_date_time
+    app.jinja_env.filters["number"] = format_number
+    app.jinja_env.filters["percent"] = format_percent

@@ -1,7 +1,7 @@
 """Every domain's models, imported so that `Base.metadata` is complete (Alembic, tests)."""
 
 from learning.audit.models import AuditEntry
-from learning.auth.models import UnitMembership, User
+from learning.auth.models import LoginFailure, UnitMembership, User
 from learning.authoring.models import LessonVersion
 from learning.contests.models import (
     Contest,
@@ -14,6 +14,7 @@ from learning.contests.models import (
 from learning.courses.models import (
     Certificate,
     Choice,
+    ContentReview,
     Course,
     Lesson,
     LessonProgress,
@@ -21,10 +22,12 @@ from learning.courses.models import (
     Question,
     QuestionVersion,
     Source,
+    SourceDocument,
 )
 from learning.db import Base
 from learning.enrollment.models import Assignment
 from learning.members.models import ImportBatch
+from learning.notices.models import Notice, OutboxMessage, Reminder
 from learning.org.models import Unit, UnitClosure, UnitLink
 from learning.quizzes.models import Attempt, AttemptSlot, Quiz, Regrade
 
@@ -36,6 +39,7 @@ __all__ = [
     "Base",
     "Certificate",
     "Choice",
+    "ContentReview",
     "Contest",
     "ContestUnit",
     "Course",
@@ -44,15 +48,20 @@ __all__ = [
     "Lesson",
     "LessonProgress",
     "LessonVersion",
+    "LoginFailure",
     "MediaFile",
+    "Notice",
+    "OutboxMessage",
     "Prediction",
     "Question",
     "QuestionVersion",
     "Quiz",
     "Regrade",
+    "Reminder",
     "Round",
     "RoundResult",
     "Source",
+    "SourceDocument",
     "Unit",
     "UnitClosure",
     "UnitLink",

@@ -9,12 +9,7 @@ slug: {slug}
 title: "Khóa học thử"
 summary: "Một khóa học nhỏ để kiểm thử."
 sources:
-  - key: blld-2019
-    title: "Bộ luật Lao động"
-    number: "45/2019/QH14"
-    issuer: "Quốc hội"
-    issued_on: 2019-11-20
-    in_force_on: 2021-01-01
+  - blld-2019
 lessons:
   - slug: bai-mot
     title: "Bài một: Hợp đồng"

@@ -16,6 +16,7 @@ from learning.authoring.services import upload_media
 from learning.contests import services as contest_services
 from learning.courses.models import Course, Lesson, Question
 from learning.db import utcnow
+from learning.enrollment.services import assign_course
 from learning.members.models import ImportBatch
 from learning.org.importer import TEMPLATE_HEADER as UNIT_HEADER
 from learning.org.services import set_join_link
@@ -36,6 +37,9 @@ OK, LOGIN, DENY, MISSING, HOME = 200, 302, 403, 404, 302
 MATRIX = {
     "main.home": ("/", (LOGIN, OK, OK, OK, OK, OK)),
     "main.healthz": ("/healthz", (OK,) * 6),
+    "main.manifest": ("/manifest.webmanifest", (OK,) * 6),
+    "main.service_worker": ("/sw.js", (OK,) * 6),
+    "main.offline": ("/offline", (OK,) * 6),
     "auth.login_form": ("/login", (OK, HOME, HOME, HOME, HOME, HOME)),
     "auth.change_password_form": ("/password", (LOGIN, OK, OK, OK, OK, OK)),
     "auth.profile": ("/users/{owner}", (LOGIN, OK, DENY, OK, DENY, OK)),
@@ -45,6 +49,7 @@ MATRIX = {
     "courses.media": ("/courses/khoa-thu/lessons/media/so-do.png", (LOGIN, OK, OK, OK, OK, OK)),
     "courses.certificate_pdf": ("/courses/khoa-thu/certificate.pdf", (LOGIN, MISSING, MISSING, MISSING, MISSING, MISSING)),
     "courses.verify": ("/verify/AAAA-BBBB-CCCC", (MISSING,) * 6),
+    "courses.verify_form": ("/verify", (OK,) * 6),
     "courses.search": ("/search?q=hop", (LOGIN, OK, OK, OK, OK, OK)),
     "quizzes.intro": ("/quizzes/{quiz}", (LOGIN, OK, OK, OK, OK, OK)),
     "quizzes.attempt": ("/attempts/{attempt}", (LOGIN, LOGIN, DENY, DENY, DENY, DENY)),
@@ -57,6 +62,7 @@ MATRIX = {
     "members.import_template": ("/members/import/template.xlsx", (LOGIN, DENY, DENY, OK, OK, OK)),
     "members.preview": ("/members/import/{batch}", (LOGIN, DENY, DENY, OK, MISSING, MISSING)),
     "members.rejected_rows": ("/members/import/{batch}/rejected.xlsx", (LOGIN, DENY, DENY, OK, MISSING, MISSING)),
+    "members.reissue_form": ("/members/import/{batch}/slips/new-passwords", (LOGIN, DENY, DENY, OK, MISSING, MISSING)),
     "members.pending": ("/members/pending", (LOGIN, DENY, DENY, OK, OK, OK)),
     "members.join_form": ("/join/{token}", (OK,) * 6),
     "org.index": ("/units", (LOGIN, DENY, DENY, OK, OK, OK)),
@@ -90,6 +96,7 @@ MATRIX = {
     "authoring.new_question": ("/admin/questions/new?course={course}", (LOGIN, DENY, DENY, DENY, DENY, OK)),
     "authoring.question": ("/admin/questions/{question}", (LOGIN, DENY, DENY, DENY, DENY, OK)),
     "authoring.question_history": ("/admin/questions/{question}/history", (LOGIN, DENY, DENY, DENY, DENY, OK)),
+    "authoring.review": ("/admin/review", (LOGIN, DENY, DENY, DENY, DENY, OK)),
     "contests.index": ("/contests", (OK,) * 6),
     "contests.show": ("/contests/{contest}", (OK,) * 6),
     "contests.register_form": ("/contests/{contest}/register?q=thu", (OK,) * 6),
@@ -105,6 +112,9 @@ MATRIX = {
     "contests.edit_form": ("/admin/contests/{contest}", (LOGIN, DENY, DENY, DENY, DENY, OK)),
     "contests.new_round_form": ("/admin/contests/{contest}/rounds/new", (LOGIN, DENY, DENY, DENY, DENY, OK)),
     "contests.edit_round_form": ("/admin/rounds/{round}", (LOGIN, DENY, DENY, DENY, DENY, OK)),
+    "notices.short_link": ("/a/{assignment}", (LOGIN, HOME, HOME, HOME, HOME, HOME)),
+    "notices.message": ("/assignments/{assignment}/message?unit={unit}", (LOGIN, DENY, DENY, OK, DENY, OK)),
+    "notices.poster": ("/assignments/{assignment}/poster.pdf?unit={unit}", (LOGIN, DENY, DENY, OK, DENY, OK)),
     "static": ("/static/css/app.css", (OK,) * 6),
 }  # fmt: skip
 
@@ -126,6 +136,9 @@ def world(app, make, session, final_quiz):
         "admin": make.user(role=Role.ADMIN, unit=tree.province),
     }
     set_join_link(session, people["admin"], tree.grassroots_a, enabled=True, automatic=False)
+    assignment = assign_course(
+        session, people["admin"], final_quiz.course_id, unit_id=tree.grassroots_a.id
+    )
     session.commit()
     owner = app.test_client()
     owner.post("/login", data={"login": people["owner"].phone, "password": "password123"})
@@ -133,10 +146,11 @@ def world(app, make, session, final_quiz):
     owner.post(attempt_url + "/submit")
     officer = app.test_client()
     officer.post("/login", data={"login": people["officer"].phone, "password": "password123"})
-    officer.post(
+    batch_url = officer.post(
         "/members/import",
         data={"unit": str(tree.grassroots_a.id), "file": (io.BytesIO(template([])), "x.xlsx")},
-    )
+    ).headers["Location"]
+    officer.post(batch_url + "/confirm")  # the slips pages need a confirmed import
     contest, round_, _contest_admin = make_contest(
         session, make, final_quiz_course(session, final_quiz)
     )
@@ -172,6 +186,7 @@ def world(app, make, session, final_quiz):
         "round": round_.id,
         "contest_attempt": contest_attempt.id,
         "upload": upload.id,
+        "assignment": assignment.id,
     }
     return people, values
 

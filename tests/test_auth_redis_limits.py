@@ -25,6 +25,14 @@ def redis_client():
     return client
 
 
+@pytest.fixture(autouse=True)
+def frozen_clock(monkeypatch):
+    """The attempts of a test fall in one window however slowly the machine runs."""
+    from learning.auth import limits
+
+    monkeypatch.setattr(limits, "clock", lambda: 1_800_000_030.0)
+
+
 def test_failed_logins_are_counted_in_redis(app_config, connection, redis_client, make):
     prefix = f"test-{uuid.uuid4().hex}"
     app = create_app({**app_config, "REDIS_URL": REDIS_URL, "LOGIN_LIMIT_PER_ACCOUNT": "3 per minute",
@@ -39,7 +47,8 @@ def test_failed_logins_are_counted_in_redis(app_config, connection, redis_client
                 == 401
             )
         keys = [key.decode() for key in redis_client.scan_iter(f"*{prefix}*")]
-        account_keys = [key for key in keys if f"account:{user.phone}" in key]
+        # The account's bucket: its id, whatever identifier was typed.
+        account_keys = [key for key in keys if f"login-failures:user:{user.id}:60:" in key]
         assert account_keys, keys
         assert int(redis_client.get(account_keys[0])) == 3
         assert (
@@ -50,3 +59,22 @@ def test_failed_logins_are_counted_in_redis(app_config, connection, redis_client
         for key in redis_client.scan_iter(f"*{prefix}*"):
             redis_client.delete(key)
         limiter.reset()
+
+
+def test_with_redis_unreachable_the_database_counts(app_config, connection, make, session):
+    from sqlalchemy import func, select
+
+    from learning.auth.models import LoginFailure
+
+    app = create_app({**app_config, "REDIS_URL": "redis://127.0.0.1:1/0",
+                      "LOGIN_LIMIT_PER_ACCOUNT": "3 per minute"})  # fmt: skip
+    app.extensions["database"].bind_to(connection)
+    user = make.user()
+    client = app.test_client()
+    answers = [
+        client.post("/login", data={"login": user.phone, "password": "x"}).status_code
+        for _ in range(4)
+    ]
+    assert answers == [401, 401, 401, 429]
+    bucket = f"user:{user.id}"
+    assert session.scalar(select(func.max(LoginFailure.hits)).where(LoginFailure.bucket == bucket))

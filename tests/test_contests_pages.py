@@ -16,7 +16,7 @@ from learning.quizzes.models import Attempt
 from tests.contest_helpers import enter, make_contest, take
 
 
-def test_anonymous_registration_logs_in_and_enters(client, session, make, sample_course):
+def test_anonymous_registration_then_log_in_and_take_part(client, session, make, sample_course):
     tree = make.tree()
     contest, round_, _admin = make_contest(session, make, sample_course)
     page = client.get(f"/contests/{contest.id}/register?q=cong doan phuong a")
@@ -28,13 +28,16 @@ def test_anonymous_registration_logs_in_and_enters(client, session, make, sample
               "category": "non_member", "birth_year": "1990", "gender": "male",
               "password": "mat-khau-123", "confirm": "mat-khau-123"},
     )  # fmt: skip
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.headers["Location"] == f"/contests/{contest.id}"
     entrant = session.scalar(select(Entrant))
     assert entrant.category is Category.NON_MEMBER and entrant.unit_id == tree.grassroots_a.id
+    client.post("/login", data={"login": "0987654321", "password": "mat-khau-123"})
     assert client.get(f"/rounds/{round_.id}").status_code == 200  # logged in
 
 
-def test_registration_with_an_existing_phone_says_log_in(client, session, make, sample_course):
+def test_registration_with_an_existing_phone_says_log_in_like_any_other(
+    client, session, make, sample_course
+):
     tree = make.tree()
     make.user(unit=tree.grassroots_a, phone="0987654321")
     contest, _round, _admin = make_contest(session, make, sample_course)
@@ -44,8 +47,8 @@ def test_registration_with_an_existing_phone_says_log_in(client, session, make, 
         data={"full_name": "Kẻ Mạo Danh", "phone": "+84987654321", "unit": tree.grassroots_a.id,
               "category": "member", "password": "mat-khau-123", "confirm": "mat-khau-123"},
     )  # fmt: skip
-    assert response.status_code == 409
-    assert "đã được đăng ký" in response.text
+    assert response.status_code == 302 and response.headers["Location"] == f"/contests/{contest.id}"
+    assert "hỏi cán bộ công đoàn" in client.get(response.headers["Location"]).text
     assert session.scalar(select(func.count(User.id))) == users
     assert session.scalar(select(func.count(Entrant.id))) == 0
 

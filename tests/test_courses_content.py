@@ -35,3 +35,5 @@ def test_course_meets_the_content_rules(folder: Path):
         assert question.explanation.strip() and question.source.article.strip()
     for lesson in course.lessons:
         assert "## Nguồn" in bundle.lesson_bodies[lesson.slug], lesson.slug
+    # Keys do not lean: 40-60 % of true/false answers true, no keyed position over 40 %.
+    assert [str(warning) for warning in bundle.warnings] == []

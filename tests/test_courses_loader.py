@@ -11,6 +11,7 @@ from learning.courses.models import (
     Question,
     QuestionVersion,
 )
+from learning.courses.register import DEFAULT_REGISTER, read_register
 from learning.courses.services import load_course
 from tests.course_files import edit, write_course
 
@@ -107,13 +108,14 @@ SCHEMA_ERRORS = [
     ("course.yaml", "slug: khoa-thu", "slug: khoa-thu\nslug: khoa-khac", "course.yaml:2", "appears twice"),
     ("course.yaml", "slug: khoa-thu", "slug: khoa-khac", "course.yaml:1", "must equal the folder name"),
     ("course.yaml", 'summary: "Một khóa học nhỏ để kiểm thử."\n', "", "course.yaml", "summary: Field required"),
-    ("course.yaml", "issued_on: 2019-11-20", "issued_on: hôm qua", "course.yaml:9", "issued_on"),
-    ("course.yaml", "        section: \"Điều 20\"", "        section: \"Điều 20\"\n        page: 3", "course.yaml:18", "Extra inputs"),
-    ("course.yaml", "document: blld-2019\n        section: \"Điều 24\"", "document: blld-2012\n        section: \"Điều 24\"", "course.yaml:22", "unknown source 'blld-2012'"),
+    ("course.yaml", "  - blld-2019\n", "  - blld-2012\n", "course.yaml:5", "'blld-2012' is not a document of the register"),
+    ("course.yaml", "  - blld-2019\n", "  - key: blld-2019\n    title: Bộ luật Lao động\n", "course.yaml:4", "write the register key only"),
+    ("course.yaml", "        section: \"Điều 20\"", "        section: \"Điều 20\"\n        page: 3", "course.yaml:13", "Extra inputs"),
+    ("course.yaml", "document: blld-2019\n        section: \"Điều 24\"", "document: blld-2012\n        section: \"Điều 24\"", "course.yaml:17", "unknown source 'blld-2012'"),
     ("course.yaml", "file: lessons/02-bai-hai.md", "file: lessons/03-khong-co.md", "lessons/03-khong-co.md", "file not found"),
-    ("course.yaml", "file: lessons/02-bai-hai.md", "file: ../../etc/passwd", "course.yaml:20", "lessons[1].file"),
+    ("course.yaml", "file: lessons/02-bai-hai.md", "file: ../../etc/passwd", "course.yaml:15", "lessons[1].file"),
     ("course.yaml", "question_count: 2", "question_count: 9", "course.yaml", "bank holds 3"),
-    ("course.yaml", "slug: bai-hai", "slug: media", "course.yaml:18", "reserved"),
+    ("course.yaml", "slug: bai-hai", "slug: media", "course.yaml:13", "reserved"),
     ("questions.yaml", "        correct: true\n      - text: \"Ba loại\"", "        correct: true\n      - text: \"Ba loại\"\n        correct: true", "questions.yaml:2", "exactly one correct"),
     ("questions.yaml", "    answer: true", "    answer: true\n    choices:\n      - text: Đúng", "questions.yaml:14", "not 'choices'"),
     ("questions.yaml", "lesson: bai-hai\n    type: true_false", "lesson: bai-ba\n    type: true_false", "questions.yaml:15", "unknown lesson 'bai-ba'"),
@@ -172,7 +174,10 @@ def test_cli_says_unchanged_on_the_second_run(runner, tmp_path):
     assert "khoa-thu: created; lessons 2 created" in first.output
     second = runner.invoke(args=["courses", "load", str(tmp_path)])
     assert second.exit_code == 0
-    assert second.output.strip() == "khoa-thu: unchanged"
+    assert second.output.splitlines() == [
+        f"sources.yaml: unchanged ({len(read_register(DEFAULT_REGISTER).documents)} documents)",
+        "khoa-thu: unchanged",
+    ]
 
 
 def test_cli_refuses_a_folder_without_courses(runner, tmp_path):

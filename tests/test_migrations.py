@@ -56,3 +56,51 @@ def test_upgrading_a_database_that_holds_data(scratch_database_url):
         assert connection.execute(text("SELECT count(*) FROM unit_memberships")).scalar() == 1
         assert connection.execute(text("SELECT is_pending FROM users")).scalar() in (False, 0)
     engine.dispose()
+
+
+def test_existing_self_registrations_stay_unconfirmed(scratch_database_url):
+    """0011: every account counts as confirmed by the roster except contest registrants (a
+    worker without a unit) and join-link registrations that no officer approved."""
+    url = scratch_database_url
+    upgrade(url, "0009")
+    engine = build_engine(url)
+    people = {"imported": "1", "contest": None, "joined": "2", "approved": "3", "admin": None}
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO units (code, name, name_folded, kind, is_active, "
+                "approves_joins_automatically, created_at) "
+                "VALUES ('A', 'A', 'a', 'grassroots', true, false, CURRENT_TIMESTAMP)"
+            )
+        )
+        for n, (name, unit) in enumerate(people.items()):
+            role = "admin" if name == "admin" else "worker"
+            connection.execute(
+                text(
+                    "INSERT INTO users (full_name, name_folded, phone, unit_id, role, "
+                    "password_hash, must_change_password, is_active, is_pending, session_token, "
+                    "created_at) VALUES (:name, :name, :phone, "
+                    + ("(SELECT id FROM units)" if unit else "NULL")
+                    + ", :role, 'h', false, true, false, :name, CURRENT_TIMESTAMP)"
+                ),
+                {"name": name, "phone": f"+8490000000{n}", "role": role},
+            )
+        for name, action in (("joined", "member.register"), ("approved", "member.register"),
+                             ("approved", "member.approve")):  # fmt: skip
+            connection.execute(
+                text(
+                    "INSERT INTO audit_entries (action, object_type, object_id, created_at) "
+                    "VALUES (:action, 'user', (SELECT id FROM users WHERE full_name = :name), "
+                    "CURRENT_TIMESTAMP)"
+                ),
+                {"action": action, "name": name},
+            )
+    upgrade(url)
+    with engine.connect() as connection:
+        confirmed = dict(
+            connection.execute(text("SELECT full_name, confirmed_at IS NOT NULL FROM users")).all()
+        )
+    engine.dispose()
+    assert {name: bool(value) for name, value in confirmed.items()} == {
+        "imported": True, "contest": False, "joined": False, "approved": True, "admin": True,
+    }  # fmt: skip

@@ -27,7 +27,7 @@ def test_the_page_shows_the_tree_with_subtotals(app, world, admin):  # noqa: F81
     page = client.get(f"/reports/participation?unit={world['p'].id}&course=khoa-thu").text
     assert "Phường Một" in page and "CĐCS G3" in page
     assert 'class="subtotal depth-0"' in page
-    assert "60.0%" in page  # the province's participation: 3 of 5
+    assert "60,0%" in page  # the province's participation: 3 of 5, written the Vietnamese way
     assert "<svg" in page and "Tỷ lệ hoàn thành theo đơn vị" in page
 
 
@@ -108,7 +108,7 @@ def test_csv_export_is_excel_safe(app, world, admin, make):  # noqa: F811
     response = client.get(f"/reports/participation.csv?unit={world['p'].id}&course=khoa-thu")
     assert response.data.startswith(b"\xef\xbb\xbf")
     text = response.data.decode("utf-8-sig")
-    assert "Tỉnh" in text and "60.0" in text
+    assert "Tỉnh" in text and '"60,0"' in text  # a decimal comma, for Vietnamese Excel
     assert "'=HYPERLINK" in text and "\n=HYPERLINK" not in text
 
 

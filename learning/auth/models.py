@@ -7,7 +7,7 @@ import enum
 import secrets
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, SmallInteger, String
+from sqlalchemy import BigInteger, ForeignKey, Index, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learning.db import Base, UTCDateTime, utcnow
@@ -74,6 +74,10 @@ class User(UserMixin, Base):
     # When the account stopped being a member (left the union): reports over earlier dates
     # still count them.
     deactivated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # When an officer's roster (an import, an approval) said this account is a member's. A
+    # self-registration stays unconfirmed (None) and gives way to the roster: an officer may
+    # take its phone number over for the member the list names.
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # Rotated on logout and password change: a cookie that carries an old token stops working.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -84,6 +88,10 @@ class User(UserMixin, Base):
     def get_id(self) -> str:
         """Flask-Login's alternative id: the user id and the current session token."""
         return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
 
     @property
     def is_admin(self) -> bool:
@@ -109,3 +117,22 @@ class UnitMembership(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class LoginFailure(Base):
+    """Failed logins counted in one time window for one bucket (an account, an address, a
+    trusted device): the login limits' store when there is no Redis. Every gunicorn process
+    (and server) using the database sees the same counts."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (
+        UniqueConstraint("bucket", "period", "window_start"),
+        Index("ix_login_failures_expires_at", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bucket: Mapped[str] = mapped_column(String(200))
+    period: Mapped[int] = mapped_column()  # seconds: 60 for "per minute"
+    window_start: Mapped[int] = mapped_column(BigInteger)  # Unix time, a multiple of period
+    expires_at: Mapped[int] = mapped_column(BigInteger)  # Unix time the row stops counting
+    hits: Mapped[int] = mapped_column(default=0)

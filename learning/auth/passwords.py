@@ -58,15 +58,31 @@ def is_temporary(password_hash: str) -> bool:
     return password_hash.startswith(TEMPORARY_PREFIX)
 
 
+def _argon2_verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _is_argon2(password_hash: str | None) -> bool:
+    return password_hash is not None and password_hash.startswith("$argon2")
+
+
 def verify_password(password_hash: str | None, password: str) -> bool:
-    """True when `password` matches; spends the same time when there is no hash."""
+    """True when `password` matches.
+
+    Every call costs one argon2id verification, whatever is stored: no account (None), an
+    account without a password yet (a marker), a temporary password (an HMAC), or a real
+    hash. Otherwise the answer's time would tell which kind of account a login names."""
+    if _is_argon2(password_hash):
+        assert password_hash is not None
+        return _argon2_verify(password_hash, password)
+    _argon2_verify(_DUMMY_HASH, password)  # the same work as a real verification
     if password_hash is not None and is_temporary(password_hash):
         expected = password_hash.removeprefix(TEMPORARY_PREFIX)
         return hmac.compare_digest(expected, _temporary_digest(password))
-    try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
-    except (VerificationError, InvalidHashError):
-        return False
+    return False
 
 
 def needs_rehash(password_hash: str) -> bool:

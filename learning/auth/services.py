@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import secrets
 
+from flask import current_app
 from sqlalchemy import insert, literal, select, update
 from sqlalchemy.orm import Session
 
@@ -36,6 +39,29 @@ def temporary_password(length: int = 10) -> str:
     return "".join(secrets.choice(_SLIP_ALPHABET) for _ in range(length))
 
 
+def new_slip_key() -> str:
+    """A random key that one issue of login slips derives its passwords from."""
+    return secrets.token_hex(32)
+
+
+def slip_password(slip_key: str, login: str, length: int = 10) -> str:
+    """The temporary password of `login` in the issue of slips keyed `slip_key`: derived
+    (HMAC-SHA256 with the server's secret), so that the same slips can be downloaded as PDF
+    and as XLSX without storing a password or issuing new ones. Reading it back takes both
+    the database and the secret key; a new key voids the slips of the old one."""
+    secret = hashlib.sha256(b"slip-password:" + current_app.config["SECRET_KEY"].encode())
+    chars: list[str] = []
+    counter = 0
+    limit = 256 - 256 % len(_SLIP_ALPHABET)  # rejection sampling: every character as likely
+    while len(chars) < length:
+        message = f"{slip_key}:{login}:{counter}".encode()
+        for byte in hmac.new(secret.digest(), message, hashlib.sha256).digest():
+            if byte < limit and len(chars) < length:
+                chars.append(_SLIP_ALPHABET[byte % len(_SLIP_ALPHABET)])
+        counter += 1
+    return "".join(chars)
+
+
 def create_user(
     session: Session,
     *,
@@ -50,10 +76,12 @@ def create_user(
     birth_year: int | None = None,
     must_change_password: bool = False,
     password_hash: str | None = None,
+    confirmed: bool = True,
 ) -> User:
     """Create an account. `phone` may be written any common way; it is stored as E.164.
 
-    `password_hash` lets bulk callers reuse one precomputed hash (tests, demo data).
+    `password_hash` lets bulk callers reuse one precomputed hash (tests, demo data). A
+    self-registration is not `confirmed`: the roster (an officer) has not vouched for it.
     """
     name = nfc(full_name)
     if not name:
@@ -72,6 +100,7 @@ def create_user(
         role=role,
         password_hash=password_hash or hash_password(password),
         must_change_password=must_change_password,
+        confirmed_at=utcnow() if confirmed else None,
     )
     session.add(user)
     session.flush()

@@ -20,12 +20,12 @@ from werkzeug.wrappers import Response
 
 from learning import db
 from learning.audit.services import record
-from learning.auth import queries, services
+from learning.auth import limits, queries, services
 from learning.auth.forms import ChangePasswordForm, LoginForm
 from learning.auth.models import User
 from learning.auth.scope import require_user
 from learning.errors import DomainError, NotFound
-from learning.extensions import limiter, login_manager
+from learning.extensions import login_manager
 from learning.i18n import gettext as _
 from learning.i18n import lazy_gettext as _l
 
@@ -61,18 +61,6 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def _account_key() -> str:
-    return "account:" + queries.login_key(request.form.get("login", ""))
-
-
-def _address_limit() -> str:
-    return current_app.config["LOGIN_LIMIT_PER_ADDRESS"]
-
-
-def _account_limit() -> str:
-    return current_app.config["LOGIN_LIMIT_PER_ACCOUNT"]
-
-
 @bp.get("/login")
 def login_form() -> str | Response:
     if current_user.is_authenticated:
@@ -82,29 +70,61 @@ def login_form() -> str | Response:
 
 
 @bp.post("/login")
-@limiter.limit(_address_limit, scope="login-address")
-@limiter.limit(
-    _account_limit,
-    key_func=_account_key,
-    scope="login-account",
-    deduct_when=lambda response: response.status_code == 401,
-)
 def login() -> tuple[str, int] | Response:
     form = LoginForm()
     if not form.validate():
+        # Malformed posts are refused before any counting: they judge no password.
         return render_template("auth/login.html", form=form), 400
+    user = queries.find_user_by_login(db.session, form.login.data)
+    buckets = limits.buckets_for(
+        user, form.login.data, request.remote_addr or "", request.cookies.get(limits.DEVICE_COOKIE)
+    )
+    if limits.enabled():
+        blocked = limits.seconds_blocked(db.session, buckets)
+        if blocked is not None:
+            return _too_many(form, *blocked)
     user = services.authenticate(db.session, form.login.data, form.password.data)
     if user is None:
         db.session.rollback()
+        if limits.enabled():
+            limits.record_failure(db.session, buckets)
+            db.session.commit()
         error = _("The login or password is not correct.")
         return render_template("auth/login.html", form=form, error=error), 401
     db.session.commit()
     session.clear()  # no session fixation: the logged-in session starts empty
     login_user(user)
     session.permanent = True
-    if user.must_change_password:
-        return redirect(url_for("auth.change_password_form"))
-    return redirect(safe_next(form.next.data) or url_for("main.home"))
+    target = (
+        url_for("auth.change_password_form")
+        if user.must_change_password
+        else safe_next(form.next.data) or url_for("main.home")
+    )
+    response = redirect(target)
+    if buckets.device is None:  # this device is now trusted for this account
+        response.set_cookie(
+            limits.DEVICE_COOKIE,
+            limits.device_cookie_value(user),
+            max_age=limits.DEVICE_COOKIE_DAYS * 86400,
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+            httponly=True,
+            samesite="Lax",
+        )
+    return response
+
+
+def _too_many(form: LoginForm, bucket: str, seconds: int) -> tuple[str, int, dict[str, str]]:
+    db.session.rollback()
+    wait = limits.minutes(seconds)
+    if bucket == "address":
+        error = _("Too many failed logins from this network. Wait %(minutes)d minute(s) and "
+                  "try again.", minutes=wait)  # fmt: skip
+    else:
+        error = _("Too many failed attempts for this account. Wait %(minutes)d minute(s) "
+                  "and try again, or log in from the device you usually use.",
+                  minutes=wait)  # fmt: skip
+    page = render_template("auth/login.html", form=form, error=error)
+    return page, 429, {"Retry-After": str(seconds)}
 
 
 @bp.post("/logout")
@@ -115,7 +135,11 @@ def logout() -> Response:
     logout_user()
     session.clear()
     flash(_("You have logged out."), "info")
-    return redirect(url_for("auth.login_form"))
+    response = redirect(url_for("auth.login_form"))
+    # What this browser stored for the person (lessons kept by the service worker, answers
+    # waiting to be sent) goes with them: the phone may be shared.
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @bp.get("/password")

@@ -122,3 +122,8 @@ class StepForm(Form):
     comment = StringField(
         _l("Reason (when sending back)"), [Optional(), Length(max=500, message=TOO_LONG)]
     )
+
+
+class ReviewedForm(Form):
+    """Mark a lesson or question as reviewed against its changed sources (a button: the
+    form only carries the CSRF token)."""

@@ -137,6 +137,25 @@ def _last_actor(session: Session, object_type: str, object_id: int, action: str)
     )
 
 
+def may_approve(
+    session: Session,
+    actor: User,
+    object_type: str,
+    object_id: int,
+    author_id: int | None,
+    *,
+    four_eyes: bool,
+) -> bool:
+    """Does the four-eyes rule let `actor` approve this content? Not when they wrote the
+    version (`author_id`, else the last edit) or sent it to review. Pages ask it before
+    offering "approve", so that nobody is offered a step that then answers 403."""
+    if not four_eyes:
+        return True
+    editor = author_id or _last_actor(session, object_type, object_id, "edit")
+    submitter = _last_actor(session, object_type, object_id, "submit")
+    return actor.id not in (editor, submitter)
+
+
 def _check_four_eyes(
     session: Session,
     actor: User,
@@ -145,11 +164,7 @@ def _check_four_eyes(
     author_id: int | None,
     four_eyes: bool,
 ) -> None:
-    if not four_eyes:
-        return
-    editor = author_id or _last_actor(session, object_type, object_id, "edit")
-    submitter = _last_actor(session, object_type, object_id, "submit")
-    if actor.id in (editor, submitter):
+    if not may_approve(session, actor, object_type, object_id, author_id, four_eyes=four_eyes):
         raise FourEyes()
 
 

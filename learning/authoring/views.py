@@ -1,5 +1,6 @@
 """Authoring pages under /admin: courses, lessons with a preview that needs no JavaScript,
-the question bank with filters and bulk actions, review steps and history. Admins only."""
+the question bank with filters and bulk actions, review steps and history, and the content
+to review after a cited document changed ("Cần rà soát"). Admins only."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from learning import db
-from learning.auth.scope import require_admin
+from learning.auth.scope import admins_only
 from learning.authoring import queries, services
 from learning.authoring.forms import (
     DIFFICULTIES,
@@ -23,6 +24,7 @@ from learning.authoring.forms import (
     MediaForm,
     QuestionForm,
     QuizSettingsForm,
+    ReviewedForm,
     StepForm,
 )
 from learning.courses import queries as course_queries
@@ -36,20 +38,16 @@ from learning.courses.models import (
     QuestionType,
     Scoring,
 )
+from learning.courses.register import mark_reviewed
 from learning.courses.views import media_response
 from learning.errors import InvalidInput, NotFound
-from learning.extensions import login_manager
 from learning.i18n import gettext as _
+from learning.i18n import lazy_gettext as _l
 
 bp = Blueprint("authoring", __name__, url_prefix="/admin")
 
 
-@bp.before_request
-def _admins_only() -> Any:
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    require_admin(current_user)
-    return None
+bp.before_request(admins_only)  # authoring is for admins only
 
 
 @bp.context_processor
@@ -59,6 +57,15 @@ def _labels() -> dict[str, Any]:
         "type_labels": dict(QUESTION_TYPES),
         "difficulty_labels": dict(DIFFICULTIES),
     }
+
+
+# What each review step did, said after it (the bare "Done." left people guessing).
+STEP_DONE = {
+    "submit": _l("Sent to review."),
+    "approve": _l("Approved and published."),
+    "return": _l("Sent back to draft."),
+    "retire": _l("Retired (archived)."),
+}
 
 
 def _four_eyes() -> bool:
@@ -111,6 +118,9 @@ def _course_page(course: Course, status: int = 200, **forms: Any) -> tuple[str, 
         media_form=forms.get("media_form") or MediaForm(),
         step_form=StepForm(),
         events=queries.events(db.session, "course", course.id)[:10],
+        can_approve=services.may_approve(
+            db.session, current_user, "course", course.id, None, four_eyes=_four_eyes()
+        ),
     )
     return page, status
 
@@ -208,7 +218,7 @@ def course_step(course_id: int) -> Response:
         db.session, current_user, course, form.step.data or "", four_eyes=_four_eyes()
     )
     db.session.commit()
-    flash(_("Done."), "success")
+    flash(str(STEP_DONE[form.step.data or ""]), "success")
     return redirect(url_for("authoring.course", course_id=course.id))
 
 
@@ -228,6 +238,15 @@ def _lesson_page(
         state=services.lesson_state(lesson, working) if lesson else None,
         working=working,
         step_form=StepForm(),
+        can_approve=lesson is not None
+        and services.may_approve(
+            db.session,
+            current_user,
+            "lesson",
+            lesson.id,
+            working.author_id if working else None,
+            four_eyes=_four_eyes(),
+        ),
     )
     return page, status
 
@@ -340,7 +359,7 @@ def _review_step(
     else:
         raise services.WrongState()
     db.session.commit()
-    flash(_("Done."), "success")
+    flash(str(STEP_DONE[step]), "success")
 
 
 @bp.post("/lessons/<int:lesson_id>/move")
@@ -486,6 +505,16 @@ def _question_page(
         problems=services.review_problems(working) if working else [],
         form=form,
         step_form=StepForm(),
+        can_approve=question is not None
+        and working is not None
+        and services.may_approve(
+            db.session,
+            current_user,
+            "question",
+            question.id,
+            working.author_id,
+            four_eyes=_four_eyes(),
+        ),
     )
     return page, status
 
@@ -582,3 +611,35 @@ def question_history(question_id: int) -> str:
         versions=queries.question_history(db.session, question),
         events=queries.events(db.session, "question", question.id),
     )
+
+
+# --- review against the register of source documents ("Cần rà soát") ----------------------
+
+
+@bp.get("/review")
+def review() -> str:
+    return render_template(
+        "authoring/review.html",
+        items=course_queries.due_for_review(db.session),
+        pending=course_queries.pending_changes(db.session),
+        form=ReviewedForm(),
+    )
+
+
+@bp.post("/review/lessons/<int:lesson_id>")
+def mark_lesson_reviewed(lesson_id: int) -> Response:
+    return _mark_reviewed(_get(Lesson, lesson_id))
+
+
+@bp.post("/review/questions/<int:question_id>")
+def mark_question_reviewed(question_id: int) -> Response:
+    return _mark_reviewed(_get(Question, question_id))
+
+
+def _mark_reviewed(item: Lesson | Question) -> Response:
+    if not ReviewedForm().validate():
+        raise InvalidInput()
+    mark_reviewed(db.session, current_user, item)
+    db.session.commit()
+    flash(_("Marked as reviewed."), "success")
+    return redirect(url_for("authoring.review"))

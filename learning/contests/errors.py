@@ -6,17 +6,6 @@ from learning.errors import DomainError, InvalidInput
 from learning.i18n import lazy_gettext as _l
 
 
-class PhoneRegistered(InvalidInput):
-    """Registration with a phone that has an account: never a second account, and never a
-    way into the first one."""
-
-    status = 409
-    default_message = _l(
-        "This phone number is already registered. Log in with it to enter the contest "
-        "(an officer can reset a forgotten password)."
-    )
-
-
 class NotEntered(DomainError):
     status = 403
     default_message = _l("Register for the contest first.")

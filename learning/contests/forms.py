@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 from wtforms import (
     BooleanField,
-    DateTimeLocalField,
     IntegerField,
     RadioField,
     SelectField,
@@ -19,7 +18,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from learning.contests.models import CATEGORY_LABELS, Category
-from learning.forms import TOO_LONG, Form, NewAccountForm, choices
+from learning.forms import TOO_LONG, Form, MomentField, NewAccountForm, choices
 from learning.i18n import lazy_gettext as _l
 
 BIRTH_YEAR = _l("Enter a year between 1930 and 2015.")
@@ -64,12 +63,12 @@ class ContestForm(Form):
 
 
 class RoundForm(Form):
-    opens_at = DateTimeLocalField(
-        _l("Opens"), format="%Y-%m-%dT%H:%M",
+    opens_at = MomentField(
+        _l("Opens"),
         validators=[DataRequired(_l("Enter a date and time."))],
     )  # fmt: skip
-    closes_at = DateTimeLocalField(
-        _l("Closes"), format="%Y-%m-%dT%H:%M",
+    closes_at = MomentField(
+        _l("Closes"),
         validators=[DataRequired(_l("Enter a date and time."))],
     )  # fmt: skip
     courses = SelectMultipleField(

@@ -117,7 +117,7 @@ def forget_live_counters(contest: Contest) -> None:
 
 @dataclass(frozen=True)
 class DailyCount:
-    day: str
+    day: dt.date
     unit: str
     entrants: int
 
@@ -129,9 +129,9 @@ def daily_entrants(session: Session, contest_id: int) -> list[DailyCount]:
         .join(Unit, Unit.id == Entrant.unit_id)
         .where(Entrant.contest_id == contest_id)
     ).all()
-    counts: dict[tuple[str, str], int] = {}
+    counts: dict[tuple[dt.date, str], int] = {}
     for created_at, unit in rows:
-        key = (created_at.date().isoformat(), unit)
+        key = (created_at.date(), unit)
         counts[key] = counts.get(key, 0) + 1
     return [DailyCount(day, unit, n) for (day, unit), n in sorted(counts.items())]
 
@@ -454,4 +454,34 @@ def round_banks(session: Session) -> Sequence[Course]:
         select(Course)
         .where(or_(Course.status == ContentStatus.PUBLISHED, Course.is_contest_bank))
         .order_by(Course.is_contest_bank.desc(), Course.title)
+    ).all()
+
+
+def open_rounds_for(session: Session, user: User, now: dt.datetime) -> Sequence[Round]:
+    """Rounds open now, of published contests open to the user's unit (or to everyone), in
+    which the user has not begun an attempt: what their notices announce."""
+    from learning.quizzes.models import Quiz
+
+    limited = select(ContestUnit.contest_id).where(ContestUnit.contest_id == Contest.id)
+    if user.unit_id is None:
+        open_to_user = ~limited.exists()
+    else:
+        above = select(UnitClosure.ancestor_id).where(UnitClosure.descendant_id == user.unit_id)
+        open_to_user = ~limited.exists() | limited.where(ContestUnit.unit_id.in_(above)).exists()
+    taken = select(Attempt.id).where(Attempt.quiz_id == Round.quiz_id, Attempt.user_id == user.id)
+    return session.scalars(
+        select(Round)
+        .join(Contest, Contest.id == Round.contest_id)
+        .join(Quiz, Quiz.id == Round.quiz_id)
+        .where(
+            Contest.is_published,
+            Round.ranked_at.is_(None),
+            Quiz.opens_at.is_not(None),
+            Quiz.opens_at <= now,
+            (Quiz.closes_at.is_(None)) | (Quiz.closes_at > now),
+            open_to_user,
+            ~taken.exists(),
+        )
+        .options(joinedload(Round.contest))
+        .order_by(Quiz.closes_at, Round.id)
     ).all()

@@ -14,8 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from learning.audit.services import record
-from learning.auth.models import Gender, Role, User
-from learning.auth.scope import require_unit
+from learning.auth.models import Gender, User
+from learning.auth.passwords import hash_password
+from learning.auth.scope import require_admin, require_unit
 from learning.auth.services import MIN_PASSWORD_LENGTH, create_user
 from learning.contests import ranking
 from learning.contests.errors import (
@@ -23,7 +24,6 @@ from learning.contests.errors import (
     InvalidPrediction,
     NotEntered,
     NotOpenToYou,
-    PhoneRegistered,
     RegistrationClosed,
     UnknownUnit,
 )
@@ -75,8 +75,7 @@ def save_contest(
     session: Session, actor: User, data: ContestData, contest: Contest | None = None
 ) -> Contest:
     """Create a contest, or change one; its units replace the earlier ones."""
-    if actor.role is not Role.ADMIN:
-        raise NotFound()
+    require_admin(actor)
     title = nfc(data.title)
     if not title:
         raise InvalidInput(_("A title is required."))
@@ -150,8 +149,7 @@ def save_round(
     round_: Round | None = None,
 ) -> Round:
     """Create a round (and its quiz), or change one that has not been ranked yet."""
-    if actor.role is not Role.ADMIN:
-        raise NotFound()
+    require_admin(actor)
     if data.closes_at <= data.opens_at:
         raise InvalidInput(_("A round must close after it opens."))
     if not data.course_ids:
@@ -233,11 +231,16 @@ class Registration:
 
 def register(
     session: Session, contest: Contest, form: Registration, address: str | None
-) -> tuple[User, Entrant]:
+) -> tuple[User, Entrant] | None:
     """Someone without an account registers: one account per phone, never a second one.
 
-    The account gets no unit of its own (it is not an officer's member list entry); the
-    unit and category are the entrant's, for officers to confirm."""
+    The account gets no unit of its own (it is not an officer's member list entry) and is
+    unconfirmed: an officer's roster naming another person for this phone takes it over.
+    The unit and category are the entrant's, for officers to confirm.
+
+    A phone that already has an account gets nothing (None) and costs the same work, so
+    that the answer does not tell anyone which phones have accounts; the caller answers both
+    the same way (log in with the phone; a forgotten password goes to the officer)."""
     if not contest.is_published or not contest.allows_registration:
         raise RegistrationClosed()
     try:
@@ -248,16 +251,25 @@ def register(
     if len(form.password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(_("The password must have at least %(n)d characters.",
                              n=MIN_PASSWORD_LENGTH))  # fmt: skip
-    if session.scalar(select(User.id).where(User.phone == phone)) is not None:
-        raise PhoneRegistered()
-    try:
-        # The unique phone decides a race between two registrations of one number.
-        with session.begin_nested():
-            user = create_user(
-                session, full_name=form.full_name, phone=phone, password=form.password
-            )
-    except IntegrityError:
-        raise PhoneRegistered() from None
+    holder = session.scalar(select(User.id).where(User.phone == phone))
+    if holder is None:
+        try:
+            # The unique phone decides a race between two registrations of one number.
+            with session.begin_nested():
+                user = create_user(
+                    session,
+                    full_name=form.full_name,
+                    phone=phone,
+                    password=form.password,
+                    confirmed=False,
+                )
+        except IntegrityError:
+            holder = session.scalar(select(User.id).where(User.phone == phone))
+    if holder is not None:
+        hash_password(form.password)  # the same hashing as a new account: time tells nothing
+        record(session, None, "contest.register_held", "contest", contest.id,
+               after={"user_id": holder})  # fmt: skip
+        return None
     entrant = _add_entrant(
         session, contest, user, unit, form.category, form.birth_year, form.gender, address
     )

@@ -10,14 +10,13 @@ from __future__ import annotations
 import math
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask import session as login_session
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from learning import db
 from learning.audit.services import record
-from learning.auth.models import Gender, Role
-from learning.auth.scope import require_unit
+from learning.auth.models import Gender
+from learning.auth.scope import admin_required, can, is_admin, require_unit, staff_required
 from learning.contests import queries, services
 from learning.contests.errors import InvalidPrediction, RoundNotRanked, UnknownUnit
 from learning.contests.forms import (
@@ -60,22 +59,8 @@ def _register_limit() -> str:
 per_account = limiter.limit(_account_limit, key_func=_account_key, scope="contest-account")
 
 
-def _is_admin() -> bool:
-    return current_user.is_authenticated and current_user.role is Role.ADMIN
-
-
-def _require_admin() -> None:
-    if not _is_admin():
-        raise NotInScope()
-
-
-def _require_staff() -> None:
-    if current_user.role not in (Role.OFFICER, Role.ADMIN):
-        raise NotInScope()
-
-
 def _visible(contest: Contest | None) -> Contest:
-    if contest is None or not (contest.is_published or _is_admin()):
+    if contest is None or not (contest.is_published or is_admin(current_user)):
         raise NotFound()
     return contest
 
@@ -180,15 +165,22 @@ def register(contest_id: int) -> str | tuple[str, int] | Response:
         gender=Gender(form.gender.data) if form.gender.data else None,
     )
     try:
-        user, _entrant = services.register(db.session, contest, data, _address())
+        services.register(db.session, contest, data, _address())
     except DomainError as error:
         db.session.rollback()
         return _registration_page(contest, form, str(error)), error.status
     db.session.commit()
-    login_session.clear()
-    login_user(user)
-    login_session.permanent = True
-    flash(_("You are registered. Your login is your phone number."), "success")
+    # The same answer whether the phone was new or already had an account (which would
+    # otherwise tell anyone who has an account): log in with it, and what to do if not.
+    flash(
+        _(
+            "Thank you. Log in with your phone number and the password you just chose to "
+            "take part. If this phone number already had an account, your registration did "
+            "not change it: log in with that account's password, or ask your union officer "
+            "to reset it."
+        ),
+        "success",
+    )
     return redirect(url_for("contests.show", contest_id=contest.id))
 
 
@@ -368,8 +360,8 @@ def ranking(round_id: int) -> str:
 
 @bp.get("/rounds/<int:round_id>/prizes.xlsx")
 @login_required
+@admin_required
 def prizes(round_id: int) -> Response:
-    _require_admin()
     round_ = _round(round_id)
     if not _ranked(round_):
         raise RoundNotRanked()
@@ -399,8 +391,8 @@ def prizes(round_id: int) -> Response:
 
 @bp.get("/contests/<int:contest_id>/awards")
 @login_required
+@staff_required
 def awards(contest_id: int) -> str:
-    _require_staff()
     contest = _contest(contest_id)
     round_id = request.args.get("round", type=int)
     by_rate, by_count, to_confirm = queries.unit_awards(db.session, contest, round_id)
@@ -412,8 +404,8 @@ def awards(contest_id: int) -> str:
 
 @bp.get("/contests/<int:contest_id>/suspicious")
 @login_required
+@admin_required
 def suspicious(contest_id: int) -> str:
-    _require_admin()
     contest = _contest(contest_id)
     by_prefix, by_address = queries.registration_clusters(db.session, contest.id)
     return render_template(
@@ -427,8 +419,8 @@ def suspicious(contest_id: int) -> str:
 
 @bp.get("/contests/<int:contest_id>/entrants")
 @login_required
+@staff_required
 def entrants(contest_id: int) -> str:
-    _require_staff()
     contest = _contest(contest_id)
     unconfirmed = request.args.get("all") != "1"
     rows = queries.entrants_in_scope(
@@ -445,14 +437,16 @@ def entrants(contest_id: int) -> str:
         unconfirmed=unconfirmed,
         categories=CATEGORY_LABELS,
         unit_options=queries.units_in_scope(db.session, current_user),
-        daily=queries.daily_entrants(db.session, contest.id) if _is_admin() else [],
+        daily=queries.daily_entrants(db.session, contest.id)
+        if can(db.session, current_user, "manage_contests")
+        else [],
     )
 
 
 @bp.post("/contests/<int:contest_id>/entrants/<int:entrant_id>")
 @login_required
+@staff_required
 def confirm(contest_id: int, entrant_id: int) -> Response:
-    _require_staff()
     contest = _contest(contest_id)
     entrant = db.session.get(Entrant, entrant_id)
     if entrant is None or entrant.contest_id != contest.id:
@@ -476,8 +470,8 @@ def confirm(contest_id: int, entrant_id: int) -> Response:
 
 @bp.get("/admin/contests")
 @login_required
+@admin_required
 def admin_index() -> str:
-    _require_admin()
     return render_template("contests/admin_index.html", contests=queries.all_contests(db.session))
 
 
@@ -503,8 +497,8 @@ def _contest_data(form: ContestForm) -> services.ContestData:
 
 @bp.get("/admin/contests/new")
 @login_required
+@admin_required
 def new_form() -> str:
-    _require_admin()
     return render_template(
         "contests/contest_form.html", form=ContestForm(allows_registration=True), contest=None
     )
@@ -512,8 +506,8 @@ def new_form() -> str:
 
 @bp.post("/admin/contests/new")
 @login_required
+@admin_required
 def create() -> str | tuple[str, int] | Response:
-    _require_admin()
     form = ContestForm()
     if not form.validate():
         return render_template("contests/contest_form.html", form=form, contest=None), 400
@@ -530,8 +524,8 @@ def create() -> str | tuple[str, int] | Response:
 
 @bp.get("/admin/contests/<int:contest_id>")
 @login_required
+@admin_required
 def edit_form(contest_id: int) -> str:
-    _require_admin()
     contest = _contest(contest_id)
     codes = ", ".join(u.code for u in queries.contest_units(db.session, contest.id))
     form = ContestForm(obj=contest, unit_codes=codes)
@@ -540,8 +534,8 @@ def edit_form(contest_id: int) -> str:
 
 @bp.post("/admin/contests/<int:contest_id>")
 @login_required
+@admin_required
 def update(contest_id: int) -> str | tuple[str, int] | Response:
-    _require_admin()
     contest = _contest(contest_id)
     form = ContestForm()
     if not form.validate():
@@ -591,16 +585,16 @@ def _round_data(form: RoundForm) -> services.RoundData:
 
 @bp.get("/admin/contests/<int:contest_id>/rounds/new")
 @login_required
+@admin_required
 def new_round_form(contest_id: int) -> str:
-    _require_admin()
     contest = _contest(contest_id)
     return _round_page(contest, _round_form(RoundForm()), None)
 
 
 @bp.post("/admin/contests/<int:contest_id>/rounds/new")
 @login_required
+@admin_required
 def create_round(contest_id: int) -> str | tuple[str, int] | Response:
-    _require_admin()
     contest = _contest(contest_id)
     form = _round_form(RoundForm())
     if not form.validate():
@@ -616,8 +610,8 @@ def create_round(contest_id: int) -> str | tuple[str, int] | Response:
 
 @bp.get("/admin/rounds/<int:round_id>")
 @login_required
+@admin_required
 def edit_round_form(round_id: int) -> str:
-    _require_admin()
     round_ = _round(round_id)
     quiz = round_.quiz
     zone = current_app.config["BABEL_DEFAULT_TIMEZONE"]
@@ -637,8 +631,8 @@ def edit_round_form(round_id: int) -> str:
 
 @bp.post("/admin/rounds/<int:round_id>")
 @login_required
+@admin_required
 def update_round(round_id: int) -> str | tuple[str, int] | Response:
-    _require_admin()
     round_ = _round(round_id)
     form = _round_form(RoundForm())
     if not form.validate():

@@ -85,20 +85,9 @@ def course_files(session: Session, course: Course) -> tuple[dict[str, str | byte
     if not lessons:
         raise CourseNotExportable(f"{course.slug}: no published lesson")
 
-    sources = []
-    for source in course.sources:
-        item: dict[str, Any] = {
-            "key": source.key,
-            "title": source.title,
-            "number": source.number,
-            "issuer": source.issuer,
-            "issued_on": source.issued_on,
-        }
-        if source.in_force_on is not None:
-            item["in_force_on"] = source.in_force_on
-        if source.note:
-            item["note"] = source.note
-        sources.append(item)
+    # Documents are described once, in the register (courses/sources.yaml): a course
+    # names them by key.
+    sources = [source.key for source in course.sources]
     course_yaml = {
         "slug": course.slug,
         "title": course.title,

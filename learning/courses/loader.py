@@ -13,10 +13,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from learning.courses.register import (
+    Register,
+    RegisterInvalid,
+    describe_change,
+    read_register,
+    register_for,
+)
 from learning.courses.schema import (
     ContentError,
     CourseSpec,
     QuestionBankSpec,
+    SourceSpec,
     YamlProblem,
     line_of,
     load_yaml,
@@ -25,6 +33,11 @@ from learning.courses.schema import (
 
 MAX_MEDIA_BYTES = 5 * 1024 * 1024
 MAX_TEXT_BYTES = 2 * 1024 * 1024
+# Balance of answer keys (warnings, not errors): a worker who always answers "true", or
+# always picks the same position, must not score well. Judged from this many questions up.
+TRUE_SHARE = (40, 60)
+MAX_POSITION_SHARE = 40
+BALANCE_MIN_QUESTIONS = 5
 
 
 class CourseInvalid(Exception):
@@ -56,6 +69,10 @@ class CourseBundle:
     questions: QuestionBankSpec
     lesson_bodies: dict[str, str]
     media: list[Media] = field(default_factory=list)
+    # The register's entries for the documents the course lists, under the course's keys.
+    sources: list[SourceSpec] = field(default_factory=list)
+    # Problems that do not stop loading (balance of answer keys).
+    warnings: list[ContentError] = field(default_factory=list)
 
     @property
     def content_hash(self) -> str:
@@ -63,6 +80,8 @@ class CourseBundle:
         digest = hashlib.sha256()
         digest.update(self.course.model_dump_json().encode())
         digest.update(self.questions.model_dump_json().encode())
+        for source in self.sources:
+            digest.update(source.model_dump_json().encode())
         digest.update(json.dumps(self.lesson_bodies, sort_keys=True).encode())
         for item in sorted(self.media, key=lambda m: m.name):
             digest.update(item.name.encode() + item.sha256.encode())
@@ -118,9 +137,16 @@ def _read_yaml(path: Path, name: str, errors: list[ContentError]) -> tuple[Any, 
         return None
 
 
-def read_course(folder: Path) -> CourseBundle:
-    """Read and check one course folder; raise CourseInvalid listing every error."""
+def read_course(folder: Path, register: Register | None = None) -> CourseBundle:
+    """Read and check one course folder against the register of source documents (by
+    default the one `register_for(folder)` finds); raise CourseInvalid listing every error.
+    The bundle's `warnings` list what is allowed but should be fixed (balance)."""
     errors: list[ContentError] = []
+    if register is None:
+        try:
+            register = read_register(register_for(folder))
+        except RegisterInvalid as invalid:
+            raise CourseInvalid(folder, invalid.errors) from None
     course_yaml = _read_yaml(folder / "course.yaml", "course.yaml", errors)
     bank_yaml = _read_yaml(folder / "questions.yaml", "questions.yaml", errors)
     course = bank = None
@@ -136,8 +162,11 @@ def read_course(folder: Path) -> CourseBundle:
         errors += problems
 
     bodies: dict[str, str] = {}
+    sources: list[SourceSpec] = []
     if course is not None:
         errors += _check_course(folder, course, course_lines, bodies)
+        sources, problems = _course_sources(course, course_lines, register)
+        errors += problems
     if course is not None and bank is not None:
         errors += _check_bank(course, bank, bank_lines)
     media, media_errors = _read_media(folder / "lessons" / "media")
@@ -145,8 +174,92 @@ def read_course(folder: Path) -> CourseBundle:
     if errors or course is None or bank is None:
         raise CourseInvalid(folder, errors)
     return CourseBundle(
-        folder=folder, course=course, questions=bank, lesson_bodies=bodies, media=media
+        folder=folder,
+        course=course,
+        questions=bank,
+        lesson_bodies=bodies,
+        media=media,
+        sources=sources,
+        warnings=balance_warnings(bank),
     )
+
+
+def _course_sources(
+    course: CourseSpec, lines: dict, register: Register
+) -> tuple[list[SourceSpec], list[ContentError]]:
+    """The register's entry for each key the course lists; an error for a key the register
+    does not have (the loader refuses citations of documents outside the register)."""
+    sources: list[SourceSpec] = []
+    errors: list[ContentError] = []
+    for n, key in enumerate(course.sources):
+        document = register.resolve(key)
+        if document is None:
+            errors.append(
+                ContentError(
+                    "course.yaml",
+                    line_of(lines, ("sources", n)),
+                    f"sources[{n}]: '{key}' is not a document of the register "
+                    f"({register.path.name}); add it there first",
+                )
+            )
+            continue
+        notes = [document.note] if document.note else []
+        notes += [f"{describe_change(register, change)}" for change in document.changes]
+        sources.append(
+            SourceSpec(
+                key=key,
+                title=document.title,
+                number=document.number,
+                issuer=document.issuer,
+                issued_on=document.issued_on,
+                in_force_on=document.in_force_on,
+                note=" ".join(notes) or None,
+            )
+        )
+    return sources, errors
+
+
+def _percent(value: float) -> str:
+    return f"{value:.1f}".removesuffix(".0")
+
+
+def balance_warnings(bank: QuestionBankSpec) -> list[ContentError]:
+    """Warnings when a course's answer keys lean: true/false answers outside 40–60 % true,
+    or one position holding more than 40 % of the single-choice keys."""
+    warnings: list[ContentError] = []
+    answers = [q.answer for q in bank.questions if q.type == "true_false"]
+    if len(answers) >= BALANCE_MIN_QUESTIONS:
+        true = sum(1 for answer in answers if answer)
+        share = _percent(100 * true / len(answers))
+        if not TRUE_SHARE[0] <= 100 * true / len(answers) <= TRUE_SHARE[1]:
+            warnings.append(
+                ContentError(
+                    "questions.yaml",
+                    None,
+                    f"balance: {true} of {len(answers)} true/false answers are true "
+                    f"({share} %); keep between {TRUE_SHARE[0]} % and {TRUE_SHARE[1]} %",
+                )
+            )
+    positions = [
+        next(n for n, choice in enumerate(q.choices or [], start=1) if choice.correct)
+        for q in bank.questions
+        if q.type == "single"
+    ]
+    if len(positions) >= BALANCE_MIN_QUESTIONS:
+        for position in sorted(set(positions)):
+            count = positions.count(position)
+            if 100 * count / len(positions) > MAX_POSITION_SHARE:
+                warnings.append(
+                    ContentError(
+                        "questions.yaml",
+                        None,
+                        f"balance: the keyed answer is choice {position} in {count} of "
+                        f"{len(positions)} single-choice questions "
+                        f"({_percent(100 * count / len(positions))} %); "
+                        f"no position should hold more than {MAX_POSITION_SHARE} %",
+                    )
+                )
+    return warnings
 
 
 def _check_course(
@@ -160,10 +273,10 @@ def _check_course(
     if course.slug != folder.name:
         error(("slug",), f"slug '{course.slug}' must equal the folder name '{folder.name}'")
     source_keys: set[str] = set()
-    for n, source in enumerate(course.sources):
-        if source.key in source_keys:
-            error(("sources", n, "key"), f"source key '{source.key}' is used twice")
-        source_keys.add(source.key)
+    for n, key in enumerate(course.sources):
+        if key in source_keys:
+            error(("sources", n), f"source key '{key}' is used twice")
+        source_keys.add(key)
     slugs: set[str] = set()
     for n, lesson in enumerate(course.lessons):
         if lesson.slug in slugs:
@@ -173,7 +286,8 @@ def _check_course(
             if ref.document not in source_keys:
                 error(
                     ("lessons", n, "sources", m),
-                    f"lessons[{n}] cites unknown source '{ref.document}'",
+                    f"lessons[{n}] cites unknown source '{ref.document}' "
+                    "(not under sources: in course.yaml)",
                 )
         body = _read_text(folder / lesson.file, lesson.file, errors)
         if body is not None:
@@ -190,7 +304,7 @@ def _check_bank(course: CourseSpec, bank: QuestionBankSpec, lines: dict) -> list
         errors.append(ContentError("questions.yaml", line_of(lines, path), message))
 
     lessons = {lesson.slug for lesson in course.lessons}
-    sources = {source.key for source in course.sources}
+    sources = set(course.sources)
     keys: set[str] = set()
     for n, question in enumerate(bank.questions):
         if question.key in keys:
@@ -203,7 +317,11 @@ def _check_bank(course: CourseSpec, bank: QuestionBankSpec, lines: dict) -> list
             )
         document = question.source.document
         if document not in sources:
-            error(("questions", n, "source"), f"questions[{n}] cites unknown source '{document}'")
+            error(
+                ("questions", n, "source"),
+                f"questions[{n}] cites unknown source '{document}' "
+                "(not under sources: in course.yaml)",
+            )
     wanted, held = course.final_quiz.question_count, len(bank.questions)
     if wanted > held:
         message = f"final_quiz.question_count is {wanted} but the bank holds {held} questions"

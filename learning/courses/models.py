@@ -263,3 +263,44 @@ class Certificate(Base):
     holder_name: Mapped[str] = mapped_column(String(200))
     unit_name: Mapped[str] = mapped_column(String(255))
     course_title: Mapped[str] = mapped_column(String(300))
+
+
+class SourceDocument(Base):
+    """A document of the register (`courses/sources.yaml`), as last loaded: what it is and
+    its recorded changes (amended or replaced by another document, from a date)."""
+
+    __tablename__ = "source_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(String(500))
+    number: Mapped[str] = mapped_column(String(200))
+    issuer: Mapped[str] = mapped_column(String(300))
+    issued_on: Mapped[dt.date] = mapped_column(Date)
+    in_force_on: Mapped[dt.date | None] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    # Other keys course files use for it.
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # [{"kind": "amended", "by": key or number, "from": "2026-07-01", "pending": false,
+    #   "provisions": ..., "note": ..., "known_on": "2025-12-10", "text": one line}, ...]
+    changes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ContentReview(Base):
+    """An admin's statement that a lesson or a question was checked against its sources as
+    they stand (the review loop of the register). The latest one per item counts."""
+
+    __tablename__ = "content_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lesson_id: Mapped[int | None] = mapped_column(
+        ForeignKey("lessons.id", ondelete="CASCADE"), index=True
+    )
+    question_id: Mapped[int | None] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), index=True
+    )
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The changes the reviewer had in front of them: [{"document": key, "text": ...}, ...]
+    changes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

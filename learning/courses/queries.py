@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import html
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from textwrap import shorten
+from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from learning.auth.models import User
+from learning.courses.markdown import plain_text
 from learning.courses.models import (
     Certificate,
+    ContentReview,
     ContentStatus,
     Course,
     Lesson,
     LessonProgress,
     MediaFile,
+    Question,
+    QuestionVersion,
+    SourceDocument,
 )
 from learning.enrollment.queries import assigned_course_ids
 from learning.quizzes.queries import final_results
@@ -191,8 +201,19 @@ def certificate_for(session: Session, user_id: int, course_id: int) -> Certifica
     )
 
 
+def normalise_certificate_code(code: str) -> str:
+    """A code as printed (XXXX-XXXX-XXXX), however it was typed: lower case, without the
+    dashes, with spaces. Anything that is not 12 letters and digits is returned as typed."""
+    raw = "".join(ch for ch in code.upper() if ch.isalnum())
+    if len(raw) == 12 and raw.isascii():
+        return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+    return code.strip().upper()
+
+
 def certificate_by_code(session: Session, code: str) -> Certificate | None:
-    return session.scalar(select(Certificate).where(Certificate.code == code.strip().upper()))
+    """The certificate with this code, typed in any case, with or without its dashes."""
+    wanted = normalise_certificate_code(code)
+    return session.scalar(select(Certificate).where(Certificate.code == wanted))
 
 
 def media_file(session: Session, course_id: int, name: str) -> MediaFile | None:
@@ -205,11 +226,19 @@ def media_file(session: Session, course_id: int, name: str) -> MediaFile | None:
 class SearchHit:
     course: Course
     lesson: Lesson | None
+    # (text before, the match, text after), from the lesson's text or the course's summary.
+    snippet: tuple[str, str, str] | None = None
+
+
+# Matches are fetched up to this many before ranking, so a title match is not cut off by
+# the order the database returns.
+_SEARCH_POOL = 200
 
 
 def search(session: Session, text: str, *, limit: int = 30) -> list[SearchHit]:
     """Published courses and lessons whose title or text contains every word of `text`,
-    ignoring case and diacritics."""
+    ignoring case and diacritics: lessons whose title holds the words first, then courses,
+    then lessons that hold them only in their text; each with a snippet around the match."""
     words = fold(text).split()[:8]
     if not words:
         return []
@@ -217,13 +246,17 @@ def search(session: Session, text: str, *, limit: int = 30) -> list[SearchHit]:
     def contains_all(column):  # type: ignore[no-untyped-def]
         return and_(*(column.like(f"%{_escape(word)}%", escape="\\") for word in words))
 
+    def in_title(title: str) -> bool:
+        folded = fold(title)
+        return all(word in folded for word in words)
+
     courses = session.scalars(
         select(Course)
         .where(
             Course.status == PUBLISHED, ~Course.is_contest_bank, contains_all(Course.search_text)
         )
         .order_by(Course.title)
-        .limit(limit)
+        .limit(_SEARCH_POOL)
     ).all()
     lessons = session.execute(
         select(Lesson, Course)
@@ -235,12 +268,231 @@ def search(session: Session, text: str, *, limit: int = 30) -> list[SearchHit]:
             contains_all(Lesson.search_text),
         )
         .order_by(Course.title, Lesson.position)
-        .limit(limit)
+        .limit(_SEARCH_POOL)
     ).all()
-    hits = [SearchHit(course, None) for course in courses]
-    hits += [SearchHit(row.Course, row.Lesson) for row in lessons]
-    return hits[:limit]
+    ranked: list[tuple[int, SearchHit]] = []
+    for course in courses:
+        hit = SearchHit(course, None, snippet(course.summary or "", words))
+        ranked.append((1 if in_title(course.title) else 3, hit))
+    for row in lessons:
+        body = html.unescape(plain_text(row.Lesson.body_html))
+        hit = SearchHit(row.Course, row.Lesson, snippet(body, words))
+        ranked.append((0 if in_title(row.Lesson.title) else 2, hit))
+    ranked.sort(key=lambda pair: pair[0])  # stable: keeps course and lesson order within
+    return [hit for _, hit in ranked[:limit]]
+
+
+def snippet(text: str, words: list[str], width: int = 70) -> tuple[str, str, str] | None:
+    """About `width` characters either side of `words` (already folded) where they appear
+    together in `text`, else of the first one found, compared without case and diacritics;
+    None when none is there."""
+    folded: list[str] = []
+    origin: list[int] = []  # index in `text` of each folded character
+    for index, char in enumerate(text):
+        if char.isspace():
+            if folded and folded[-1] != " ":
+                folded.append(" ")
+                origin.append(index)
+            continue
+        for piece in fold(char):
+            folded.append(piece)
+            origin.append(index)
+    haystack = "".join(folded)
+    phrase = " ".join(words)
+    if phrase in haystack:  # the words as typed, together: mark them all
+        found = [(haystack.find(phrase), phrase)]
+    else:
+        found = [(haystack.find(word), word) for word in words if word in haystack]
+    if not found:
+        return None
+    at, word = min(found)
+    start, end = origin[at], origin[at + len(word) - 1] + 1
+    while end < len(text) and unicodedata.combining(text[end]):
+        end += 1
+    before, after = text[max(0, start - width) : start], text[end : end + width]
+    if start > width:  # begin and end on whole words
+        before = "…" + before.split(" ", 1)[-1] if " " in before else "…" + before
+    if end + width < len(text):
+        after = after.rsplit(" ", 1)[0] + "…" if " " in after else after + "…"
+    return " ".join(before.split(" ")).lstrip(), text[start:end], after
 
 
 def _escape(word: str) -> str:
     return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# --- the review loop of the register of source documents -----------------------------------
+
+
+@dataclass(frozen=True)
+class DocumentChange:
+    """A recorded change of a cited document, as the review queue shows it."""
+
+    document_key: str
+    title: str
+    number: str
+    text: str
+    applies_from: dt.date | None
+    # From when content citing the document is due for review (see `due_for_review`).
+    due_from: dt.datetime
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """A published lesson or question citing a document changed since it was last reviewed."""
+
+    kind: str  # "lesson" | "question"
+    id: int
+    course_title: str
+    label: str
+    last_reviewed: dt.datetime
+    changes: list[DocumentChange]
+
+
+def _dated_changes(session: Session) -> dict[str, list[DocumentChange]]:
+    """Every dated (not pending) change of the register, by each key that names its
+    document (key and aliases)."""
+    by_key: dict[str, list[DocumentChange]] = {}
+    for document in session.scalars(select(SourceDocument)):
+        changes = []
+        for change in document.changes or []:
+            if change.get("pending") or not change.get("known_on"):
+                continue
+            known = dt.datetime.combine(
+                dt.date.fromisoformat(change["known_on"]), dt.time(), tzinfo=dt.UTC
+            )
+            recorded = dt.datetime.fromisoformat(change.get("recorded_at") or known.isoformat())
+            applies = change.get("from")
+            changes.append(
+                DocumentChange(
+                    document_key=document.key,
+                    title=document.title,
+                    number=document.number,
+                    text=change.get("text") or "",
+                    applies_from=dt.date.fromisoformat(applies) if applies else None,
+                    # A change is news from the day its document was signed or applies,
+                    # whichever is first, and at the latest from when it was recorded
+                    # (a change dated in the future is reviewed as soon as it is known).
+                    due_from=min(known, recorded),
+                )
+            )
+        if changes:
+            for key in [document.key, *(document.aliases or [])]:
+                by_key[key] = changes
+    return by_key
+
+
+def due_for_review(session: Session) -> list[ReviewItem]:
+    """Published lessons and questions citing a document whose recorded change is later
+    than the item's last review (its latest ContentReview, or its own last change of
+    text, whichever is later): the "Cần rà soát" queue, by course."""
+    changes = _dated_changes(session)
+    if not changes:
+        return []
+    lesson_reviews = dict(
+        session.execute(
+            select(ContentReview.lesson_id, func.max(ContentReview.reviewed_at))
+            .where(ContentReview.lesson_id.is_not(None))
+            .group_by(ContentReview.lesson_id)
+        ).all()
+    )
+    question_reviews = dict(
+        session.execute(
+            select(ContentReview.question_id, func.max(ContentReview.reviewed_at))
+            .where(ContentReview.question_id.is_not(None))
+            .group_by(ContentReview.question_id)
+        ).all()
+    )
+    items: list[ReviewItem] = []
+    lessons = session.execute(
+        select(Lesson, Course.title)
+        .join(Course, Course.id == Lesson.course_id)
+        .where(Lesson.status == PUBLISHED)
+        .order_by(Course.title, Lesson.position)
+    ).all()
+    for lesson, course_title in lessons:
+        keys = {ref.get("document", "") for ref in lesson.sources or []}
+        item = _review_item(
+            "lesson", lesson.id, course_title, lesson.title, keys, changes,
+            lesson.updated_at, lesson_reviews.get(lesson.id),
+        )  # fmt: skip
+        if item:
+            items.append(item)
+    questions = session.execute(
+        select(Question.id, Question.key, QuestionVersion.text, QuestionVersion.source_document,
+               QuestionVersion.created_at, Course.title)
+        .join(QuestionVersion, and_(QuestionVersion.question_id == Question.id,
+                                    QuestionVersion.number == Question.current_version))
+        .join(Course, Course.id == Question.course_id)
+        .where(Question.status == PUBLISHED)
+        .order_by(Course.title, Question.key)
+    ).all()  # fmt: skip
+    for question_id, key, text, document, created_at, course_title in questions:
+        label = f"{key}: {shorten(text, 140, placeholder=' …')}"
+        item = _review_item(
+            "question", question_id, course_title, label, {document}, changes,
+            created_at, question_reviews.get(question_id),
+        )  # fmt: skip
+        if item:
+            items.append(item)
+    return items
+
+
+def _review_item(
+    kind: str,
+    item_id: int,
+    course_title: str,
+    label: str,
+    keys: set[str],
+    changes: dict[str, list[DocumentChange]],
+    written_at: dt.datetime,
+    reviewed_at: dt.datetime | None,
+) -> ReviewItem | None:
+    if reviewed_at is not None and reviewed_at.tzinfo is None:
+        reviewed_at = reviewed_at.replace(tzinfo=dt.UTC)  # SQLite: max() loses the type
+    last = max(written_at, reviewed_at) if reviewed_at else written_at
+    due = [c for key in sorted(keys) for c in changes.get(key, []) if c.due_from > last]
+    if not due:
+        return None
+    return ReviewItem(kind, item_id, course_title, label, last, due)
+
+
+def pending_changes(session: Session) -> list[tuple[SourceDocument, dict[str, Any]]]:
+    """Changes the register records as pending (ordered, not yet adopted), by document."""
+    return [
+        (document, change)
+        for document in session.scalars(select(SourceDocument).order_by(SourceDocument.key))
+        for change in document.changes or []
+        if change.get("pending")
+    ]
+
+
+# What a lesson page weighs around its text (header, menu, progress, forms, footer), as
+# measured on the demo courses' lesson pages (about 5-6 KB); used only for an estimate.
+LESSON_PAGE_FRAME_BYTES = 6 * 1024
+
+
+@dataclass(frozen=True)
+class OfflineBundle:
+    """What downloading a course for offline reading stores: its pages' URLs (the course
+    page, its lessons, their images and documents) and about how many bytes they take."""
+
+    urls: list[str]
+    bytes: int
+    lessons: int
+    media: int
+
+
+def offline_bundle(session: Session, course: Course, lessons: Sequence[Lesson]) -> OfflineBundle:
+    """The course's offline bundle; sizes from the lessons' HTML and the stored files, the
+    files' bytes counted by the database, not loaded."""
+    media = session.execute(
+        select(MediaFile.name, func.length(MediaFile.data)).where(MediaFile.course_id == course.id)
+    ).all()
+    base = f"/courses/{course.slug}"
+    urls = [base, *(f"{base}/lessons/{lesson.slug}" for lesson in lessons)]
+    urls += [f"{base}/lessons/media/{name}" for name, _size in media]
+    text_bytes = sum(len(lesson.body_html.encode()) for lesson in lessons)
+    size = text_bytes + LESSON_PAGE_FRAME_BYTES * (len(lessons) + 1)
+    size += sum(int(size or 0) for _name, size in media)
+    return OfflineBundle(urls=urls, bytes=size, lessons=len(lessons), media=len(media))

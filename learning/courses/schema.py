@@ -11,7 +11,14 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=100)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -25,6 +32,9 @@ class Strict(BaseModel):
 
 
 class SourceSpec(Strict):
+    """A document as a course shows it: the register's entry under the key the course uses
+    (built by the loader from `courses/sources.yaml`, not written in course files)."""
+
     key: Slug
     title: ShortText
     number: ShortText
@@ -65,11 +75,25 @@ class CourseSpec(Strict):
     slug: Slug
     title: ShortText
     summary: Text
-    sources: list[SourceSpec] = Field(min_length=1)
+    # Keys of the register (courses/sources.yaml): the documents this course cites.
+    sources: list[Slug] = Field(min_length=1)
     lessons: list[LessonSpec] = Field(min_length=1)
     final_quiz: FinalQuizSpec
     # true: a bank kept for contests (no course quizzes, not shown to workers)
     contest_bank: bool = False
+
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _keys_not_documents(cls, value: Any) -> Any:
+        # Course files written before the register described each document inline.
+        if isinstance(value, list):
+            for item in value:
+                if isinstance(item, dict):
+                    raise ValueError(
+                        f"write the register key only (e.g. '{item.get('key', 'blld-2019')}'); "
+                        "the document itself is described in courses/sources.yaml"
+                    )
+        return value
 
 
 class ChoiceSpec(Strict):

@@ -378,7 +378,7 @@ def _load_quizzes(session: Session, course: Course) -> None:
 
 def _load_sources(session: Session, course: Course, bundle: CourseBundle) -> None:
     existing = {source.key: source for source in course.sources}
-    for spec in bundle.course.sources:
+    for spec in bundle.sources:
         source = existing.pop(spec.key, None) or Source(course=course, key=spec.key)
         source.title, source.number, source.issuer = spec.title, spec.number, spec.issuer
         source.issued_on, source.in_force_on, source.note = (

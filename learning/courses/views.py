@@ -19,6 +19,8 @@ from learning import db
 from learning.courses import queries, services
 from learning.courses.certificates import render_certificate
 from learning.courses.models import Course, Lesson, MediaFile
+from learning.enrollment.deadlines import local_today
+from learning.enrollment.queries import assigned_courses
 from learning.errors import NotFound
 from learning.i18n import format_date
 from learning.i18n import gettext as _
@@ -51,12 +53,15 @@ def course(slug: str) -> str:
     certificate = queries.certificate_for(db.session, current_user.id, course.id)
     return render_template(
         "courses/course.html",
+        duty=assigned_courses(db.session, current_user).get(course.id),
+        today=local_today(current_app.config["BABEL_DEFAULT_TIMEZONE"]),
         course=course,
         lessons=lessons,
         done=done,
         status=status,
         certificate=certificate,
         final_quiz=course_final_quiz(db.session, course.id),
+        offline=queries.offline_bundle(db.session, course, lessons),
     )
 
 
@@ -67,10 +72,14 @@ def lesson(slug: str, lesson_slug: str) -> str:
     lesson = _lesson_or_404(course, lesson_slug)
     lessons = list(queries.published_lessons(db.session, course.id))
     # Opening a lesson counts as starting the course (reports): record it in a write
-    # transaction of its own.
-    db.begin_write()
-    progress = services.open_lesson(db.session, current_user, lesson)
-    db.session.commit()
+    # transaction of its own. Downloading a course for offline reading (the service worker
+    # fetching its lessons) is not opening them.
+    if request.headers.get("X-Offline-Download") == "1":
+        progress = queries.lesson_progress(db.session, current_user.id, lesson.id)
+    else:
+        db.begin_write()
+        progress = services.open_lesson(db.session, current_user, lesson)
+        db.session.commit()
     index = next(i for i, item in enumerate(lessons) if item.id == lesson.id)
     status = queries.course_status(db.session, current_user, course)
     sources = {source.key: source for source in course.sources}
@@ -148,6 +157,15 @@ def certificate_pdf(slug: str) -> Response:
         f'attachment; filename="giay-chung-nhan-{certificate.code}.pdf"'
     )
     return response
+
+
+@bp.get("/verify")
+def verify_form() -> Response | str:
+    """Public: a box to type a code into (read off the paper, in any case, dashes or not)."""
+    code = request.args.get("code", "", type=str).strip()[:40]
+    if code:
+        return redirect(url_for("courses.verify", code=queries.normalise_certificate_code(code)))
+    return render_template("courses/verify.html", certificate=None, code="")
 
 
 @bp.get("/verify/<code>")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from wtforms import DateField, SelectField
+from wtforms import SelectField
 from wtforms.validators import DataRequired, Optional
 
-from learning.forms import Form
+from learning.forms import DayField, Form
 from learning.i18n import lazy_gettext as _l
 
 
@@ -16,8 +16,4 @@ class AssignForm(Form):
     unit = SelectField(
         _l("To every member of"), coerce=int, validators=[DataRequired(_l("Choose a unit."))]
     )
-    due_on = DateField(
-        _l("Deadline (optional)"),
-        validators=[Optional()],
-        format=["%Y-%m-%d", "%d/%m/%Y"],
-    )
+    due_on = DayField(_l("Deadline (optional)"), validators=[Optional()])

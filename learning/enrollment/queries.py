@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -26,6 +27,47 @@ def assigned_course_ids(session: Session, user: User) -> set[int]:
         Assignment.user_id == user.id, Assignment.removed_at.is_(None)
     )
     return set(session.scalars(via_unit.union(direct)))
+
+
+@dataclass(frozen=True)
+class AssignedCourse:
+    """A course assigned to a user (directly or through a unit above them): the nearest
+    deadline among the assignments in force, and when it was last assigned."""
+
+    course_id: int
+    due_on: dt.date | None
+    assigned_at: dt.datetime
+    assignment_ids: tuple[int, ...]
+
+
+def assigned_courses(session: Session, user: User) -> dict[int, AssignedCourse]:
+    """Per course id, the assignments in force that reach `user` (one query)."""
+    if user.unit_id is None:
+        reach = Assignment.user_id == user.id
+    else:
+        via_unit = select(UnitClosure.ancestor_id).where(UnitClosure.descendant_id == user.unit_id)
+        reach = or_(Assignment.user_id == user.id, Assignment.unit_id.in_(via_unit))
+    rows = session.execute(
+        select(Assignment.id, Assignment.course_id, Assignment.due_on, Assignment.assigned_at)
+        .where(reach, Assignment.removed_at.is_(None))
+        .order_by(Assignment.id)
+    ).all()
+    found: dict[int, AssignedCourse] = {}
+    for row in rows:
+        seen = found.get(row.course_id)
+        if seen is None:
+            found[row.course_id] = AssignedCourse(
+                row.course_id, row.due_on, row.assigned_at, (row.id,)
+            )
+            continue
+        dues = [d for d in (seen.due_on, row.due_on) if d is not None]
+        found[row.course_id] = AssignedCourse(
+            row.course_id,
+            min(dues) if dues else None,
+            max(seen.assigned_at, row.assigned_at),
+            (*seen.assignment_ids, row.id),
+        )
+    return found
 
 
 def unit_assignments(session: Session, unit_id: int) -> Sequence[tuple[Assignment, Course, Unit]]:
@@ -72,6 +114,15 @@ class CourseProgress:
     started: int
     completed: int
 
+    @property
+    def in_progress(self) -> int:
+        """Started and not completed (everyone completed has started)."""
+        return max(self.started - self.completed, 0)
+
+    @property
+    def not_started(self) -> int:
+        return max(self.members - self.started, 0)
+
 
 def unit_progress(
     session: Session, unit_id: int, course_ids: Sequence[int]
@@ -109,6 +160,27 @@ def not_started(session: Session, unit_id: int, course_id: int) -> Sequence[tupl
         .join(Unit, Unit.id == User.unit_id)
         .where(User.id.in_(_members_of(unit_id)), ~_started(course_id))
         .order_by(Unit.name, User.full_name)
+    ).all()
+
+
+def members_not_done(
+    session: Session, course_id: int, *, unit_id: int | None = None, user_id: int | None = None
+) -> Sequence[User]:
+    """Who an assignment still waits for: the active members of the unit's subtree (or the
+    one person) who have not completed the course (no certificate), by name."""
+    from learning.courses.models import Certificate
+
+    if unit_id is not None:
+        people = User.id.in_(_members_of(unit_id))
+    else:
+        people = (User.id == user_id) & User.is_active & ~User.is_pending
+    return session.scalars(
+        select(User)
+        .where(
+            people,
+            ~exists().where(Certificate.user_id == User.id, Certificate.course_id == course_id),
+        )
+        .order_by(User.full_name, User.id)
     ).all()
 
 

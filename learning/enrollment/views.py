@@ -3,31 +3,27 @@ course, who has not started (exportable), and assigning courses."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from learning import db
 from learning.audit.services import record
-from learning.auth.models import Role
-from learning.auth.scope import require_unit
+from learning.auth.scope import manageable_units, require_unit, staff_only
 from learning.enrollment import queries, services
+from learning.enrollment.deadlines import local_today
 from learning.enrollment.forms import AssignForm
 from learning.enrollment.models import Assignment
-from learning.errors import InvalidInput, NotFound, NotInScope
+from learning.errors import InvalidInput, NotFound
 from learning.exports import csv_bytes, download, xlsx_bytes
 from learning.forms import choices
 from learning.i18n import gettext as _
-from learning.members.queries import scope_units
+from learning.notices.queries import reminders_of
 from learning.org.models import Unit
 from learning.text import format_phone
 
 bp = Blueprint("enrollment", __name__)
-
-
-def _staff() -> None:
-    if current_user.role not in (Role.OFFICER, Role.ADMIN):
-        raise NotInScope()
+bp.before_request(staff_only)  # every page here is an officer's (or an admin's)
 
 
 def _chosen_unit() -> Unit:
@@ -42,7 +38,7 @@ def _chosen_unit() -> Unit:
 def _assign_form() -> AssignForm:
     form = AssignForm()
     form.course.choices = choices((c.id, c.title) for c in queries.published_courses(db.session))
-    units = scope_units(db.session, current_user)
+    units = manageable_units(db.session, current_user)
     form.unit.choices = choices((u.id, f"{u.name} ({u.code})") for u in units)
     return form
 
@@ -50,11 +46,12 @@ def _assign_form() -> AssignForm:
 @bp.get("/officer")
 @login_required
 def officer_home() -> str:
-    _staff()
     unit = _chosen_unit()
     assignments = queries.unit_assignments(db.session, unit.id)
     course_ids = sorted({course.id for _a, course, _u in assignments})
     progress = queries.unit_progress(db.session, unit.id, course_ids)
+    by_course = {item.course.id: item for item in progress}
+    reminders = reminders_of(db.session, [a.id for a, _c, _u in assignments], unit.id)
     course_id = request.args.get("course", type=int) or (course_ids[0] if course_ids else None)
     waiting = queries.not_started(db.session, unit.id, course_id) if course_id in course_ids else []
     if waiting:
@@ -74,6 +71,9 @@ def officer_home() -> str:
         unit=unit,
         assignments=assignments,
         progress=progress,
+        by_course=by_course,
+        reminders=reminders,
+        today=local_today(current_app.config["BABEL_DEFAULT_TIMEZONE"]),
         course_id=course_id,
         waiting=waiting[:100],
         waiting_count=len(waiting),
@@ -84,7 +84,6 @@ def officer_home() -> str:
 @bp.get("/officer/not-started.<kind>")
 @login_required
 def not_started_export(kind: str) -> Response:
-    _staff()
     if kind not in ("csv", "xlsx"):
         raise NotFound()
     unit = _chosen_unit()
@@ -114,7 +113,6 @@ def not_started_export(kind: str) -> Response:
 @bp.post("/assignments")
 @login_required
 def assign() -> Response:
-    _staff()
     form = _assign_form()
     if not form.validate():
         raise InvalidInput(
@@ -132,7 +130,6 @@ def assign() -> Response:
 @bp.post("/assignments/<int:assignment_id>/remove")
 @login_required
 def remove(assignment_id: int) -> Response:
-    _staff()
     assignment = db.session.get(Assignment, assignment_id)
     if assignment is None or assignment.unit_id is None:
         raise NotFound()

@@ -16,10 +16,10 @@ from werkzeug.wrappers import Response
 
 from learning import db
 from learning.audit.services import record
-from learning.auth.models import Role
+from learning.auth.scope import admins_only
 from learning.courses.models import Course
 from learning.db import utcnow
-from learning.errors import NotFound, NotInScope
+from learning.errors import NotFound
 from learning.exchange import services, xlsx
 from learning.exchange.forms import ConfirmForm, UploadForm
 from learning.exchange.services import UnreadableFile
@@ -28,13 +28,9 @@ from learning.i18n import gettext as _
 from learning.members.models import ImportBatch
 
 bp = Blueprint("exchange", __name__)
+bp.before_request(admins_only)  # question banks in and out: admins only
 
 BATCH_KIND = "questions"
-
-
-def _require_admin() -> None:
-    if current_user.role is not Role.ADMIN:
-        raise NotInScope()
 
 
 def _course_or_404(slug: str) -> Course:
@@ -47,7 +43,6 @@ def _course_or_404(slug: str) -> Course:
 @bp.get("/exchange")
 @login_required
 def index() -> str:
-    _require_admin()
     courses = db.session.scalars(select(Course).order_by(Course.title)).all()
     return render_template("exchange/index.html", courses=courses)
 
@@ -55,14 +50,12 @@ def index() -> str:
 @bp.get("/exchange/template.xlsx")
 @login_required
 def template() -> Response:
-    _require_admin()
     return download(xlsx.template(), "mau-ngan-hang-cau-hoi.xlsx")
 
 
 @bp.get("/exchange/<slug>")
 @login_required
 def course(slug: str) -> str:
-    _require_admin()
     found = _course_or_404(slug)
     return render_template(
         "exchange/course.html",
@@ -75,7 +68,6 @@ def course(slug: str) -> str:
 @bp.post("/exchange/<slug>/import")
 @login_required
 def upload(slug: str) -> Response | tuple[str, int]:
-    _require_admin()
     course = _course_or_404(slug)
     form = UploadForm()
     count = services.count_questions(db.session, course)
@@ -132,7 +124,6 @@ def _batch(batch_id: int) -> tuple[ImportBatch, Course, services.ImportPlan]:
 @bp.get("/exchange/imports/<int:batch_id>")
 @login_required
 def preview(batch_id: int) -> str:
-    _require_admin()
     batch, course, plan = _batch(batch_id)
     return render_template(
         "exchange/preview.html", batch=batch, course=course, plan=plan, form=ConfirmForm()
@@ -142,7 +133,6 @@ def preview(batch_id: int) -> str:
 @bp.post("/exchange/imports/<int:batch_id>/confirm")
 @login_required
 def confirm(batch_id: int) -> Response | tuple[str, int]:
-    _require_admin()
     batch, course, plan = _batch(batch_id)
     if batch.confirmed_at is not None:
         return redirect(url_for("exchange.preview", batch_id=batch.id))
@@ -203,7 +193,6 @@ def confirm(batch_id: int) -> Response | tuple[str, int]:
 @bp.get("/exchange/<slug>/export/<fmt>")
 @login_required
 def export(slug: str, fmt: str) -> Response:
-    _require_admin()
     course = _course_or_404(slug)
     if fmt not in services.FORMATS:
         raise NotFound()

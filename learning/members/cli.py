@@ -36,8 +36,17 @@ def import_members(file: Path, unit_code: str, dry_run: bool, skip_invalid: bool
     tense = "would be" if dry_run else "to be"
     click.echo(
         f"{len(plan.to_create)} {tense} created, {len(plan.to_update)} {tense} updated, "
-        f"{len(plan.rejected)} rejected, {plan.skipped} passed over (titles, totals, signatures)."
+        f"{len(plan.unchanged)} unchanged, {len(plan.rejected)} rejected, "
+        f"{plan.skipped} passed over (titles, totals, signatures)."
     )
+    for update in plan.to_update:
+        changes = "; ".join(f"{c.label}: {c.before} -> {c.after}" for c in update.changes)
+        click.echo(f"  row {update.member.row}: {update.name_before}: {changes}")
+    for repeat in plan.repeated:
+        click.echo(f"  row {repeat.row}: the same as row {repeat.same_as}, imported once")
+    for held in plan.held:
+        # Taking a number over is an officer's decision, made in the browser's preview.
+        click.echo(f"  row {held.member.row}: {held.reason}; left out (decide in the browser)")
     for row in plan.rejected:
         click.echo(f"  row {row.row}: {row.reason}")
     if plan.rejected and not skip_invalid:
@@ -53,5 +62,5 @@ def import_members(file: Path, unit_code: str, dry_run: bool, skip_invalid: bool
     db.session.commit()
     click.echo(
         f"Imported into {unit.code}: {len(result.created)} created, {result.updated} updated, "
-        f"{result.rejected} rejected."
+        f"{result.unchanged} unchanged, {result.rejected} rejected, {result.left_out} left out."
     )

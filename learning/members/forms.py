@@ -23,6 +23,13 @@ class ConfirmImportForm(Form):
     skip_invalid = BooleanField(_l("Import only the valid rows"))
 
 
+class ConfirmReissueForm(Form):
+    understood = BooleanField(
+        _l("I understand: the slips printed so far for this list stop working."),
+        validators=[DataRequired(_l("Tick the box to confirm."))],
+    )
+
+
 class MoveMemberForm(Form):
     unit = SelectField(_l("Move to"), coerce=int, validators=[DataRequired(_l("Choose a unit."))])
 

@@ -1,8 +1,12 @@
 """Member lists to import: find the header, check every row, plan what to create, update
-and reject. Nothing here writes: `services.apply_import` writes a plan in one transaction.
+(field by field, from what to what), leave unchanged, reject, and which rows need the
+officer's choice because their phone number is held by an account the roster never
+confirmed, a refused registration or a member who left. Nothing here writes:
+`services.apply_import` writes a plan in one transaction.
 
 Reads the lists officers already keep: title rows above the header, headers written in many
-ways, extra columns, phone numbers written every way, totals and signature lines below.
+ways, extra columns, phone numbers written every way, totals and signature lines below (the
+table ends there), exact repeats of a row (ignored, with a warning).
 """
 
 from __future__ import annotations
@@ -11,16 +15,19 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from learning.auth.models import Gender, Role, User
+from learning.auth.models import Gender, User
+from learning.auth.scope import is_member_account
+from learning.i18n import format_date
 from learning.i18n import lazy_gettext as _l
 from learning.org.models import Unit
 from learning.org.queries import list_subtree
 from learning.spreadsheets import Limits, Row, SpreadsheetError, find_header, read_rows
-from learning.text import InvalidPhone, fold, nfc, normalise_phone
+from learning.text import InvalidPhone, fold, format_phone, nfc, normalise_phone
 
 # Field -> the ways officers title the column (matched without case, diacritics or spaces).
 COLUMNS: dict[str, list[str]] = {
@@ -50,12 +57,16 @@ _FOOTER = re.compile(
     r"^(tong|cong|tong cong|tong so|nguoi lap|lap bieu|xac nhan|ngay \d|ngay thang|ky ten|"
     r"ky, ghi ro|thu truong|chu tich|tm\.? ban chap hanh|ban chap hanh|ghi chu|danh sach co)"
 )
+# "Lào Cai, ngày 20 tháng 11 năm 2026", "..., ngày … tháng … năm …": the place and date
+# above the signatures.
+_DATE_LINE = re.compile(r"(^|[,.]\s*)ngay\b.*\bthang\b")
 _GENDERS = {"nam": Gender.MALE, "male": Gender.MALE, "m": Gender.MALE,
             "nu": Gender.FEMALE, "female": Gender.FEMALE, "f": Gender.FEMALE,
             "khac": Gender.OTHER}  # fmt: skip
 FORMULA_WITHOUT_VALUE = _l(
     "a formula without a saved value: open the file in Excel, save it and upload it again"
 )
+HELD_UNCONFIRMED = _l("held by a self-registration not confirmed by any officer")
 TWO_ACCOUNTS = _l("the phone number and the member code belong to two different accounts")
 OTHER_UNION = _l("this person already has an account in another union; ask its officer")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -81,6 +92,69 @@ class PlannedMember:
     existing_id: int | None = None
 
 
+@dataclass(frozen=True)
+class Change:
+    """One field an update changes, as the officer reads it."""
+
+    label: str
+    before: str
+    after: str
+
+
+@dataclass
+class PlannedUpdate:
+    member: PlannedMember
+    name_before: str
+    changes: list[Change]
+
+
+@dataclass
+class HeldRow:
+    """A row whose phone number (or member code) is held by an account the roster does not
+    vouch for: a self-registration nobody confirmed ("unconfirmed"), a refused registration
+    ("refused") or a member who left ("left"). The officer takes it over or leaves it out."""
+
+    member: PlannedMember
+    holder_id: int
+    state: str  # "unconfirmed" | "refused" | "left"
+    since: dt.datetime | None
+    field: str  # "phone" | "member_code": what the holder has
+    # A member of this union who left, listed again under the same name: taking over
+    # reactivates that account (their history stays, with the gap).
+    returning: bool
+    holder_name: str | None  # shown only when the holder is in the importer's scope
+
+    @property
+    def can_confirm(self) -> bool:
+        """A self-registration of the importer's own union may be the member themselves:
+        the officer may confirm it as theirs (the person keeps their password)."""
+        return self.state == "unconfirmed" and self.holder_name is not None
+
+    @property
+    def key(self) -> str:
+        """What the officer's choice names: the row and the account holding its number, so
+        that a choice made on an older preview does not apply to another account."""
+        return f"{self.member.row}:{self.holder_id}"
+
+    @property
+    def reason(self) -> str:
+        if self.state == "unconfirmed":
+            message = str(HELD_UNCONFIRMED)
+        elif self.state == "refused":
+            message = str(_l("held by a registration refused on %(date)s",
+                             date=format_date(self.since)))  # fmt: skip
+        else:
+            message = str(_l("held by a member who left the union on %(date)s",
+                             date=format_date(self.since)))  # fmt: skip
+        return f"{LABELS[self.field]}: {message}"
+
+
+@dataclass(frozen=True)
+class RepeatedRow:
+    row: int
+    same_as: int
+
+
 @dataclass
 class RejectedRow:
     row: int
@@ -96,9 +170,14 @@ class RejectedRow:
 class ImportPlan:
     header: tuple[str, ...] = ()
     to_create: list[PlannedMember] = field(default_factory=list)
-    to_update: list[PlannedMember] = field(default_factory=list)
+    to_update: list[PlannedUpdate] = field(default_factory=list)
+    unchanged: list[PlannedMember] = field(default_factory=list)
+    held: list[HeldRow] = field(default_factory=list)
+    repeated: list[RepeatedRow] = field(default_factory=list)
     rejected: list[RejectedRow] = field(default_factory=list)
     skipped: int = 0
+    # Unit names by id, for the preview (the units of the importer's scope).
+    unit_names: dict[int, str] = field(default_factory=dict)
 
     @property
     def has_errors(self) -> bool:
@@ -125,20 +204,31 @@ def _birth_year(text: str, today: dt.date) -> int:
     return year
 
 
-def _is_footer(row: Row, columns: dict[str, int]) -> bool:
-    """Blank lines, numbered empty lines, totals, dates and signature lines: not members."""
-    filled = [c for c in row.cells if c]
-    if not filled:
-        return True
-    if (
-        _cell(row, columns, "phone")
-        or _cell(row, columns, "member_code")
+def _has_login(row: Row, columns: dict[str, int]) -> bool:
+    """Whether the row carries a phone number or member code. Text without a digit in those
+    columns ("CHỦ TỊCH" under the table, where the signatures spread across the columns) is
+    not one."""
+    return bool(
+        any(ch.isdigit() for ch in _cell(row, columns, "phone"))
+        or any(ch.isdigit() for ch in _cell(row, columns, "member_code"))
         or row.formula_without_value
-    ):
+    )
+
+
+def _is_blank(row: Row) -> bool:
+    """Blank lines and numbered empty lines."""
+    filled = [c for c in row.cells if c]
+    return not filled or (len(filled) == 1 and filled[0].isdigit())
+
+
+def _is_footer(row: Row, columns: dict[str, int]) -> bool:
+    """Totals, the place and date, signature lines: the table of members has ended."""
+    if _has_login(row, columns):
         return False
-    if len(filled) == 1 and filled[0].isdigit():
-        return True
-    return any(_FOOTER.match(fold(cell)) for cell in filled)
+    return any(
+        _FOOTER.match(folded) or _DATE_LINE.search(folded)
+        for folded in (fold(cell) for cell in row.cells if cell)
+    )
 
 
 def plan_import(
@@ -160,29 +250,52 @@ def plan_import(
         )
     units = _units_in_scope(session, scope_unit)
     plan = ImportPlan(header=header.cells)
-    seen_phone: dict[str, int] = {}
-    seen_code: dict[str, int] = {}
+    plan.unit_names = {unit.id: unit.name for unit in units.values()}
+    seen_phone: dict[str, PlannedMember] = {}
+    seen_code: dict[str, PlannedMember] = {}
     candidates: list[tuple[PlannedMember, Row]] = []
+    ended = False
     for row in rows:
+        if _is_blank(row):
+            plan.skipped += 1
+            continue
         if _is_footer(row, columns):
+            ended = True
+            plan.skipped += 1
+            continue
+        if ended and not _has_login(row, columns):
+            # Under the signature lines: the signer's name, a stamp's text.
             plan.skipped += 1
             continue
         member, problems = _parse_row(row, columns, units, scope_unit, today)
         if member is not None:
+            first = seen_phone.get(member.phone or "") or seen_code.get(member.member_code or "")
+            if first is not None and _same_person(first, member):
+                # The same row twice (copied twice into the list): imported once.
+                plan.repeated.append(RepeatedRow(row.number, first.row))
+                continue
             for value, seen, label in ((member.phone, seen_phone, "phone"),
                                        (member.member_code, seen_code, "member_code")):  # fmt: skip
                 if value and value in seen:
                     problems.append(
-                        Problem(LABELS[label], str(_l("the same as row %(row)d", row=seen[value])))
+                        Problem(
+                            LABELS[label], str(_l("the same as row %(row)d", row=seen[value].row))
+                        )
                     )
                 elif value:
-                    seen[value] = row.number
+                    seen[value] = member
         if problems or member is None:
             plan.rejected.append(RejectedRow(row.number, row.cells, problems))
         else:
             candidates.append((member, row))
     _match_existing(session, candidates, units, plan)
     return plan
+
+
+def _same_person(first: PlannedMember, again: PlannedMember) -> bool:
+    """An exact repeat: every field the import reads is the same (the row number aside)."""
+    keys = ("full_name", "phone", "member_code", "gender", "birth_year", "email", "unit_id")
+    return all(getattr(first, key) == getattr(again, key) for key in keys)
 
 
 def _units_in_scope(session: Session, scope_unit: Unit) -> dict[str, Unit]:
@@ -259,50 +372,102 @@ def _chunks(values: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
         yield values[start : start + size]
 
 
+_HOLDER_COLUMNS = (
+    User.id, User.phone, User.member_code, User.unit_id, User.role, User.is_active,
+    User.confirmed_at, User.deactivated_at, User.full_name, User.gender, User.birth_year,
+    User.email,
+)  # fmt: skip
+
+
 def _match_existing(
     session: Session,
     candidates: list[tuple[PlannedMember, Row]],
     units: dict[str, Unit],
     plan: ImportPlan,
 ) -> None:
-    """Existing accounts with the same phone or member code are updated, never duplicated;
-    one outside the importer's scope is not touched."""
+    """Existing accounts with the same phone or member code: a confirmed member of the
+    importer's scope is updated (or left unchanged), never duplicated; one outside the scope
+    is not touched; an unconfirmed, refused or departed account holds the row for the
+    officer's choice (nothing is reactivated or renamed silently)."""
     phones = [m.phone for m, _ in candidates if m.phone]
     codes = [m.member_code for m, _ in candidates if m.member_code]
-    by_phone: dict[str, tuple[int, int | None, Role]] = {}
-    by_code: dict[str, tuple[int, int | None, Role]] = {}
+    by_phone: dict[str, Any] = {}
+    by_code: dict[str, Any] = {}
     for chunk in _chunks(phones):
-        for user_id, phone, unit_id, role in session.execute(
-            select(User.id, User.phone, User.unit_id, User.role).where(User.phone.in_(chunk))
-        ):
-            by_phone[phone] = (user_id, unit_id, role)
+        for account in session.execute(select(*_HOLDER_COLUMNS).where(User.phone.in_(chunk))):
+            by_phone[account.phone] = account
     for chunk in _chunks(codes):
-        for user_id, code, unit_id, role in session.execute(
-            select(User.id, User.member_code, User.unit_id, User.role).where(
-                User.member_code.in_(chunk)
-            )
-        ):
-            by_code[code] = (user_id, unit_id, role)
+        for account in session.execute(select(*_HOLDER_COLUMNS).where(User.member_code.in_(chunk))):
+            by_code[account.member_code] = account
     scope_ids = {unit.id for unit in units.values()}
     for member, row in candidates:
         hits = {
-            hit
-            for hit in (by_phone.get(member.phone or ""), by_code.get(member.member_code or ""))
-            if hit
+            account.id: (account, name)
+            for account, name in (
+                (by_phone.get(member.phone or ""), "phone"),
+                (by_code.get(member.member_code or ""), "member_code"),
+            )
+            if account is not None
         }
         if not hits:
             plan.to_create.append(member)
             continue
-        if len({hit[0] for hit in hits}) > 1:
+        if len(hits) > 1:
             problem = Problem(LABELS["phone"], str(TWO_ACCOUNTS))
             plan.rejected.append(RejectedRow(row.number, row.cells, [problem]))
             continue
-        user_id, unit_id, role = next(iter(hits))
-        # Only members' accounts are updated by a list: never an officer's or an admin's
-        # (that would move their scope), nor anyone outside the importer's subtree.
-        if role is not Role.WORKER or unit_id not in scope_ids:
+        account, matched_by = next(iter(hits.values()))
+        in_scope = account.unit_id in scope_ids
+        # Never an officer's or an admin's account (that would move their scope).
+        if not is_member_account(account) or (
+            account.is_active and account.confirmed_at is not None and not in_scope
+        ):
             problem = Problem(LABELS["phone"], str(OTHER_UNION))
             plan.rejected.append(RejectedRow(row.number, row.cells, [problem]))
             continue
-        member.existing_id = user_id
-        plan.to_update.append(member)
+        if account.confirmed_at is None or not account.is_active:
+            state = (
+                "left"
+                if account.confirmed_at is not None
+                else ("unconfirmed" if account.is_active else "refused")
+            )
+            returning = (
+                state == "left" and in_scope and fold(account.full_name) == fold(member.full_name)
+            )
+            plan.held.append(
+                HeldRow(
+                    member,
+                    account.id,
+                    state,
+                    account.deactivated_at,
+                    matched_by,
+                    returning,
+                    account.full_name if in_scope else None,
+                )
+            )
+            continue
+        member.existing_id = account.id
+        changes = _changes(account, member, plan.unit_names)
+        if changes:
+            plan.to_update.append(PlannedUpdate(member, account.full_name, changes))
+        else:
+            plan.unchanged.append(member)
+
+
+def _changes(account: Any, member: PlannedMember, unit_names: dict[int, str]) -> list[Change]:
+    """What importing `member` changes on `account`, field by field, in the officer's words
+    (a field the list leaves empty keeps its value)."""
+    found: list[Change] = []
+
+    def compare(label: str, before: object, after: object, shown=str) -> None:  # type: ignore[no-untyped-def]
+        if after is not None and after != before:
+            found.append(Change(label, shown(before) if before is not None else "", shown(after)))
+
+    compare(LABELS["full_name"], account.full_name, member.full_name)
+    compare(LABELS["gender"], account.gender, member.gender, lambda g: g.label)
+    compare("Năm sinh", account.birth_year, member.birth_year)
+    compare(LABELS["phone"], account.phone, member.phone, format_phone)
+    compare(LABELS["member_code"], account.member_code, member.member_code)
+    compare(LABELS["unit"], account.unit_id, member.unit_id, lambda i: unit_names.get(i, ""))
+    compare(LABELS["email"], account.email, member.email)
+    return found

@@ -28,6 +28,11 @@ class ImportBatch(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    # After confirmation: {"created": [user ids], "updated": n, "rejected": n}. A question
+    # After confirmation: {"created": [user ids], "updated": n, "rejected": n, "slips": [user
+    # ids given a slip: created, taken over, returned], ...}. A question
     # file carries {"course_id": id, "format": name} from its upload on, then the keys created.
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The random key the login slips' temporary passwords are derived from (members/slips.py):
+    # the PDF and the XLSX of one issue carry the same passwords. A new key voids the old slips.
+    slip_key: Mapped[str | None] = mapped_column(String(64))
+    slips_issued_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

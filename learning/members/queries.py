@@ -8,11 +8,10 @@ from collections.abc import Sequence
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from learning.auth.models import Role, User
-from learning.auth.scope import unit_filter
+from learning.auth.models import User
+from learning.auth.scope import member_filter, unit_filter
 from learning.members.models import ImportBatch
 from learning.org.models import Unit
-from learning.org.queries import list_subtree
 from learning.text import InvalidPhone, fold, normalise_phone
 
 PAGE_SIZE = 50
@@ -26,7 +25,7 @@ def search_members(
     session: Session, actor: User, text: str = "", *, unit_id: int | None = None, page: int = 1
 ) -> Sequence[User]:
     """Members the actor may see, found by name (diacritics ignored), phone or member code."""
-    query = select(User).where(unit_filter(actor, User.unit_id), User.role != Role.ADMIN)
+    query = select(User).where(member_filter(actor, User.unit_id))
     text = text.strip()
     if text:
         conditions = [User.name_folded.like(f"%{_escape(fold(text))}%", escape="\\"),
@@ -49,15 +48,6 @@ def pending_registrations(session: Session, actor: User) -> Sequence[User]:
         .where(User.is_pending, User.is_active, unit_filter(actor, User.unit_id))
         .order_by(User.created_at)
     ).all()
-
-
-def scope_units(session: Session, actor: User) -> Sequence[Unit]:
-    """The active units an officer (their subtree) or an admin (all) may put people in."""
-    if actor.role is Role.ADMIN:
-        return session.scalars(select(Unit).where(Unit.is_active).order_by(Unit.name)).all()
-    if actor.unit_id is None:
-        return []
-    return [unit for unit in list_subtree(session, actor.unit_id) if unit.is_active]
 
 
 def import_batch(session: Session, batch_id: int, actor: User) -> ImportBatch | None:

@@ -18,17 +18,24 @@ from wtforms.fields.choices import SelectChoice
 
 from learning import db
 from learning.audit.services import record
-from learning.auth.models import Gender, Role
+from learning.auth.models import Gender
 from learning.auth.queries import get_user
-from learning.auth.scope import require_unit, require_user
+from learning.auth.scope import manageable_units, require_unit, require_user, staff_required
+from learning.auth.services import new_slip_key
 from learning.db import utcnow
-from learning.errors import DomainError, NotFound, NotInScope
+from learning.errors import DomainError, NotFound
 from learning.exports import download, xlsx_bytes
 from learning.forms import choices
 from learning.i18n import format_date
 from learning.i18n import gettext as _
 from learning.members import queries, services
-from learning.members.forms import ConfirmImportForm, ImportForm, MoveMemberForm, RegistrationForm
+from learning.members.forms import (
+    ConfirmImportForm,
+    ConfirmReissueForm,
+    ImportForm,
+    MoveMemberForm,
+    RegistrationForm,
+)
 from learning.members.importer import TEMPLATE_HEADER, plan_import
 from learning.members.models import ImportBatch
 from learning.members.slips import Slip, slips_pdf, slips_xlsx
@@ -38,15 +45,10 @@ from learning.spreadsheets import SpreadsheetError
 bp = Blueprint("members", __name__)
 
 
-def _require_staff() -> None:
-    if current_user.role not in (Role.OFFICER, Role.ADMIN):
-        raise NotInScope()
-
-
 def _unit_choices() -> list[SelectChoice]:
     return choices(
         (unit.id, f"{unit.name} ({unit.code})")
-        for unit in queries.scope_units(db.session, current_user)
+        for unit in manageable_units(db.session, current_user)
     )
 
 
@@ -70,8 +72,8 @@ def _send_slips(slips: list[Slip], kind: str, name: str) -> Response:
 
 @bp.get("/members")
 @login_required
+@staff_required
 def index() -> str:
-    _require_staff()
     text = request.args.get("q", "", type=str)[:100]
     page = max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))
     members = queries.search_members(db.session, current_user, text, page=page)
@@ -96,8 +98,8 @@ def index() -> str:
 
 @bp.get("/members/<int:user_id>/manage")
 @login_required
+@staff_required
 def manage(user_id: int) -> str:
-    _require_staff()
     member = _member_or_404(user_id)
     form = MoveMemberForm()
     form.unit.choices = _unit_choices()
@@ -108,8 +110,8 @@ def manage(user_id: int) -> str:
 
 @bp.post("/members/<int:user_id>/reset-password")
 @login_required
+@staff_required
 def reset_password(user_id: int) -> Response:
-    _require_staff()
     member = _member_or_404(user_id)
     slip = services.reset_password(db.session, current_user, member)
     db.session.commit()
@@ -118,8 +120,8 @@ def reset_password(user_id: int) -> Response:
 
 @bp.post("/members/<int:user_id>/deactivate")
 @login_required
+@staff_required
 def deactivate(user_id: int) -> Response:
-    _require_staff()
     member = _member_or_404(user_id)
     services.deactivate_member(db.session, current_user, member)
     db.session.commit()
@@ -129,8 +131,8 @@ def deactivate(user_id: int) -> Response:
 
 @bp.post("/members/<int:user_id>/move")
 @login_required
+@staff_required
 def move(user_id: int) -> Response | tuple[str, int]:
-    _require_staff()
     member = _member_or_404(user_id)
     form = MoveMemberForm()
     form.unit.choices = _unit_choices()
@@ -147,8 +149,8 @@ def move(user_id: int) -> Response | tuple[str, int]:
 
 @bp.get("/members/import")
 @login_required
+@staff_required
 def import_form() -> str:
-    _require_staff()
     form = ImportForm()
     form.unit.choices = _unit_choices()
     return render_template("members/import.html", form=form)
@@ -156,8 +158,8 @@ def import_form() -> str:
 
 @bp.get("/members/import/template.xlsx")
 @login_required
+@staff_required
 def import_template() -> Response:
-    _require_staff()
     data = xlsx_bytes(
         "Danh sách đoàn viên",
         TEMPLATE_HEADER,
@@ -172,8 +174,8 @@ def import_template() -> Response:
 
 @bp.post("/members/import")
 @login_required
+@staff_required
 def upload() -> Response | tuple[str, int]:
-    _require_staff()
     form = ImportForm()
     form.unit.choices = _unit_choices()
     if not form.validate():
@@ -210,8 +212,8 @@ def _batch_and_plan(batch_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/members/import/<int:batch_id>")
 @login_required
+@staff_required
 def preview(batch_id: int) -> str:
-    _require_staff()
     batch, unit, plan = _batch_and_plan(batch_id)
     return render_template(
         "members/preview.html", batch=batch, unit=unit, plan=plan, form=ConfirmImportForm()
@@ -220,28 +222,51 @@ def preview(batch_id: int) -> str:
 
 @bp.post("/members/import/<int:batch_id>/confirm")
 @login_required
+@staff_required
 def confirm(batch_id: int) -> Response | tuple[str, int]:
-    _require_staff()
     batch, _unit, plan = _batch_and_plan(batch_id)
     if batch.confirmed_at is not None:
         return redirect(url_for("members.preview", batch_id=batch.id))
     form = ConfirmImportForm()
+    slip_key = new_slip_key()
+    # One choice per held row ("held-<row>"): "take_over:<key>", "confirm:<key>", or nothing.
+    choices_made = [v for k, v in request.form.items(multi=True) if k.startswith("held-")]
     result = services.apply_import(
-        db.session, plan, current_user, skip_invalid=bool(form.skip_invalid.data)
+        db.session,
+        plan,
+        current_user,
+        skip_invalid=bool(form.skip_invalid.data),
+        take_over={
+            v.removeprefix("take_over:") for v in choices_made if v.startswith("take_over:")
+        },
+        confirm={v.removeprefix("confirm:") for v in choices_made if v.startswith("confirm:")},
+        slip_key=slip_key,
     )
     batch.confirmed_at = utcnow()
     batch.result = {
         "created": result.created,
         "updated": result.updated,
+        "unchanged": result.unchanged,
         "rejected": result.rejected,
+        "left_out": result.left_out,
+        "confirmed": result.confirmed,
+        "taken_over": result.taken_over,
+        "returned": len(result.returned),
+        "slips": result.slips,
     }
+    if result.slips:
+        # The passwords are issued once, here: both downloads carry them.
+        batch.slip_key, batch.slips_issued_at = slip_key, batch.confirmed_at
     db.session.commit()
     flash(
         _(
-            "Imported: %(created)d created, %(updated)d updated, %(rejected)d rejected.",
+            "Imported: %(created)d created, %(updated)d updated, %(unchanged)d unchanged, "
+            "%(rejected)d rejected, %(left_out)d left out.",
             created=len(result.created),
             updated=result.updated,
+            unchanged=result.unchanged,
             rejected=result.rejected,
+            left_out=result.left_out,
         ),
         "success",
     )
@@ -250,8 +275,8 @@ def confirm(batch_id: int) -> Response | tuple[str, int]:
 
 @bp.get("/members/import/<int:batch_id>/rejected.xlsx")
 @login_required
+@staff_required
 def rejected_rows(batch_id: int) -> Response:
-    _require_staff()
     batch, _unit, plan = _batch_and_plan(batch_id)
     header = [*plan.header, "Lỗi (xóa cột này trước khi nhập lại)"]
     rows = [[*row.cells, f"Dòng {row.row}: {row.reason}"] for row in plan.rejected]
@@ -268,22 +293,62 @@ def rejected_rows(batch_id: int) -> Response:
     return download(data, "dong-bi-tu-choi.xlsx")
 
 
-@bp.post("/members/import/<int:batch_id>/slips")
-@login_required
-def batch_slips(batch_id: int) -> Response:
-    _require_staff()
+def _confirmed_batch(batch_id: int) -> ImportBatch:
     batch = queries.import_batch(db.session, batch_id, current_user)
     if batch is None or batch.kind != "members" or not batch.result:
         raise NotFound()
-    slips = services.issue_slips(db.session, current_user, batch.result["created"])
+    return batch
+
+
+@bp.post("/members/import/<int:batch_id>/slips")
+@login_required
+@staff_required
+def batch_slips(batch_id: int) -> Response:
+    batch = _confirmed_batch(batch_id)
+    if batch.slip_key is None and services.slip_members(db.session, current_user, batch):
+        # An import confirmed before slips were issued at confirmation: issue them first.
+        return redirect(url_for("members.reissue_form", batch_id=batch.id))
+    slips = services.batch_slips(db.session, current_user, batch)
     db.session.commit()
     return _send_slips(slips, request.form.get("format", "pdf"), f"phieu-dang-nhap-dot-{batch.id}")
 
 
+@bp.get("/members/import/<int:batch_id>/slips/new-passwords")
+@login_required
+@staff_required
+def reissue_form(batch_id: int) -> str:
+    batch = _confirmed_batch(batch_id)
+    waiting = services.slip_members(db.session, current_user, batch)
+    return render_template(
+        "members/reissue.html", batch=batch, waiting=len(waiting), form=ConfirmReissueForm()
+    )
+
+
+@bp.post("/members/import/<int:batch_id>/slips/new-passwords")
+@login_required
+@staff_required
+def reissue(batch_id: int) -> Response | tuple[str, int]:
+    batch = _confirmed_batch(batch_id)
+    form = ConfirmReissueForm()
+    if not form.validate():
+        waiting = services.slip_members(db.session, current_user, batch)
+        return render_template(
+            "members/reissue.html", batch=batch, waiting=len(waiting), form=form
+        ), 400
+    count = services.reissue_slips(db.session, current_user, batch)
+    db.session.commit()
+    flash(
+        _("New passwords issued to %(count)d members: the earlier slips no longer work.",
+          count=count),
+        "success",
+    )  # fmt: skip
+    return redirect(url_for("members.preview", batch_id=batch.id))
+
+
 @bp.get("/members/pending")
 @login_required
+@staff_required
 def pending() -> str:
-    _require_staff()
     people = queries.pending_registrations(db.session, current_user)
     if people:
         record(db.session, current_user.id, "members.view", "user", None,
@@ -294,8 +359,8 @@ def pending() -> str:
 
 @bp.post("/members/<int:user_id>/decide")
 @login_required
+@staff_required
 def decide(user_id: int) -> Response:
-    _require_staff()
     member = _member_or_404(user_id)
     services.decide_registration(
         db.session, current_user, member, approve=request.form.get("approve") == "1"
@@ -329,11 +394,13 @@ def join(token: str) -> str | tuple[str, int]:
         birth_year=form.birth_year.data,
     )
     try:
-        user = services.register_via_link(db.session, unit, registration)
+        services.register_via_link(db.session, unit, registration)
     except DomainError as error:
         db.session.rollback()
         return render_template(
             "members/join.html", unit=unit, form=form, token=token, error=str(error)
         ), 400
     db.session.commit()
-    return render_template("members/joined.html", unit=unit, pending=user.is_pending)
+    # A phone that already had an account (user is None) reads the same page.
+    pending = not unit.approves_joins_automatically
+    return render_template("members/joined.html", unit=unit, pending=pending)

@@ -21,15 +21,21 @@ from wtforms.fields.choices import SelectChoice
 
 from learning import db
 from learning.audit.queries import entries_for
-from learning.auth.models import Role
-from learning.auth.scope import require_unit
+from learning.auth.scope import (
+    manageable_units,
+    may_restructure_unit,
+    require_restructure,
+    require_unit,
+    scope_root_id,
+    staff_required,
+)
 from learning.db import utcnow
 from learning.enrollment.services import transfer_assignments
-from learning.errors import DomainError, InvalidInput, NotFound, NotInScope
+from learning.errors import DomainError, InvalidInput, NotFound
 from learning.forms import choices
 from learning.i18n import gettext as _
 from learning.members.models import ImportBatch
-from learning.members.queries import import_batch, scope_units
+from learning.members.queries import import_batch
 from learning.org import queries, services
 from learning.org.forms import JoinLinkForm, RenameForm, TargetForm, UnitForm, UnitImportForm
 from learning.org.importer import plan_unit_import
@@ -37,11 +43,6 @@ from learning.org.models import Unit, UnitKind
 from learning.spreadsheets import SpreadsheetError
 
 bp = Blueprint("org", __name__)
-
-
-def _staff() -> None:
-    if current_user.role not in (Role.OFFICER, Role.ADMIN):
-        raise NotInScope()
 
 
 def _unit(unit_id: int) -> Unit:
@@ -53,7 +54,7 @@ def _unit(unit_id: int) -> Unit:
 
 
 def _choices(exclude: Unit | None = None) -> list[SelectChoice]:
-    units = scope_units(db.session, current_user)
+    units = manageable_units(db.session, current_user)
     return choices(
         (u.id, f"{u.name} ({u.code})") for u in units if exclude is None or u.id != exclude.id
     )
@@ -61,12 +62,10 @@ def _choices(exclude: Unit | None = None) -> list[SelectChoice]:
 
 @bp.get("/units")
 @login_required
+@staff_required
 def index() -> str:
-    _staff()
-    if current_user.role is Role.ADMIN:
-        roots = queries.roots(db.session)
-    else:
-        roots = [db.session.get_one(Unit, current_user.unit_id)] if current_user.unit_id else []
+    root_id = scope_root_id(current_user)
+    roots = queries.roots(db.session) if root_id is None else [db.session.get_one(Unit, root_id)]
     rows = [
         (unit, depth)
         for root in roots
@@ -77,8 +76,8 @@ def index() -> str:
 
 @bp.get("/units/new")
 @login_required
+@staff_required
 def new() -> str:
-    _staff()
     form = UnitForm()
     form.parent.choices = _choices()
     return render_template("org/new.html", form=form)
@@ -86,8 +85,8 @@ def new() -> str:
 
 @bp.post("/units/new")
 @login_required
+@staff_required
 def create() -> BaseResponse | tuple[str, int]:
-    _staff()
     form = UnitForm()
     form.parent.choices = _choices()
     if not form.validate():
@@ -126,21 +125,21 @@ def _show_page(unit: Unit, rename: RenameForm | None = None) -> str:
         join=join,
         ancestors=queries.ancestors(db.session, unit.id),
         history=entries_for(db.session, "unit", unit.id)[:20],
-        can_restructure=unit.id != current_user.unit_id or current_user.role is Role.ADMIN,
+        can_restructure=may_restructure_unit(current_user, unit),
     )
 
 
 @bp.get("/units/<int:unit_id>")
 @login_required
+@staff_required
 def show(unit_id: int) -> str:
-    _staff()
     return _show_page(_unit(unit_id))
 
 
 @bp.post("/units/<int:unit_id>/rename")
 @login_required
+@staff_required
 def rename(unit_id: int) -> BaseResponse | tuple[str, int]:
-    _staff()
     unit = _unit(unit_id)
     form = RenameForm()
     if not form.validate():
@@ -153,16 +152,14 @@ def rename(unit_id: int) -> BaseResponse | tuple[str, int]:
 
 def _restructurable(unit_id: int) -> Unit:
     unit = _unit(unit_id)
-    if unit.id == current_user.unit_id and current_user.role is not Role.ADMIN:
-        # An officer's own unit is placed by the level above.
-        raise NotInScope()
+    require_restructure(db.session, current_user, unit)
     return unit
 
 
 @bp.post("/units/<int:unit_id>/move")
 @login_required
+@staff_required
 def move(unit_id: int) -> BaseResponse:
-    _staff()
     unit = _restructurable(unit_id)
     form = TargetForm(prefix="move")
     form.target.choices = _choices(exclude=unit)
@@ -176,8 +173,8 @@ def move(unit_id: int) -> BaseResponse:
 
 @bp.post("/units/<int:unit_id>/merge")
 @login_required
+@staff_required
 def merge(unit_id: int) -> BaseResponse:
-    _staff()
     unit = _restructurable(unit_id)
     form = TargetForm(prefix="merge")
     form.target.choices = _choices(exclude=unit)
@@ -201,8 +198,8 @@ def merge(unit_id: int) -> BaseResponse:
 
 @bp.post("/units/<int:unit_id>/deactivate")
 @login_required
+@staff_required
 def deactivate(unit_id: int) -> BaseResponse:
-    _staff()
     unit = _restructurable(unit_id)
     services.deactivate_unit(db.session, current_user, unit)
     db.session.commit()
@@ -212,8 +209,8 @@ def deactivate(unit_id: int) -> BaseResponse:
 
 @bp.post("/units/<int:unit_id>/join-link")
 @login_required
+@staff_required
 def join_link(unit_id: int) -> BaseResponse:
-    _staff()
     unit = _unit(unit_id)
     form = JoinLinkForm()
     form.validate()
@@ -230,8 +227,8 @@ def join_link(unit_id: int) -> BaseResponse:
 
 @bp.get("/units/<int:unit_id>/join-qr.svg")
 @login_required
+@staff_required
 def join_qr(unit_id: int) -> Response:
-    _staff()
     unit = _unit(unit_id)
     if unit.join_token is None:
         raise NotFound()
@@ -258,15 +255,15 @@ def search() -> Response:
 
 @bp.get("/units/import")
 @login_required
+@staff_required
 def import_form() -> str:
-    _staff()
     return render_template("org/import.html", form=UnitImportForm())
 
 
 @bp.post("/units/import")
 @login_required
+@staff_required
 def import_upload() -> BaseResponse | tuple[str, int]:
-    _staff()
     form = UnitImportForm()
     if not form.validate():
         return render_template("org/import.html", form=form), 400
@@ -291,9 +288,8 @@ def import_upload() -> BaseResponse | tuple[str, int]:
 
 def _import_scope() -> Unit | None:
     """Admins import anywhere; an officer inside their own subtree."""
-    if current_user.role is Role.ADMIN:
-        return None
-    return db.session.get_one(Unit, current_user.unit_id)
+    root_id = scope_root_id(current_user)
+    return None if root_id is None else db.session.get_one(Unit, root_id)
 
 
 def _unit_batch(batch_id: int):  # type: ignore[no-untyped-def]
@@ -305,16 +301,16 @@ def _unit_batch(batch_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/units/import/<int:batch_id>")
 @login_required
+@staff_required
 def import_preview(batch_id: int) -> str:
-    _staff()
     batch, plan = _unit_batch(batch_id)
     return render_template("org/import_preview.html", batch=batch, plan=plan)
 
 
 @bp.post("/units/import/<int:batch_id>/confirm")
 @login_required
+@staff_required
 def import_confirm(batch_id: int) -> BaseResponse:
-    _staff()
     batch, plan = _unit_batch(batch_id)
     if batch.confirmed_at is None:
         if plan.rejected:

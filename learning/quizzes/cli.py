@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from learning import db
-from learning.auth.models import Role
+from learning.auth.scope import is_admin
 from learning.courses.models import Course, Question
 from learning.db import utcnow
 from learning.quizzes import regrading, services
@@ -32,7 +32,7 @@ def regrade(slug: str, key: str, admin_phone: str) -> None:
     from learning.auth.queries import find_user_by_login
 
     admin = find_user_by_login(db.session, admin_phone)
-    if admin is None or admin.role is not Role.ADMIN:
+    if admin is None or not is_admin(admin):
         raise click.BadParameter("not an administrator's phone number", param_hint="--admin")
     question = db.session.scalar(
         select(Question).join(Course).where(Course.slug == slug, Question.key == key)

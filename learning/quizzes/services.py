@@ -201,11 +201,14 @@ def start_attempt(
 @dataclass
 class SaveResult:
     """Which questions (by position) were saved, which came from a stale page, and the
-    revision each of the questions sent now has (a background save keeps its page current)."""
+    revision each of the questions sent now has (a background save keeps its page current).
+    For a stale question, `kept` holds the answer stored (display positions), so that the
+    page can say which answer is kept without reloading."""
 
     saved: list[int] = field(default_factory=list)
     stale: list[int] = field(default_factory=list)
     revisions: dict[int, int] = field(default_factory=dict)
+    kept: dict[int, list[int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -367,6 +370,11 @@ def _store(
             continue
         if answer.revision != slot.revision:
             result.stale.append(answer.position)
+            # In the page's terms (display positions), from the row already read.
+            order = list(slot.choice_order)
+            result.kept[answer.position] = sorted(
+                order.index(choice) + 1 for choice in (slot.selected or []) if choice in order
+            )
             continue
         updates.append({"slot_id": slot.id, "new_selected": selected,
                         "new_revision": slot.revision + 1, "new_answered_at": now})  # fmt: skip

@@ -11,8 +11,8 @@ from werkzeug.wrappers import Response
 
 from learning import db
 from learning.audit.services import record
-from learning.auth.models import Role, User
-from learning.auth.scope import require_user
+from learning.auth.models import User
+from learning.auth.scope import can, require_user, staff_required
 from learning.courses import queries as course_queries
 from learning.courses import services as course_services
 from learning.courses.models import Course, Source
@@ -137,15 +137,19 @@ def save(attempt_id: int) -> Response | tuple[Response, int]:
     except AttemptClosed:
         db.session.commit()  # the overdue attempt was graded from its saved answers
         if wants_json:
-            return jsonify(
-                closed=True, result=url_for("quizzes.result", attempt_id=attempt_id)
-            ), 409
+            # The page says exactly which of the answers it sent were too late to count.
+            refused = sorted({answer.position for answer in answers})
+            result_url = url_for("quizzes.result", attempt_id=attempt_id)
+            return jsonify(closed=True, result=result_url, refused=refused), 409
         flash(str(AttemptClosed()), "error")
         return redirect(url_for("quizzes.result", attempt_id=attempt_id))
     db.session.commit()
     if wants_json:
-        status = 409 if result.stale else 200
-        return jsonify(saved=result.saved, stale=result.stale, revisions=result.revisions), status
+        if result.stale:
+            # A real conflict (another tab or device): the page shows the answer kept.
+            return jsonify(saved=result.saved, stale=result.stale, revisions=result.revisions,
+                           kept=result.kept), 409  # fmt: skip
+        return jsonify(saved=result.saved, stale=result.stale, revisions=result.revisions)
     page = request.form.get("page", 1, type=int) or 1
     if result.stale:
         flash(_("This page was out of date: an answer saved later from another page or tab "
@@ -224,8 +228,18 @@ def result(attempt_id: int) -> str | Response:
     detail = ReviewDetail.FULL if staff else quiz.review_detail
     course = db.session.get_one(Course, quiz.course_id)
     sources = {s.key: s for s in db.session.query(Source).filter_by(course_id=course.id)}
+    final = quiz.kind is QuizKind.COURSE_FINAL
     return render_template(
         "quizzes/result.html",
+        is_final=final,
+        # The course's standing for its owner: complete (with the certificate), or what is
+        # left. Shown first, so that nobody scrolls the review to find it.
+        certificate=course_queries.certificate_for(db.session, owner.id, course.id)
+        if final and not staff
+        else None,
+        status=course_queries.course_status(db.session, owner, course)
+        if final and not staff
+        else None,
         attempt=attempt,
         quiz=quiz,
         course=course,
@@ -239,10 +253,9 @@ def result(attempt_id: int) -> str | Response:
 
 @bp.get("/quizzes/<int:quiz_id>/attempts")
 @login_required
+@staff_required
 def attempts(quiz_id: int) -> str:
     """Officers: attempts of the members of their subtree; admins: all, with answer counts."""
-    if current_user.role not in (Role.OFFICER, Role.ADMIN):
-        raise NotInScope()
     quiz = _quiz_or_404(quiz_id)
     rows = queries.attempts_in_scope(db.session, current_user, quiz.id)
     if rows:
@@ -250,7 +263,8 @@ def attempts(quiz_id: int) -> str:
         record(db.session, current_user.id, "members.view", "quiz", quiz.id,
                after={"list": "attempts", "shown": len(rows)})  # fmt: skip
         db.session.commit()
-    counts = queries.answer_counts(db.session, quiz.id) if current_user.role is Role.ADMIN else []
+    analyse = can(db.session, current_user, "analyse_items")
+    counts = queries.answer_counts(db.session, quiz.id) if analyse else []
     visible = quiz.results_visible(utcnow())
     return render_template(
         "quizzes/attempts.html",

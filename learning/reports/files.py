@@ -45,5 +45,6 @@ def participation_file(
         report.export_rows(rows, as_percent_text=False),
         title_lines=title_lines(params, federation),
         percent_columns=report.PERCENT_COLUMNS,
+        count_columns=report.COUNT_COLUMNS,
     )
     return data, name

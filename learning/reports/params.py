@@ -31,6 +31,11 @@ SORTABLE = (
 )
 
 
+# Reports cover the platform's life: a year outside these is a typing slip, and years at
+# the calendar's ends (0001, 9999) would overflow when the period is turned into times.
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+
+
 def parse_date(text: str | None, field: str) -> dt.date | None:
     """dd/mm/yyyy (or yyyy-mm-dd from a date picker); empty means not given."""
     text = (text or "").strip()
@@ -38,9 +43,19 @@ def parse_date(text: str | None, field: str) -> dt.date | None:
         return None
     for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
         try:
-            return dt.datetime.strptime(text, pattern).date()
+            day = dt.datetime.strptime(text, pattern).date()
         except ValueError:
             continue
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise InvalidInput(
+                _(
+                    "%(field)s must be a date between %(first)d and %(last)d.",
+                    field=field,
+                    first=FIRST_YEAR,
+                    last=LAST_YEAR,
+                )
+            )
+        return day
     raise InvalidInput(_("%(field)s is not a date: write it dd/mm/yyyy.", field=field))
 
 
@@ -155,7 +170,8 @@ def build_params(
 def _course(session: Session, ref: str) -> Course:
     ref = (ref or "").strip()
     query = select(Course).where(Course.status == ContentStatus.PUBLISHED)
-    query = query.where(Course.id == int(ref)) if ref.isdigit() else query.where(Course.slug == ref)
+    by_id = ref.isdigit() and len(ref) < 10  # a longer number is no id: look it up as a slug
+    query = query.where(Course.id == int(ref)) if by_id else query.where(Course.slug == ref)
     course = session.scalar(query) if ref else None
     if course is None:
         raise NotFound(_("There is no such course."))

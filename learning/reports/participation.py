@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from flask_babel import force_locale
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
@@ -390,19 +391,23 @@ def shown_rows(
 
 
 def top_and_bottom(rows: list[Figures], count: int = 5) -> tuple[list[Figures], list[Figures]]:
-    """The grassroots unions with members, best and worst by participation rate."""
+    """The grassroots unions with members, best and worst by participation rate (worst
+    first). With fewer than 2 x `count` unions they are split between the two lists, so the
+    bottom list the README promises shows whenever there are two unions to compare."""
     ranked = sorted(
         (r for r in grassroots_rows(rows) if r.members),
         key=lambda r: (r.participation_rate or 0, r.members),
         reverse=True,
     )
-    return ranked[:count], list(reversed(ranked[-count:])) if len(ranked) > count else []
+    shown_top = min(count, (len(ranked) + 1) // 2)
+    bottom = ranked[max(shown_top, len(ranked) - count) :]
+    return ranked[:shown_top], list(reversed(bottom))
 
 
 EXPORT_HEADER = [
     "Đơn vị",
     "Mã đơn vị",
-    "Cấp",
+    "Loại đơn vị",
     "Đoàn viên",
     "Được giao",
     "Đã bắt đầu",
@@ -413,29 +418,49 @@ EXPORT_HEADER = [
     "Tỷ lệ đạt",
 ]
 PERCENT_COLUMNS = (7, 8, 10)
+COUNT_COLUMNS = (3, 4, 5, 6)
+
+
+def _decimal_comma(value: float) -> str:
+    """One decimal with a decimal comma ("16,7"): the CSV is written for Excel with
+    Vietnamese regional settings, which reads "16.7" as text (or a date), not a number."""
+    return f"{value:.1f}".replace(".", ",")
+
+
+def row_kind(row: Figures) -> str:
+    """What a row is, in words for the export: the unit's kind, and whether its figures sum
+    the units below it (the depth number the export used to show meant nothing to people)."""
+    with force_locale("vi"):
+        label = row.unit.kind.label
+    return f"{label} (cộng cả cấp dưới)" if row.has_children else label
 
 
 def export_rows(rows: list[Figures], *, as_percent_text: bool) -> list[list[object]]:
     """Rows for the CSV or XLSX export: rates as fractions (XLSX formats them as percents)
-    or as percentage numbers (CSV)."""
+    or as percentages written with a decimal comma (CSV, see the README)."""
 
     def rate(value: float | None) -> object:
         if value is None:
             return ""
-        return round(value * 100, 1) if as_percent_text else value
+        return _decimal_comma(value * 100) if as_percent_text else value
+
+    def score(value: float | None) -> object:
+        if value is None:
+            return ""
+        return _decimal_comma(value) if as_percent_text else round(value, 1)
 
     return [
         [
             row.unit.name,
             row.unit.code,
-            row.depth,
+            row_kind(row),
             row.members,
             row.assigned,
             row.started,
             row.completed,
             rate(row.participation_rate),
             rate(row.completion_rate),
-            "" if row.average_score is None else round(row.average_score, 1),
+            score(row.average_score),
             rate(row.pass_rate),
         ]
         for row in rows

@@ -11,13 +11,19 @@ from werkzeug.wrappers import Response
 
 from learning import db
 from learning.audit.services import record
-from learning.auth.models import Role
 from learning.auth.queries import get_user
-from learning.auth.scope import require_unit, require_user
+from learning.auth.scope import (
+    admin_required,
+    reachable_path,
+    require_staff,
+    require_unit,
+    require_user,
+    scope_root_id,
+)
 from learning.contests.queries import published_contests
 from learning.db import utcnow
 from learning.enrollment.queries import published_courses
-from learning.errors import InvalidInput, NotFound, NotInScope
+from learning.errors import InvalidInput, NotFound
 from learning.exports import csv_bytes, download, xlsx_bytes
 from learning.i18n import format_date
 from learning.i18n import gettext as _
@@ -35,13 +41,11 @@ bp = Blueprint("reports", __name__)
 
 
 def _unit() -> Unit:
-    if current_user.role not in (Role.OFFICER, Role.ADMIN):
-        raise NotInScope()
+    require_staff(current_user)
     unit_id = request.args.get("unit", type=int)
     if unit_id is None:
-        if current_user.role is Role.OFFICER:
-            unit_id = current_user.unit_id
-        else:
+        unit_id = scope_root_id(current_user)  # an officer's own unit; None for an admin
+        if unit_id is None:
             top = roots(db.session)
             unit_id = top[0].id if top else None
     unit = db.session.get(Unit, unit_id) if unit_id else None
@@ -90,7 +94,7 @@ def participation() -> str:
         "courses": published_courses(db.session),
         "rounds": [(c, r) for c in published_contests(db.session) for r in c.rounds],
         "kinds": [(kind.value, label) for kind, label in UNIT_KIND_LABELS.items()],
-        "path": ancestors(db.session, unit.id),
+        "path": reachable_path(db.session, current_user, ancestors(db.session, unit.id)),
         "printable": request.args.get("print") == "1",
     }
     if params is not None:
@@ -203,7 +207,9 @@ def activity_export(fmt: str) -> Response:
         f"HOẠT ĐỘNG HỌC TẬP — {params.title}",
         f"Đơn vị: {unit.name}",
     ]
-    return download(xlsx_bytes("Hoạt động", header, rows, title_lines=lines), name)
+    return download(
+        xlsx_bytes("Hoạt động", header, rows, title_lines=lines, count_columns=(1, 2)), name
+    )
 
 
 @bp.get("/reports/activity")
@@ -239,10 +245,9 @@ def transcript_page(user_id: int) -> str:
 
 @bp.get("/reports/items/<int:quiz_id>")
 @login_required
+@admin_required
 def items_page(quiz_id: int) -> str:
     """Item analysis of a quiz, for admins (it shows which questions need review)."""
-    if current_user.role is not Role.ADMIN:
-        raise NotInScope()
     quiz = get_quiz(db.session, quiz_id)
     if quiz is None:
         raise NotFound()

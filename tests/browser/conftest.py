@@ -51,6 +51,11 @@ def _require_chromium() -> None:
     pytest.skip(reason)
 
 
+# The database behind each live server (base URL -> database URL), for tests that check what
+# the server stored, not only what the page shows.
+LIVE_DATABASES: dict[str, str] = {}
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -82,21 +87,29 @@ def _empty_tables(url: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def live_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The base URL of gunicorn serving the app with the demo data and courses loaded."""
-    _require_chromium()
+def live_env(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The environment of the live server (its DATABASE_URL), for tests that run a `flask`
+    command against the same data (e.g. the e-mail job)."""
     if database_url.startswith("postgresql"):
         url = database_url
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.sqlite3'}"
-    port = _free_port()
-    env = {
+    return {
         **os.environ,
         "DATABASE_URL": url,
         "SECRET_KEY": "browser-test-secret",
         "LEARNING_ENV": "development",
         "LEARNING_INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")),
     }
+
+
+@pytest.fixture(scope="module")
+def live_server(database_url: str, live_env: dict[str, str]) -> Iterator[str]:
+    """The base URL of gunicorn serving the app with the demo data and courses loaded."""
+    _require_chromium()
+    env = live_env
+    url = env["DATABASE_URL"]
+    port = _free_port()
     _flask(env, "db", "upgrade")
     _flask(env, "courses", "load")
     _flask(env, "demo")  # after the courses: the demo contest draws from their banks
@@ -121,8 +134,10 @@ def live_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
                 if server.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("gunicorn did not start") from None
                 time.sleep(0.2)
+        LIVE_DATABASES[base_url] = url
         yield base_url
     finally:
+        LIVE_DATABASES.pop(base_url, None)
         server.terminate()
         server.wait(timeout=20)
         if url == database_url:

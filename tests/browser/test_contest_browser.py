@@ -1,5 +1,5 @@
 """Someone without an account registers for the demo contest at phone size (finding their
-unit without diacritics, its parent shown), takes the open round, gives a prediction,
+unit without diacritics, its parent shown), logs in with the phone, takes the open round, gives a prediction,
 submits, and sees the ranking once the round has closed."""
 
 import datetime as dt
@@ -33,6 +33,12 @@ def test_register_take_a_round_and_see_the_ranking(page, browser, live_server):
     page.get_by_label("Mật khẩu", exact=True).fill("mat-khau-du-thi")
     page.get_by_label("Nhập lại mật khẩu").fill("mat-khau-du-thi")
     page.get_by_role("button", name="Đăng ký", exact=True).click()
+    # The same answer whether the phone had an account or not: log in with it.
+    expect(page.get_by_text("Hãy đăng nhập bằng số điện thoại")).to_be_visible()
+    page.get_by_role("link", name="Đăng nhập").first.click()
+    page.get_by_label("Số điện thoại hoặc số thẻ đoàn viên").fill("0968 111 222")
+    page.get_by_label("Mật khẩu").fill("mat-khau-du-thi")
+    page.get_by_role("button", name="Đăng nhập").click()
     expect(page.get_by_text("Bạn đã đăng ký cuộc thi này.")).to_be_visible()
 
     page.get_by_role("link", name="Đợt 1").click()

@@ -3,7 +3,7 @@ broken question with its line, and only the valid one is imported."""
 
 from playwright.sync_api import expect
 
-from tests.browser.test_login_browser import log_in
+from tests.browser.test_login_browser import log_in, open_menu
 
 GIFT = """\
 // [id:trinh-duyet-01] [tag:source:blld-2019:Điều 90]
@@ -20,6 +20,7 @@ def test_admin_imports_only_the_valid_questions(page, tmp_path):
     gift_file = tmp_path / "cau-hoi.gift"
     gift_file.write_text(GIFT, encoding="utf-8")
     log_in(page, phone="0900000001", password="demo-admin-2026")
+    open_menu(page)
     page.get_by_role("link", name="Soạn nội dung").click()
     page.get_by_role("link", name="Pháp luật lao động").first.click()
     page.get_by_role("link", name="Nhập hoặc xuất câu hỏi (GIFT, Aiken, Moodle XML, Excel)").click()

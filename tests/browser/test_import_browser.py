@@ -2,7 +2,7 @@
 
 from playwright.sync_api import expect
 
-from tests.browser.test_login_browser import log_in
+from tests.browser.test_login_browser import log_in, open_menu
 from tests.member_files import xlsx
 
 
@@ -16,6 +16,7 @@ def test_officer_imports_a_list_and_downloads_slips(page, tmp_path):
         ["Tổng cộng: 2"],
     ]))  # fmt: skip
     log_in(page, phone="0900000002", password="demo-officer-2026")
+    open_menu(page)
     page.get_by_role("link", name="Đoàn viên", exact=True).first.click()
     page.get_by_role("link", name="Nhập danh sách đoàn viên").click()
     page.get_by_label("Nhập vào đơn vị").select_option(

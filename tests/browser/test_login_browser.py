@@ -11,6 +11,14 @@ def log_in(page, phone="0900 000 011", password="demo-worker-2026"):
     page.get_by_role("button", name="Đăng nhập").click()
 
 
+def open_menu(page):
+    """Officers and admins on a phone reach the main links through the "Menu" button."""
+    page.locator(".site-header nav").wait_for(state="attached")
+    page.wait_for_load_state()  # judged with the stylesheet applied, which decides
+    if page.locator(".nav-compact").is_visible():
+        page.locator(".nav-compact summary").click()
+
+
 def test_worker_logs_in_on_a_phone_and_sees_home(page):
     log_in(page)
     expect(page.get_by_role("heading", level=1)).to_have_text("Xin chào, Nguyễn Văn An")

@@ -6,11 +6,12 @@ import io
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from tests.browser.test_login_browser import log_in
+from tests.browser.test_login_browser import log_in, open_menu
 
 
 def test_province_report_drill_down_and_download(page):
     log_in(page, phone="0900000001", password="demo-admin-2026")
+    open_menu(page)
     page.get_by_role("link", name="Báo cáo").click()
     page.get_by_label("Chuyên đề").select_option(
         label="Pháp luật lao động cho đoàn viên, người lao động"

@@ -3,8 +3,8 @@ browser work: an item changed in both is a conflict; courses.is_contest_bank (a 
 for contests: in no course quiz, never shown to workers); media_versions (every upload of a
 course's file, reviewed by a second admin when the course is published).
 
-Revision ID: 0013
-Revises: 0009
+Revision ID: 0014
+Revises: 0013
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0013"
-down_revision: str | None = "0009"
+revision: str = "0014"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
