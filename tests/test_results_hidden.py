@@ -39,7 +39,7 @@ def test_scores_hidden_until_the_round_closes(client, auth, session, make, sampl
     auth.login(officer.phone)
     pages = _pages(client, tree, contest, round_, worker)
     assert (
-        '<td class="num">100.0</td>' not in pages["report"]
+        '<td class="num">100,0</td>' not in pages["report"]
         and "sau khi đợt thi kết thúc" in pages["report"]
     )
     assert "100%" not in pages["members"] and "Người Thi Thử" in pages["members"]
@@ -59,6 +59,6 @@ def test_scores_hidden_until_the_round_closes(client, auth, session, make, sampl
     auth.login(officer.phone)
     pages = _pages(client, tree, contest, round_, worker)
     assert "100%" in pages["transcript"]
-    assert '<td class="num">100.0</td>' in pages["report"]
+    assert '<td class="num">100,0</td>' in pages["report"]
     assert "100%" in pages["members"]
     assert "100" in pages["csv"].splitlines()[-1]
