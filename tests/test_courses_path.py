@@ -194,3 +194,18 @@ def test_search_terms_are_echoed_inert(logged_in):
 
 def test_lesson_pages_need_login(client, course):
     assert client.get("/courses/khoa-thu/lessons/bai-mot").status_code == 302
+
+
+def test_a_mark_sent_by_the_page_answers_where_to_go_next(course, logged_in):
+    """offline.js sends the mark itself (to keep it on the phone if the send fails) and asks
+    for JSON: the answer names the page the plain form post would have redirected to."""
+    json = {"Accept": "application/json"}
+    first = logged_in.post(
+        "/courses/khoa-thu/lessons/bai-mot/done", data={"next": "bai-hai"}, headers=json
+    )
+    assert first.status_code == 200
+    assert first.get_json() == {"done": True, "next": "/courses/khoa-thu/lessons/bai-hai"}
+    assert "Đã học 1/2 bài" in logged_in.get("/").text
+    last = logged_in.post("/courses/khoa-thu/lessons/bai-hai/done", headers=json)
+    assert last.get_json() == {"done": True, "next": "/courses/khoa-thu"}
+    assert "Đã đánh dấu" in logged_in.get("/courses/khoa-thu").text

@@ -50,3 +50,24 @@ def test_dates_read_day_month_year(app):
         )
     # 03:04 UTC is 10:04 in Hà Nội.
     assert rendered == "02/01/2026 02/01/2026 10:04"
+
+
+def test_the_kept_catalog_follows_the_language_of_the_moment(app):
+    """The catalog is looked up once per request: a file made in another language
+    (`force_locale`) is still in that language, in code and in templates, and the page's
+    own language comes back after it."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    from learning.i18n import gettext, ngettext
+
+    with app.test_request_context("/", headers={"Cookie": "lang=en"}):
+        assert gettext("Saved") == "Saved"
+        with force_locale("vi"):
+            assert gettext("Saved") == "Đã lưu"
+            assert render_template_string("{{ _('Saved') }}") == "Đã lưu"
+        assert render_template_string("{{ _('Saved') }}") == "Saved"
+        assert gettext("Question %(n)d", n=3) == "Question 3"
+    with app.test_request_context("/"):
+        assert gettext("Question %(n)d", n=3) == "Câu 3"
+        assert ngettext("%(num)d day left", "%(num)d days left", 2) == "còn 2 ngày"

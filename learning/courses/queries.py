@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from textwrap import shorten
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, case, func, or_, select, true
+from sqlalchemy.orm import Session, defer
 
 from learning.auth.models import User
 from learning.courses.markdown import plain_text
@@ -118,9 +118,12 @@ def completed_lesson_ids(session: Session, user_id: int, course_id: int) -> set[
     )
 
 
-def courses_for_user(session: Session, user: User) -> list[CourseStatus]:
-    """The published courses open to everyone or assigned to `user`, each with the user's
-    progress, in one query for the counts and one for the next lessons."""
+def courses_for_user(
+    session: Session, user: User, course_id: int | None = None
+) -> list[CourseStatus]:
+    """The published courses open to everyone or assigned to `user` (only `course_id` if
+    given), each with the user's progress, in one query for the counts and one for the next
+    lessons."""
     done = func.count(case((and_(LessonProgress.completed_at.is_not(None), Lesson.is_required), 1)))
     rows = session.execute(
         select(
@@ -138,6 +141,7 @@ def courses_for_user(session: Session, user: User) -> list[CourseStatus]:
             Course.status == PUBLISHED,
             ~Course.is_contest_bank,
             or_(Course.is_open_to_all, Course.id.in_(assigned_course_ids(session, user))),
+            Course.id == course_id if course_id is not None else true(),
         )
         .group_by(Course.id)
         .order_by(Course.title)
@@ -162,11 +166,13 @@ def courses_for_user(session: Session, user: User) -> list[CourseStatus]:
 
 
 def _next_lessons(session: Session, user_id: int, course_ids: list[int]) -> dict[int, Lesson]:
-    """For each course, the first lesson in order that the user has not done."""
+    """For each course, the first lesson in order that the user has not done (without the
+    lessons' bodies, which only the lesson page reads)."""
     if not course_ids:
         return {}
     lessons = session.scalars(
         select(Lesson)
+        .options(defer(Lesson.body_markdown), defer(Lesson.body_html), defer(Lesson.search_text))
         .outerjoin(
             LessonProgress,
             and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == user_id),
@@ -186,9 +192,9 @@ def _next_lessons(session: Session, user_id: int, course_ids: list[int]) -> dict
 
 def course_status(session: Session, user: User, course: Course) -> CourseStatus:
     """The user's standing in one course."""
-    for status in courses_for_user(session, user):
-        if status.course.id == course.id:
-            return status
+    found = courses_for_user(session, user, course.id)
+    if found:
+        return found[0]
     lessons = published_lessons(session, course.id)
     return CourseStatus(course, sum(lesson.is_required for lesson in lessons), 0, False, None)
 

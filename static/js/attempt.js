@@ -203,6 +203,29 @@
     }
   };
 
+  // What the server holds: the count at the top and the map's "answered" marks follow each
+  // stored answer, so the page never says 0 answered next to a saved answer.
+  var answeredLine = document.querySelector(".answered-count");
+  var answered = {};
+  if (answeredLine) {
+    (answeredLine.getAttribute("data-positions") || "").split(",").forEach(function (p) {
+      if (p) { answered[p] = true; }
+    });
+  }
+  var noteStored = function (position, answer) {
+    var has = !!(answer && answer.length);
+    if (!!answered[position] === has) { return; }
+    if (has) { answered[position] = true; } else { delete answered[position]; }
+    if (answeredLine) { answeredLine.textContent = String(Object.keys(answered).length); }
+    var item = document.querySelector(".question-map [data-position='" + position + "']");
+    if (item) {
+      item.classList.toggle("answered", has);
+      var base = text("question").replace("{n}", position);
+      item.setAttribute("data-label", has ? base + ", " + text("answered") : base);
+      item.setAttribute("aria-label", item.getAttribute("data-label"));
+    }
+  };
+
   // --- sending: one request at a time ---------------------------------------------------
   var dirty = {};        // positions to send; the answer is read when the request leaves
   var unconfirmed = {};  // position -> answers sent whose reply never came (they may be stored)
@@ -317,10 +340,12 @@
         delete unconfirmed[p];
         clearSent(p);
         forget(position, sent[p]);
+        noteStored(position, sent[p]);
         if (!dirty[p]) { show(position, "saved"); }
         return;
       }
       var stored = (body.kept || {})[p] || [];
+      noteStored(position, stored);
       var mine = (unconfirmed[p] || []).concat(sentByTab()[p] || []);
       clearSent(p);
       var ours = mine.some(function (answer) { return same(answer, stored); });

@@ -79,9 +79,7 @@
     next();
   };
   Array.prototype.forEach.call(document.querySelectorAll("form[data-lesson-done]"), function (form) {
-    form.addEventListener("submit", function (event) {
-      if (navigator.onLine !== false) { return; }
-      event.preventDefault();
+    var keepOnPhone = function () {
       var list = queued();
       if (!list.some(function (item) { return item.url === form.action; })) {
         list.push({ url: form.action, at: Date.now() });
@@ -91,6 +89,34 @@
       if (notice) { notice.textContent = form.getAttribute("data-msg-queued"); }
       var nextLink = document.querySelector("a[rel=next]");
       if (nextLink) { window.setTimeout(function () { window.location.href = nextLink.href; }, 1200); }
+    };
+    form.addEventListener("submit", function (event) {
+      if (!window.fetch || !window.FormData) { return; }  // the plain form post
+      event.preventDefault();
+      if (navigator.onLine === false) { keepOnPhone(); return; }
+      // Sent here rather than by the browser, so that a send that fails while the phone
+      // believes it is online (a weak signal, a dropped connection) is kept too.
+      var controller = window.AbortController ? new AbortController() : null;
+      var timer = window.setTimeout(function () { if (controller) { controller.abort(); } }, 20000);
+      var button = form.querySelector("button[type=submit]");
+      if (button) { button.disabled = true; }
+      fetch(form.action, {
+        method: "POST", body: new FormData(form), credentials: "same-origin",
+        headers: { "Accept": "application/json" }, signal: controller ? controller.signal : undefined
+      }).then(function (response) {
+        window.clearTimeout(timer);
+        var json = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
+        if (response.ok && json) {
+          return response.json().then(function (body) { window.location.href = body.next; });
+        }
+        if (response.status >= 500) { throw new Error(String(response.status)); }
+        // Refused, or the session ended: the form itself, so the server's page says why.
+        form.submit();
+      }).catch(function () {
+        window.clearTimeout(timer);
+        if (button) { button.disabled = false; }
+        keepOnPhone();
+      });
     });
   });
   window.addEventListener("online", sendQueued);

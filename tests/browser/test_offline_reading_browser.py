@@ -103,3 +103,43 @@ def test_a_downloaded_course_reads_offline_and_logout_clears_it(page, live_serve
         page.goto(hrefs[1])
     expect(page.get_by_role("heading", name=titles[1])).to_have_count(0)
     offline(page, network, False)
+
+
+def test_a_lesson_mark_lost_while_the_phone_believes_it_is_online_is_kept(page, live_server):
+    """A weak signal: the phone says it is online but the mark never reaches the server. The
+    mark is kept on the phone, the next lesson opens, and the mark goes once sends work."""
+    log_in(page, phone="0900000012")
+    page.get_by_role("link", name=LAW).click()
+    course_url = page.url
+    page.get_by_role("link", name="Bắt đầu học").click()
+    page.wait_for_load_state()  # offline.js has taken the form
+    first = page.get_by_role("heading", level=1).inner_text()
+    page.route("**/done", lambda route: route.abort("connectionreset"))
+    assert page.evaluate("navigator.onLine") is True
+    page.get_by_role("button", name="Đánh dấu đã học và học tiếp").click()
+    expect(page.locator(".offline-notice")).to_have_text(re.compile("^Không có mạng: bài học"))
+    expect(page.get_by_role("heading", level=1)).not_to_have_text(first)  # the next lesson
+    assert page.evaluate("JSON.parse(localStorage.getItem('lesson-done')).length") == 1
+    shot(page, "lesson-mark-kept-online")
+
+    page.unroute("**/done")
+    page.goto(course_url)
+    page.wait_for_function("() => localStorage.getItem('lesson-done') === null", timeout=20_000)
+    page.reload()
+    expect(page.locator("ol.lesson-list li").first.get_by_text("Đã xong")).to_be_visible()
+
+
+def test_a_lesson_mark_sent_by_the_page_lands_on_the_next_lesson(page, live_server):
+    """Online, the mark sent by offline.js is stored and the next lesson opens, as the plain
+    form post did."""
+    log_in(page, phone="0900000013")
+    page.get_by_role("link", name=LAW).click()
+    page.get_by_role("link", name="Bắt đầu học").click()
+    page.wait_for_load_state()
+    first, first_url = page.get_by_role("heading", level=1).inner_text(), page.url
+    with page.expect_request("**/done") as sent:
+        page.get_by_role("button", name="Đánh dấu đã học và học tiếp").click()
+    assert sent.value.headers.get("accept") == "application/json"
+    expect(page.get_by_role("heading", level=1)).not_to_have_text(first)
+    page.goto(first_url)
+    expect(page.get_by_text("Bạn đã học xong bài này.")).to_be_visible()

@@ -1,6 +1,8 @@
 """A worker takes a final quiz at phone size, loses the page mid-way, comes back and finds
 every answer saved."""
 
+import re
+
 from playwright.sync_api import expect
 
 from tests.browser.test_login_browser import log_in
@@ -22,6 +24,12 @@ def test_answers_survive_closing_the_page(page, browser, live_server):
     page.wait_for_load_state()  # the background save listens once the page's script ran
     page.locator("label.choice").nth(1).click()
     expect(page.locator(".autosave-status")).to_have_text("Đã lưu")
+    # The count at the top and the question map follow the background save, with no reload.
+    expect(page.locator(".answered-count")).to_have_text("2")
+    expect(page.locator(".question-map [data-position='2']")).to_have_class(re.compile("answered"))
+    expect(page.locator(".question-map [data-position='2']")).to_have_attribute(
+        "aria-label", "Câu 2, đã trả lời"
+    )
     attempt_url = page.url.split("?")[0]
     page.close()  # the phone dies
 
