@@ -214,10 +214,16 @@ def test_unsupported_types_are_skipped_with_their_line():
     assert result.errors == []
 
 
-def test_a_one_answer_question_with_partial_credit_is_skipped():
+def test_a_one_answer_question_with_partial_credit_is_read():
     result = gift.parse("Câu hỏi {=Đủ ~%50%Gần đủ ~Sai}")
+    assert result.skipped == []
+    assert [c.fraction for c in result.questions[0].choices] == [1, Fraction(1, 2), 0]
+
+
+def test_a_one_answer_question_with_two_full_answers_is_skipped():
+    result = gift.parse("Câu hỏi {=Đủ =Cũng đủ ~Sai}")
     assert result.skipped == [(1, result.skipped[0][1])]
-    assert "partial credit" in result.skipped[0][1]
+    assert "100%" in result.skipped[0][1]
 
 
 @pytest.mark.parametrize(
