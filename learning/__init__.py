@@ -22,6 +22,7 @@ from learning import db, i18n
 from learning.config import PROJECT_ROOT
 from learning.courses.markdown import render_text
 from learning.errors import DomainError
+from learning.exchange.model import percent_text
 from learning.extensions import csrf, limiter, login_manager
 from learning.text import format_phone
 
@@ -91,6 +92,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     app.jinja_env.filters["phone"] = format_phone
     app.jinja_env.filters["formatted"] = render_text
+    app.jinja_env.filters["weight_percent"] = percent_text
     app.jinja_env.globals["can"] = _can
     csrf.init_app(app)
     login_manager.init_app(app)
