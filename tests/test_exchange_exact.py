@@ -146,3 +146,28 @@ def test_each_format_renders_as_what_it_is():
     )
     assert str(render_text("Một\n<i>hai</i>", "moodle")) == "Một<br>\n<i>hai</i>"
     assert "onerror" not in render_text('<img src=x onerror="alert(1)">', "html")
+
+
+def test_a_worker_sees_a_markdown_question_as_markdown_and_html_sanitized(
+    auth, client, make, session, final_quiz
+):
+    """The quiz page renders each version's format; a plain question stays escaped."""
+    from learning.quizzes.models import Attempt
+
+    versions = {
+        v.question.key: v
+        for v in session.scalars(select(QuestionVersion)).all()
+        if v.question.course_id == final_quiz.course_id
+    }
+    first, second = versions["q-001"], next(v for k, v in versions.items() if k != "q-001")
+    first.text, first.text_format = "Hợp đồng **lao động**?", "markdown"
+    second.text, second.text_format = "<p>Câu <b>hai</b><script>alert(1)</script></p>", "html"
+    session.commit()
+    worker = make.user(unit=make.unit("CĐCS Thử"))
+    auth.login(worker.phone)
+    assert client.post(f"/quizzes/{final_quiz.id}/start").status_code == 302
+    attempt = session.scalar(select(Attempt).where(Attempt.user_id == worker.id))
+    pages = "".join(client.get(f"/attempts/{attempt.id}?page={n}").text for n in (1, 2, 3))
+    assert "Hợp đồng <strong>lao động</strong>?" in pages
+    assert "Câu <b>hai</b>" in pages and "<script>alert(1)" not in pages
+    assert "**" not in pages
