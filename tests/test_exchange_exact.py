@@ -144,7 +144,8 @@ def test_each_format_renders_as_what_it_is():
     assert str(render_text("<p>Một <b>hai</b></p><script>x()</script>", "html")) == (
         "Một <b>hai</b>"
     )
-    assert str(render_text("Một\n<i>hai</i>", "moodle")) == "Một<br>\n<i>hai</i>"
+    # Moodle's text_to_html: line breaks become <br>, except next to a tag.
+    assert str(render_text("Một\nhai\n<i>ba</i>", "moodle")) == "Một<br>\nhai <i>ba</i>"
     assert "onerror" not in render_text('<img src=x onerror="alert(1)">', "html")
 
 

@@ -187,7 +187,7 @@ def test_the_xlsx_template_reads_back_its_example(session, sample_course):
     result = services.plan_import(session, sample_course, xlsx.template(), "xlsx")
     assert result.errors == []
     assert [p.question for p in result.questions] == [xlsx.EXAMPLE]
-    assert result.questions[0].line == 6  # title, two lines of instructions, blank, header
+    assert result.questions[0].line == 7  # title, three lines of instructions, blank, header
 
 
 def test_xlsx_rows_with_errors_give_their_row_numbers(session, sample_course):

@@ -78,7 +78,12 @@ def render_text(text: str | None, text_format: str = "plain") -> Markup:
     elif text_format == "html":
         html = sanitize_html(text, QUESTION_TAGS).strip()
     elif text_format == "moodle":
-        html = text.replace("\r\n", "\n").replace("\n", "<br>\n")
+        # Moodle's text_to_html: no white space between tags, a line break next to a tag
+        # is a space, every other line break a <br>; then cleaned like any HTML.
+        html = re.sub(r">\s+<", "><", text)
+        html = re.sub(r"[\n\r]<", " <", html)
+        html = re.sub(r">[\n\r]", "> ", html)
+        html = re.sub(r"\r\n|\n|\r", "<br>\n", html)
         html = sanitize_html(html, QUESTION_TAGS).strip()
     else:
         return escape(text)
