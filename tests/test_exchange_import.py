@@ -471,3 +471,36 @@ def test_a_category_is_said_to_become_a_tag(session, sample_course):
         result.questions[0].warnings[0]
         == "the category '$course$/top/Luật' is kept as the tag 'Luật'"
     )
+
+
+def test_what_moodle_xml_has_and_the_bank_cannot_hold_is_named_on_its_line(session, sample_course):
+    """Finding 2: combined feedback, hints, embedded files and another mark were dropped
+    silently; the preview now names each on the question's line."""
+    xml = """<?xml version="1.0" encoding="UTF-8"?>
+<quiz>
+  <question type="multichoice">
+    <name><text>Câu 1</text></name>
+    <questiontext format="html"><text><![CDATA[<p>Ảnh <img src="@@PLUGINFILE@@/a.png"></p>]]></text>
+      <file name="a.png" path="/" encoding="base64">iVBORw0KGgo=</file></questiontext>
+    <defaultgrade>2.0000000</defaultgrade>
+    <single>true</single>
+    <correctfeedback format="html"><text>Giỏi lắm</text></correctfeedback>
+    <answer fraction="100" format="plain_text"><text>Một</text></answer>
+    <answer fraction="0"><text>Hai</text></answer>
+    <hint format="html"><text>Xem Điều 20</text></hint>
+  </question>
+</quiz>
+"""
+    result = plan(session, sample_course, xml, "moodlexml")
+    (planned,) = result.questions
+    assert planned.line == 3
+    notes = " | ".join(planned.warnings)
+    for expected in ("1 hint(s)", "<file>", "mark 2.0000000", "<correctfeedback>",
+                     "another text format"):  # fmt: skip
+        assert expected in notes
+
+
+def test_a_bank_written_as_moodle_xml_reads_back_without_warnings(session, sample_course):
+    data = services.export_bank(session, sample_course, "moodlexml").data
+    result = plan(session, sample_course, data.replace(b"q-00", b"x-00"), "moodlexml")
+    assert [w for p in result.questions for w in p.warnings if "kept" in w] == []

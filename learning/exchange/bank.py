@@ -211,7 +211,7 @@ def _not_kept(question: ExchangeQuestion, bank: BankQuestion) -> list[str]:
     than changed silently: a Moodle category (kept as a tag), and anything a bank question
     would give back differently when exported (checked field by field, so that a later
     limit of the bank is named here too)."""
-    notes: list[str] = []
+    notes: list[str] = list(question.not_carried)
     category_tag = tag_from_category(question.category)
     if category_tag:
         notes.append(

@@ -68,6 +68,9 @@ class ExchangeQuestion:
     true_feedback: str | None = None
     false_feedback: str | None = None
     line: int = field(default=0, compare=False)
+    # What the file gave for this question that the model has no field for (Moodle XML's
+    # combined feedback, hints, embedded files, another grade...), said in the preview.
+    not_carried: tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass
