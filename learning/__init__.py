@@ -20,7 +20,9 @@ from werkzeug.wrappers import Response
 from learning import config as config_module
 from learning import db, i18n
 from learning.config import PROJECT_ROOT
+from learning.courses.markdown import render_text
 from learning.errors import DomainError
+from learning.exchange.model import percent_text
 from learning.extensions import csrf, limiter, login_manager
 from learning.text import format_phone
 
@@ -89,6 +91,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     i18n.init_app(app)
     app.jinja_env.filters["phone"] = format_phone
+    app.jinja_env.filters["formatted"] = render_text
+    app.jinja_env.filters["weight_percent"] = percent_text
     app.jinja_env.globals["can"] = _can
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -3,6 +3,7 @@ back the same content, and loading it into a fresh database reproduces the cours
 
 from __future__ import annotations
 
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -139,6 +140,21 @@ def test_drafts_are_not_written_and_are_counted(session, sample_course, tmp_path
     report = export_course(session, sample_course, tmp_path / "khoa-thu")
     assert report.questions == 3 and report.left_out == {"draft": 1}
     assert "nhap-1" not in (tmp_path / "khoa-thu" / "questions.yaml").read_text("utf-8")
+
+
+def test_a_question_with_moodle_weights_is_not_written_without_them(
+    session, sample_course, tmp_path
+):
+    """Finding 2: a course file has no place for weights; leaving them out would change how
+    the question is graded, so the question is counted, not written changed."""
+    question = session.scalar(select(Question).where(Question.key == "q-001"))
+    question.versions[0].choices[0].weight = Fraction(1)
+    for choice in question.versions[0].choices[1:]:
+        choice.weight = Fraction(-1)
+    session.flush()
+    report = export_course(session, sample_course, tmp_path / "khoa-thu")
+    assert report.left_out == {"moodle_fields": 1}
+    assert "q-001" not in (tmp_path / "khoa-thu" / "questions.yaml").read_text("utf-8")
 
 
 def test_the_current_version_is_written(session, sample_course, tmp_path):

@@ -214,10 +214,16 @@ def test_unsupported_types_are_skipped_with_their_line():
     assert result.errors == []
 
 
-def test_a_one_answer_question_with_partial_credit_is_skipped():
+def test_a_one_answer_question_with_partial_credit_is_read():
     result = gift.parse("Câu hỏi {=Đủ ~%50%Gần đủ ~Sai}")
+    assert result.skipped == []
+    assert [c.fraction for c in result.questions[0].choices] == [1, Fraction(1, 2), 0]
+
+
+def test_a_one_answer_question_with_two_full_answers_is_skipped():
+    result = gift.parse("Câu hỏi {=Đủ =Cũng đủ ~Sai}")
     assert result.skipped == [(1, result.skipped[0][1])]
-    assert "partial credit" in result.skipped[0][1]
+    assert "100%" in result.skipped[0][1]
 
 
 @pytest.mark.parametrize(
@@ -322,3 +328,17 @@ def test_any_input_gives_a_result_never_an_exception(text):
     lines = text.count("\n") + 1
     for line, _ in result.skipped + result.errors:
         assert 1 <= line <= lines
+
+
+def test_an_answer_or_feedback_in_another_format_is_named_not_changed_silently():
+    """Finding 2: the bank keeps one format per question; a GIFT answer or feedback that
+    sets its own is named in the preview."""
+    result = gift.parse(
+        "Câu?{=[html]<b>a</b>#[markdown]*x* ~b}\n\n"
+        "[markdown]Câu **hai**?{TRUE####[html]<i>chung</i>}\n\n"
+        "[markdown]Câu ba?{=a#x ~b####chung}\n"
+    )
+    first, second, third = (q.not_carried for q in result.questions)
+    assert first == ("a text marked [html, markdown] is stored in the question's format [moodle]",)
+    assert second == ("a text marked [html] is stored in the question's format [markdown]",)
+    assert third == ()

@@ -3,6 +3,8 @@ problem with its line or row, nothing written while the file has errors."""
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
 from sqlalchemy import select
 
@@ -48,8 +50,8 @@ def test_gift_questions_errors_and_skipped_types_come_with_their_lines(session, 
     assert (first.source_document, first.source_article) == ("blld-2019", "Điều 25")
     assert (first.difficulty, first.lesson, first.tags) == ("hard", "bai-hai", ["thử việc"])
     assert first.explanation == "Điều 25 khoản 1 Bộ luật Lao động 2019."
-    # The name is not stored: the preview says so on the question's line, not silently.
-    assert result.questions[0].warnings == ["the question name 'Thử việc' is not kept (the key is)"]
+    # The name is stored with the question (finding 2), so the preview has nothing to say.
+    assert (first.name, result.questions[0].warnings) == ("Thử việc", [])
     second = result.questions[1]
     assert second.question.type == "true_false"
     assert second.question.difficulty == "medium"
@@ -136,7 +138,9 @@ def test_aiken_and_moodle_xml(session, sample_course):
 """
     result = plan(session, sample_course, xml, "moodlexml")
     question = result.questions[0].question
-    assert question.text == "Chọn các ý đúng" and question.type == "multiple"
+    # The HTML is kept as HTML (finding 2), rendered sanitized.
+    assert question.text == "<p>Chọn các ý <b>đúng</b></p>" and question.text_format == "html"
+    assert question.type == "multiple"
     assert question.key == "cau-1"
     assert [(p.line, p.message.split(":")[0]) for p in result.skipped] == [
         (11, "essay"),
@@ -183,7 +187,7 @@ def test_the_xlsx_template_reads_back_its_example(session, sample_course):
     result = services.plan_import(session, sample_course, xlsx.template(), "xlsx")
     assert result.errors == []
     assert [p.question for p in result.questions] == [xlsx.EXAMPLE]
-    assert result.questions[0].line == 6  # title, two lines of instructions, blank, header
+    assert result.questions[0].line == 7  # title, three lines of instructions, blank, header
 
 
 def test_xlsx_rows_with_errors_give_their_row_numbers(session, sample_course):
@@ -441,9 +445,9 @@ def test_an_imported_question_goes_through_review_and_its_importer_cannot_approv
     assert first.status is ContentStatus.PUBLISHED
 
 
-def test_what_the_platform_cannot_hold_is_said_per_question_and_line(session, sample_course):
+def test_penalties_markdown_and_names_are_kept_not_only_named(session, sample_course):
     """Finding 2: penalties other than the platform's, a Markdown text and a question name
-    were changed silently; the preview now names each on its question's line."""
+    were changed silently; the bank now keeps each, so the preview has nothing to warn."""
     text = (
         "// [tag:source:blld-2019:Điều 20]\n"
         "::Phạt::Chọn các loại hợp đồng.{~%50%Không xác định thời hạn ~%50%Xác định thời hạn"
@@ -454,6 +458,49 @@ def test_what_the_platform_cannot_hold_is_said_per_question_and_line(session, sa
     result = plan(session, sample_course, text)
     first, second = result.questions
     assert first.line == 2 and second.line == 5
-    assert any("-100%" in w and "-50%" in w for w in first.warnings)
-    assert any("'Phạt'" in w for w in first.warnings)
-    assert any("Markdown" in w for w in second.warnings)
+    assert [c.weight for c in first.question.choices] == [
+        Fraction(1, 2), Fraction(1, 2), Fraction(-1), Fraction(-1)
+    ]  # fmt: skip
+    assert first.question.name == "Phạt" and second.question.text_format == "markdown"
+    assert first.warnings == [str(NO_EXPLANATION)] and second.warnings == [str(NO_EXPLANATION)]
+
+
+def test_a_category_is_said_to_become_a_tag(session, sample_course):
+    result = plan(session, sample_course, "$CATEGORY: $course$/top/Luật\n\nCâu?{=a ~b}\n")
+    assert (
+        result.questions[0].warnings[0]
+        == "the category '$course$/top/Luật' is kept as the tag 'Luật'"
+    )
+
+
+def test_what_moodle_xml_has_and_the_bank_cannot_hold_is_named_on_its_line(session, sample_course):
+    """Finding 2: combined feedback, hints, embedded files and another mark were dropped
+    silently; the preview now names each on the question's line."""
+    xml = """<?xml version="1.0" encoding="UTF-8"?>
+<quiz>
+  <question type="multichoice">
+    <name><text>Câu 1</text></name>
+    <questiontext format="html"><text><![CDATA[<p>Ảnh <img src="@@PLUGINFILE@@/a.png"></p>]]></text>
+      <file name="a.png" path="/" encoding="base64">iVBORw0KGgo=</file></questiontext>
+    <defaultgrade>2.0000000</defaultgrade>
+    <single>true</single>
+    <correctfeedback format="html"><text>Giỏi lắm</text></correctfeedback>
+    <answer fraction="100" format="plain_text"><text>Một</text></answer>
+    <answer fraction="0"><text>Hai</text></answer>
+    <hint format="html"><text>Xem Điều 20</text></hint>
+  </question>
+</quiz>
+"""
+    result = plan(session, sample_course, xml, "moodlexml")
+    (planned,) = result.questions
+    assert planned.line == 3
+    notes = " | ".join(planned.warnings)
+    for expected in ("1 hint(s)", "<file>", "mark 2.0000000", "<correctfeedback>",
+                     "another text format"):  # fmt: skip
+        assert expected in notes
+
+
+def test_a_bank_written_as_moodle_xml_reads_back_without_warnings(session, sample_course):
+    data = services.export_bank(session, sample_course, "moodlexml").data
+    result = plan(session, sample_course, data.replace(b"q-00", b"x-00"), "moodlexml")
+    assert [w for p in result.questions for w in p.warnings if "kept" in w] == []

@@ -163,8 +163,12 @@ def test_weights_adding_to_one_make_a_multiple_choice_question():
     )
 
 
-def test_partial_credit_in_a_one_answer_question_is_unsupported_not_broken():
-    verdict = classify_choices(_choices(1, Fraction(1, 2), 0), single=True)
+def test_partial_credit_in_a_one_answer_question_is_kept():
+    assert classify_choices(_choices(1, Fraction(1, 2), 0), single=True) == "single"
+
+
+def test_two_full_answers_in_a_one_answer_question_are_unsupported_not_broken():
+    verdict = classify_choices(_choices(1, 1, 0), single=True)
     assert isinstance(verdict, Unfit) and verdict.unsupported
 
 

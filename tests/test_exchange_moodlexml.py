@@ -243,13 +243,22 @@ def test_a_question_without_text_or_type_is_an_error():
     assert result.errors == [(2, "the question has no text"), (3, "a <question> without a type")]
 
 
-def test_a_one_answer_question_with_partial_credit_is_skipped():
+def test_a_one_answer_question_with_partial_credit_is_read():
     body = (
         '<answer fraction="100"><text>Đủ</text></answer>'
         '<answer fraction="50"><text>Gần đủ</text></answer>'
     )
     result = moodlexml.parse(quiz(question_xml("multichoice", body)))
-    assert result.questions == [] and "partial credit" in result.skipped[0][1]
+    assert result.skipped == [] and result.questions[0].choices[1].fraction == Fraction(1, 2)
+
+
+def test_a_one_answer_question_with_two_full_answers_is_skipped():
+    body = (
+        '<answer fraction="100"><text>Đủ</text></answer>'
+        '<answer fraction="100"><text>Cũng đủ</text></answer>'
+    )
+    result = moodlexml.parse(quiz(question_xml("multichoice", body)))
+    assert result.questions == [] and "100%" in result.skipped[0][1]
 
 
 def test_malformed_xml_is_an_error_with_its_line():

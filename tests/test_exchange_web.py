@@ -166,3 +166,14 @@ def test_confirm_without_a_csrf_token_imports_nothing(app, client, admin, sessio
     assert response.status_code == 400
     assert count(session) == before
     assert upload(client, xlsx.template(), "mau.xlsx").status_code == 400
+
+
+def test_the_preview_shows_names_formats_and_weights(client, admin):
+    """Finding 2: what will be stored is what the preview shows."""
+    from tests.test_exchange_exact import MARKDOWN, PENALTIES
+
+    response = upload(client, (PENALTIES + "\n" + MARKDOWN).encode())
+    page = client.get(response.headers["Location"]).text
+    assert "<strong>Phạt</strong>" in page
+    assert "Thời vụ (-100%); Miệng (-100%)" in page
+    assert '<span class="tag">markdown</span>' in page

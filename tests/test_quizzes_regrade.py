@@ -62,3 +62,34 @@ def test_regrade_refuses_unknown_question_and_non_admin(runner, make, sample_cou
     result = runner.invoke(args=["quizzes", "regrade", "--course", "khoa-thu", "--question", "zzz",
                                  "--admin", "0900000097"])  # fmt: skip
     assert result.exit_code == 2 and "no question 'zzz'" in result.output
+
+
+def test_regrade_to_weights_gives_moodle_marks(session, make, final_quiz):
+    """Finding 2: a corrected version with weights (partial credit for the second choice)
+    regrades the attempts with them, choices matched by position."""
+    from fractions import Fraction
+
+    from learning.courses.models import Choice, QuestionVersion
+    from learning.quizzes.regrading import regrade_question
+
+    alice = make.user()
+    admin = make.user(role=Role.ADMIN)
+    first = services.start_attempt(session, alice, final_quiz, NOW)
+    services.submit_attempt(session, alice, first.id, NOW, [A(1, (2,), 0)])  # wrong: 0
+    question = session.scalar(select(Question).where(Question.key == "q-001"))
+    old = question.versions[0]
+    new = QuestionVersion(
+        question_id=question.id, number=2, type=old.type, text=old.text,
+        explanation=old.explanation, source_document=old.source_document,
+        source_article=old.source_article, content_hash="w",
+    )  # fmt: skip
+    new.choices = [
+        Choice(position=c.position, text=c.text, is_correct=c.is_correct) for c in old.choices
+    ]
+    for choice in new.choices:
+        choice.weight = Fraction(1) if choice.is_correct else Fraction(1, 2)
+    session.add(new)
+    question.current_version = 2
+    session.flush()
+    (record,) = regrade_question(session, question, admin)
+    assert (record.old_score, record.new_score) == (0, 0.5)

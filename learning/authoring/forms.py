@@ -84,12 +84,26 @@ class ChoiceForm(SubForm):
     feedback = StringField(
         _l("Feedback for this choice"), [Optional(), Length(max=1000, message=TOO_LONG)]
     )
+    # Moodle's answer grade as a percentage (100, 50, -33.33333); blank: from the right answer.
+    weight = StringField(_l("Weight (%, optional)"), [Optional(), Length(max=20, message=TOO_LONG)])
+
+
+TEXT_FORMATS = [
+    ("plain", _l("Plain text")),
+    ("markdown", "Markdown"),
+    ("html", "HTML"),
+    ("moodle", _l("Moodle auto-format")),
+]
 
 
 class QuestionForm(Form):
     lesson = SelectField(_l("Lesson"), coerce=int)
     type = SelectField(_l("Type"), choices=options(QUESTION_TYPES))
+    name = StringField(
+        _l("Question name (optional)"), [Optional(), Length(max=255, message=TOO_LONG)]
+    )
     text = TextAreaField(_l("Question"), [DataRequired(), Length(max=4000, message=TOO_LONG)])
+    text_format = SelectField(_l("Text format"), choices=options(TEXT_FORMATS), default="plain")
     choices = FieldList(FormField(ChoiceForm), min_entries=MAX_CHOICES, max_entries=MAX_CHOICES)
     true_answer = SelectField(
         _l("Answer of a true/false question"),

@@ -14,6 +14,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import func, select
@@ -176,6 +177,7 @@ class ChoiceDraft:
     text: str
     is_correct: bool = False
     feedback: str = ""
+    weight: Fraction | None = None  # None: implied by is_correct (grading.py)
 
 
 @dataclass
@@ -193,6 +195,8 @@ class QuestionDraft:
     tags: list[str] = field(default_factory=list)
     lesson_id: int | None = None
     true_answer: bool | None = None
+    text_format: str = "plain"
+    name: str | None = None
 
 
 def _question_choices(draft: QuestionDraft) -> list[ChoiceDraft]:
@@ -205,7 +209,7 @@ def _question_choices(draft: QuestionDraft) -> list[ChoiceDraft]:
 
 
 def _version_hash(version: QuestionVersion | QuestionDraft, choices: list[Any]) -> str:
-    payload = {
+    payload: dict[str, Any] = {
         "type": str(version.type),
         "text": version.text,
         "explanation": version.explanation,
@@ -213,6 +217,13 @@ def _version_hash(version: QuestionVersion | QuestionDraft, choices: list[Any]) 
         "scoring": str(version.scoring),
         "choices": [[c.text, bool(c.is_correct), c.feedback or ""] for c in choices],
     }
+    # Only when they say something, so that older versions hash as before.
+    if version.text_format != "plain":
+        payload["text_format"] = version.text_format
+    if version.name:
+        payload["name"] = version.name
+    if any(c.weight is not None for c in choices):
+        payload["weights"] = [str(c.weight) for c in choices]
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
@@ -314,6 +325,8 @@ def save_question(
             source_document=draft.source_document.strip(),
             source_article=draft.source_article.strip(),
             scoring=draft.scoring,
+            text_format=draft.text_format,
+            name=draft.name or None,
             content_hash=content_hash,
             status=DRAFT,
             author_id=actor.id,
@@ -323,6 +336,8 @@ def save_question(
             Choice(position=n, text=c.text, is_correct=c.is_correct, feedback=c.feedback or None)
             for n, c in enumerate(choices, start=1)
         ]
+        for row, c in zip(version.choices, choices, strict=True):
+            row.weight = c.weight
         session.add(version)
         session.flush()
     record(

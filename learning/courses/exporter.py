@@ -40,7 +40,8 @@ class ExportReport:
     lessons: int = 0
     questions: int = 0
     media: int = 0
-    # Questions not written: drafts, in review, or without a lesson (the format needs one).
+    # Questions not written: drafts, in review, without a lesson (the format needs one), or
+    # holding what only the exchange formats carry (weights, a text format, a name).
     left_out: dict[str, int] = field(default_factory=dict)
 
 
@@ -133,6 +134,15 @@ def _questions(
             continue
         if question.lesson_id not in lessons:
             left_out["no_lesson"] = left_out.get("no_lesson", 0) + 1
+            continue
+        if (
+            version.text_format != "plain"
+            or version.name
+            or any(c.weight is not None for c in version.choices)
+        ):
+            # A course file has no place for Moodle's weights, formats or names: writing the
+            # question without them would change it; the exchange formats keep them.
+            left_out["moodle_fields"] = left_out.get("moodle_fields", 0) + 1
             continue
         item: dict[str, Any] = {
             "key": question.key,

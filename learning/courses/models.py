@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import (
@@ -175,6 +176,13 @@ class QuestionVersion(Base):
     )
     # Who wrote this version (None: loaded from the course files).
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # How the texts of this version (question, choices, feedback, explanation) are written,
+    # Moodle's four formats: plain (shown as typed), markdown, html, moodle (HTML with line
+    # breaks kept). Rendered by courses/markdown.py `render_text`.
+    text_format: Mapped[str] = mapped_column(String(10), default="plain", server_default="plain")
+    # The question's name as an exchange file gave it (GIFT ::Name::, Moodle XML <name>);
+    # None: made from the text when exported.
+    name: Mapped[str | None] = mapped_column(String(255))
 
     question: Mapped[Question] = relationship(back_populates="versions")
     choices: Mapped[list[Choice]] = relationship(
@@ -195,8 +203,26 @@ class Choice(Base):
     text: Mapped[str] = mapped_column(Text)
     is_correct: Mapped[bool] = mapped_column(default=False)
     feedback: Mapped[str | None] = mapped_column(Text)
+    # The choice's exact weight in -1..1 as a fraction (Moodle's answer fraction, e.g. -1/3),
+    # when an exchange file or an author gave one; both None: the weight follows from
+    # is_correct as it always did (learning/quizzes/grading.py).
+    weight_numerator: Mapped[int | None] = mapped_column(Integer)
+    weight_denominator: Mapped[int | None] = mapped_column(Integer)
 
     version: Mapped[QuestionVersion] = relationship(back_populates="choices")
+
+    @property
+    def weight(self) -> Fraction | None:
+        if self.weight_numerator is None or not self.weight_denominator:
+            return None
+        return Fraction(self.weight_numerator, self.weight_denominator)
+
+    @weight.setter
+    def weight(self, value: Fraction | None) -> None:
+        if value is None:
+            self.weight_numerator = self.weight_denominator = None
+        else:
+            self.weight_numerator, self.weight_denominator = value.numerator, value.denominator
 
 
 class MediaFile(Base):

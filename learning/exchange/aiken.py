@@ -183,6 +183,8 @@ def _unfit(question: ExchangeQuestion) -> str | None:
         return f"Aiken holds single-choice questions only, not {question.type}"
     if any(choice.fraction < 0 for choice in question.choices):
         return "Aiken cannot hold negative marks for wrong choices"
+    if any(0 < choice.fraction < 1 for choice in question.choices):
+        return "Aiken cannot hold partial credit"
     if len(question.choices) > len(_LETTERS):
         return "Aiken cannot hold more than 26 choices"
     text = plain_text(question.text, question.text_format)

@@ -20,7 +20,6 @@ from learning.exchange.model import (
     ExchangeQuestion,
     default_title,
     percent_text,
-    plain_text,
 )
 from learning.i18n import gettext as _
 from learning.text import fold
@@ -38,9 +37,13 @@ META_PREFIXES = ("source:", "difficulty:", "lesson:", "scoring:")
 
 @dataclass(frozen=True)
 class BankChoice:
+    """`weight`: the exact weight in -1..1 an exchange file or author gave, or None when it
+    follows from `correct` (`implied_weights`), as for every question written before."""
+
     text: str
     correct: bool
     feedback: str | None = None
+    weight: Fraction | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,6 +61,8 @@ class BankQuestion:
     difficulty: str = "medium"
     lesson: str | None = None  # a lesson slug
     scoring: str = "partial"  # multiple only: partial | all_or_nothing
+    text_format: str = "plain"  # plain | markdown | html | moodle: how all its texts are written
+    name: str | None = None  # GIFT ::Name:: / XML <name>; None: made from the text
 
 
 @dataclass
@@ -95,15 +100,31 @@ def tag_from_category(category: str | None) -> str | None:
     return parts[-1][:MAX_TAG].strip() if parts else None
 
 
+def implied_weights(kind: str, correct: list[bool]) -> list[Fraction]:
+    """The weights a question without stored weights is graded with (learning/quizzes/
+    grading.py): single 1 for the right choice and 0 for the others; multiple 1/(number
+    right) for each right choice and -1/(number wrong) for each wrong one, which Moodle's
+    "sum of the chosen, clamped to 0..1" turns into this platform's partial credit."""
+    if kind == "single":
+        return [Fraction(1 if ok else 0) for ok in correct]
+    right = sum(correct)
+    wrong = len(correct) - right
+    return [
+        Fraction(1, right) if ok else (Fraction(-1, wrong) if wrong else Fraction(0))
+        for ok in correct
+    ]
+
+
 def from_exchange(question: ExchangeQuestion) -> Converted:
-    """A question read by a format parser as a bank question, with what needs saying."""
+    """A question read by a format parser as a bank question, with what needs saying.
+
+    Every field is kept as the file says it: texts in their format, the name, the weights
+    (stored only when they differ from what `correct` implies, so that an old question
+    exported and imported again is the same row), feedback, tags and the id as key."""
     result = Converted(question.line, None, title=question.title)
-    is_html = question.text_format == "html"
 
     def text_of(value: str | None) -> str:
-        if value is None:
-            return ""
-        return clean_text(plain_text(value, "html") if is_html else value)
+        return clean_text(value) if value is not None else ""
 
     tags: list[str] = []
     meta: dict[str, str] = {}
@@ -135,9 +156,14 @@ def from_exchange(question: ExchangeQuestion) -> Converted:
             BankChoice(FALSE_LABEL, not answer, text_of(question.false_feedback) or None),
         ]
     else:
+        fractions = [c.fraction for c in question.choices]
+        correct = [f == 1 if question.type == "single" else f > 0 for f in fractions]
+        explicit = fractions != implied_weights(question.type, correct)
         choices = [
-            BankChoice(text_of(c.text), c.fraction > 0, text_of(c.feedback) or None)
-            for c in question.choices
+            BankChoice(
+                text_of(c.text), ok, text_of(c.feedback) or None, c.fraction if explicit else None
+            )
+            for c, ok in zip(question.choices, correct, strict=True)
         ]
     key = None
     if question.idnumber:
@@ -148,6 +174,19 @@ def from_exchange(question: ExchangeQuestion) -> Converted:
             result.errors.append(
                 _("the id '%(id)s' cannot be made into a key", id=question.idnumber)
             )
+        elif key != question.idnumber:
+            result.warnings.append(
+                _(
+                    "the id '%(id)s' is kept as the key '%(key)s' (letters, digits, . _ - "
+                    "only, at most %(max)d characters)",
+                    id=question.idnumber,
+                    key=key,
+                    max=MAX_KEY,
+                )
+            )
+    name = clean_text(question.title) or None
+    if name is not None and name == clean_text(default_title(question)):
+        name = None  # what an export makes from the text anyway
     result.question = BankQuestion(
         key=key,
         type=question.type,
@@ -160,48 +199,59 @@ def from_exchange(question: ExchangeQuestion) -> Converted:
         difficulty=difficulty,
         lesson=meta.get("lesson") or None,
         scoring=scoring if question.type == "multiple" else "partial",
+        text_format=question.text_format,
+        name=name,
     )
     result.warnings.extend(_not_kept(question, result.question))
     return result
 
 
-_MARKDOWN_MARKS = re.compile(r"[*_`#\[\]]|^\s*[-+>]\s|^\s*\d+\.\s", re.MULTILINE)
-
-
 def _not_kept(question: ExchangeQuestion, bank: BankQuestion) -> list[str]:
-    """What the file says that this platform cannot hold, said in the preview rather than
-    changed silently: weights its marking does not give, a text format it would flatten, a
-    question name it does not store."""
-    notes: list[str] = []
+    """What the file says that the bank cannot hold as such, said in the preview rather
+    than changed silently: a Moodle category (kept as a tag), and anything a bank question
+    would give back differently when exported (checked field by field, so that a later
+    limit of the bank is named here too)."""
+    notes: list[str] = list(question.not_carried)
+    category_tag = tag_from_category(question.category)
+    if category_tag:
+        notes.append(
+            _(
+                "the category '%(category)s' is kept as the tag '%(tag)s'",
+                category=question.category,
+                tag=category_tag,
+            )
+        )
+    back = to_exchange(bank)
     if question.type != "true_false":
-        kept = to_exchange(bank).choices
         given = [c.fraction for c in question.choices]
-        if [c.fraction for c in kept] != given:
+        kept = [c.fraction for c in back.choices]
+        if kept != given:
             notes.append(
                 _(
                     "the weights %(given)s cannot be kept: this platform marks the choices "
                     "as %(kept)s",
                     given=", ".join(percent_text(f) + "%" for f in given),
-                    kept=", ".join(percent_text(c.fraction) + "%" for c in kept),
+                    kept=", ".join(percent_text(f) + "%" for f in kept),
                 )
             )
-    texts = [question.text, question.general_feedback or ""]
-    texts += [c.text for c in question.choices] + [c.feedback or "" for c in question.choices]
-    texts += [question.true_feedback or "", question.false_feedback or ""]
-    if question.text_format == "html" and any(plain_text(t, "html") != t for t in texts if t):
-        notes.append(_("the HTML formatting is not kept: the texts are stored as plain text"))
-    if question.text_format == "markdown" and any(_MARKDOWN_MARKS.search(t) for t in texts):
-        notes.append(_("the text is Markdown; it is stored as plain text, so its marks would show"))
-    if question.title and clean_text(question.title) != clean_text(default_title(question)):
+    if back.text_format != question.text_format:
         notes.append(
-            _("the question name '%(name)s' is not kept (the key is)", name=question.title)
+            _(
+                "the text format %(given)s is stored as %(kept)s",
+                given=question.text_format,
+                kept=back.text_format,
+            )
         )
+    title = clean_text(question.title) or None
+    if title and (back.title or clean_text(default_title(back))) != title:
+        notes.append(_("the question name '%(name)s' is not kept (the key is)", name=title))
     return notes
 
 
 def to_exchange(question: BankQuestion) -> ExchangeQuestion:
-    """A bank question for the format writers: text as `plain`, the key as idnumber, and
-    source, difficulty, lesson and all-or-nothing marking as prefixed tags."""
+    """A bank question for the format writers: its texts in their format, its name, its
+    weights (stored, or implied by the right answers), the key as idnumber, and source,
+    difficulty, lesson and all-or-nothing marking as prefixed tags."""
     tags = list(question.tags)
     if question.source_document or question.source_article:
         tags.append(f"source:{question.source_document}:{question.source_article}")
@@ -212,8 +262,9 @@ def to_exchange(question: BankQuestion) -> ExchangeQuestion:
     if question.type == "multiple" and question.scoring != "partial":
         tags.append(f"scoring:{question.scoring}")
     common = {
+        "title": question.name,
         "text": question.text,
-        "text_format": "plain",
+        "text_format": question.text_format,
         "general_feedback": question.explanation or None,
         "tags": tags,
         "idnumber": question.key,
@@ -229,20 +280,13 @@ def to_exchange(question: BankQuestion) -> ExchangeQuestion:
             false_feedback=false.feedback,
             **common,  # type: ignore[arg-type]
         )
-    right = sum(choice.correct for choice in question.choices)
-    wrong = len(question.choices) - right
-
-    def weight(choice: BankChoice) -> Fraction:
-        if question.type == "single":
-            return Fraction(1 if choice.correct else 0)
-        # Moodle's weights that mark as this platform's partial credit does.
-        if choice.correct:
-            return Fraction(1, right)
-        return Fraction(-1, wrong) if wrong else Fraction(0)
-
+    implied = implied_weights(question.type, [c.correct for c in question.choices])
     return ExchangeQuestion(
         type="single" if question.type == "single" else "multiple",
-        choices=[ExchangeChoice(c.text, weight(c), c.feedback) for c in question.choices],
+        choices=[
+            ExchangeChoice(c.text, c.weight if c.weight is not None else w, c.feedback)
+            for c, w in zip(question.choices, implied, strict=True)
+        ],
         **common,  # type: ignore[arg-type]
     )
 

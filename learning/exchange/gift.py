@@ -194,7 +194,7 @@ def _read_question(text: _Chunk, line: int) -> ExchangeQuestion:
 
     text_format, body = _with_format(question_text, "moodle")
     # The general feedback's format defaults to the question's.
-    general_feedback = _with_format(feedback_part, text_format)[1]
+    feedback_format, general_feedback = _with_format(feedback_part, text_format)
     if not body:
         raise _Problem(_("the question has no text"))
     question = ExchangeQuestion(
@@ -205,21 +205,38 @@ def _read_question(text: _Chunk, line: int) -> ExchangeQuestion:
         general_feedback=general_feedback or None,
         line=line,
     )
+    # The general feedback's own format, if it sets one, counts with the answers'.
+    marked: list[TextFormat] = [feedback_format] if general_feedback else []
     mask = answers.mask
     if not mask:
         raise _Problem(_("essay: no answers between the braces"), unsupported=True)
     if mask.startswith("#"):
         raise _Problem(_("numerical: answers starting with '#'"), unsupported=True)
     if "~" in mask:
-        return _multichoice(question, answers)
+        return _multichoice(question, answers, marked)
     if "=" in mask and "->" in mask:
         raise _Problem(_("matching: answers of the form =a -> b"), unsupported=True)
     check = answers
     if mask.find("#") > 0:
         check = answers[: mask.find("#")].trim()
     if check.mask in _TRUE_FALSE:
-        return _true_false(question, answers)
+        return _true_false(question, answers, marked)
     raise _Problem(_("shortanswer: answers without any '~' wrong answer"), unsupported=True)
+
+
+def _other_formats(text_format: TextFormat, formats: list[TextFormat]) -> tuple[str, ...]:
+    """A note when an answer or feedback sets another format than its question's: the bank
+    keeps one format per question."""
+    others = sorted(set(formats) - {text_format})
+    if not others:
+        return ()
+    return (
+        _(
+            "a text marked [%(formats)s] is stored in the question's format [%(format)s]",
+            formats=", ".join(others),
+            format=text_format,
+        ),
+    )
 
 
 def _with_format(chunk: _Chunk, default: TextFormat) -> tuple[TextFormat, str]:
@@ -235,7 +252,9 @@ def _with_format(chunk: _Chunk, default: TextFormat) -> tuple[TextFormat, str]:
     return text_format, php_trim(chunk.real)
 
 
-def _multichoice(question: ExchangeQuestion, answers: _Chunk) -> ExchangeQuestion:
+def _multichoice(
+    question: ExchangeQuestion, answers: _Chunk, formats: list[TextFormat]
+) -> ExchangeQuestion:
     single = "=" in answers.mask
     # Moodle: str_replace('=', '~=') then explode('~'); '=' stays at the head of its answer.
     pieces: list[_Chunk] = []
@@ -255,6 +274,7 @@ def _multichoice(question: ExchangeQuestion, answers: _Chunk) -> ExchangeQuestio
         )
 
     choices: list[ExchangeChoice] = []
+    formats = list(formats)
     for piece in pieces:
         answer = piece.trim()
         weight = Fraction(0)
@@ -273,20 +293,29 @@ def _multichoice(question: ExchangeQuestion, answers: _Chunk) -> ExchangeQuestio
         feedback_at = answer.mask.find("#")
         feedback = None
         if feedback_at != -1:
-            feedback = _with_format(answer[feedback_at + 1 :], question.text_format)[1] or None
+            feedback_format, feedback_text = _with_format(
+                answer[feedback_at + 1 :], question.text_format
+            )
+            feedback = feedback_text or None
+            if feedback:
+                formats.append(feedback_format)
             answer = answer[:feedback_at]
-        choice_text = _with_format(answer, question.text_format)[1]
+        choice_format, choice_text = _with_format(answer, question.text_format)
         # Moodle's multichoice save_question_options skips answers with a blank text.
         if choice_text:
             choices.append(ExchangeChoice(choice_text, weight, feedback))
+            formats.append(choice_format)
 
     kind = classify_choices(choices, single=single)
     if isinstance(kind, Unfit):
         raise _Problem(kind.message, unsupported=kind.unsupported)
-    return replace(question, type=kind, choices=choices)
+    notes = _other_formats(question.text_format, formats)
+    return replace(question, type=kind, choices=choices, not_carried=notes)
 
 
-def _true_false(question: ExchangeQuestion, answers: _Chunk) -> ExchangeQuestion:
+def _true_false(
+    question: ExchangeQuestion, answers: _Chunk, formats: list[TextFormat]
+) -> ExchangeQuestion:
     # Moodle's split_truefalse_comment: explode('#', $answer, 3) -> answer, wrong, right.
     bits: list[_Chunk] = []
     rest = answers
@@ -296,7 +325,9 @@ def _true_false(question: ExchangeQuestion, answers: _Chunk) -> ExchangeQuestion
         rest = rest[at + 1 :]
     bits.append(rest)
     answer = _TRUE_FALSE[bits[0].trim().mask]
-    feedback = [_with_format(bit, question.text_format)[1] or None for bit in bits[1:]]
+    marked = [_with_format(bit, question.text_format) for bit in bits[1:]]
+    feedback = [text or None for _format, text in marked]
+    notes = _other_formats(question.text_format, formats + [f for f, text in marked if text])
     wrong = feedback[0] if len(feedback) > 0 else None
     right = feedback[1] if len(feedback) > 1 else None
     return replace(
@@ -305,6 +336,7 @@ def _true_false(question: ExchangeQuestion, answers: _Chunk) -> ExchangeQuestion
         true_false_answer=answer,
         true_feedback=right if answer else wrong,
         false_feedback=wrong if answer else right,
+        not_carried=notes,
     )
 
 

@@ -1,7 +1,8 @@
 """The neutral question that GIFT, Aiken and Moodle XML are read into and written from.
 
 It is Moodle's multichoice/truefalse data cut down to what this platform can grade (see
-`learning/courses/schema.py`): single choice, multiple choice with weights, true/false.
+`learning/courses/schema.py`): single choice (partial credit allowed), multiple choice
+with weights, true/false.
 Weights are exact `Fraction`s, as in `learning/quizzes/grading.py`; Moodle stores them with
 seven decimals (0.3333333), so they are snapped back to the nearest simple fraction on the
 way in and 1/3 + 1/3 + 1/3 is exactly 1 again.
@@ -67,6 +68,9 @@ class ExchangeQuestion:
     true_feedback: str | None = None
     false_feedback: str | None = None
     line: int = field(default=0, compare=False)
+    # What the file gave for this question that the model has no field for (Moodle XML's
+    # combined feedback, hints, embedded files, another grade...), said in the preview.
+    not_carried: tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass
@@ -115,14 +119,15 @@ def classify_choices(choices: Sequence[ExchangeChoice], *, single: bool) -> Ques
         full = fractions.count(1)
         if full == 0:
             return Unfit(False, _("no answer is marked correct (=) or worth 100%"))
-        if full > 1 or any(0 < f < 1 for f in fractions):
+        if full > 1:
             return Unfit(
                 True,
                 _(
-                    "multichoice: a one-answer question with partial credit or several "
-                    "correct answers cannot be graded here"
+                    "multichoice: a one-answer question with several answers worth 100% "
+                    "cannot be held here"
                 ),
             )
+        # Partial credit (an answer worth 50%) is kept: grading gives the chosen weight.
         return "single"
     positive = sum((f for f in fractions if f > 0), Fraction(0))
     if positive == 0:

@@ -184,6 +184,21 @@ def _headers(element: Element, category: str | None, line: int) -> ExchangeQuest
     idnumber_element = element.find("idnumber")
     idnumber = php_trim(idnumber_element.text or "") if idnumber_element is not None else ""
     tags = [_text(tag) for tag in element.findall("tags/tag")]
+    notes: list[str] = []
+    hints = [hint for hint in element.findall("hint") if _text(hint)]
+    if hints:
+        notes.append(_("%(count)d hint(s) not kept: this platform has no hints", count=len(hints)))
+    if element.find(".//file") is not None:
+        notes.append(_("embedded files (<file>) are not kept: upload images as course media"))
+    grade = php_trim(element.findtext("defaultgrade") or "1")
+    try:
+        other_grade = Decimal(grade) != 1
+    except InvalidOperation:
+        other_grade = True
+    if other_grade:
+        notes.append(
+            _("the default mark %(grade)s is not kept: every question is worth 1", grade=grade)
+        )
     return ExchangeQuestion(
         title=_text(element.find("name")) or None,
         text=text,
@@ -194,6 +209,7 @@ def _headers(element: Element, category: str | None, line: int) -> ExchangeQuest
         idnumber=idnumber or None,
         category=category,
         line=line,
+        not_carried=tuple(notes),
     )
 
 
@@ -220,7 +236,18 @@ def _multichoice(element: Element, category: str | None, line: int) -> ExchangeQ
         if kind.unsupported:
             raise _Unsupported(kind.message)
         raise _Problem(kind.message)
-    return replace(question, type=kind, choices=choices)
+    notes = list(question.not_carried)
+    for name in ("correctfeedback", "partiallycorrectfeedback", "incorrectfeedback"):
+        if _text(element.find(name)):
+            notes.append(
+                _("<%(tag)s> is not kept: this platform shows per-choice feedback", tag=name)
+            )
+    if any(_format(answer, question.text_format) != question.text_format
+           for answer in element.findall("answer") if _text(answer)):  # fmt: skip
+        notes.append(
+            _("an answer in another text format than the question's is stored in the question's")
+        )
+    return replace(question, type=kind, choices=choices, not_carried=tuple(notes))
 
 
 def _true_false(element: Element, category: str | None, line: int) -> ExchangeQuestion:

@@ -279,7 +279,7 @@ def version_hash(question: BankQuestion) -> str:
         choices = [
             {"text": c.text, "correct": c.correct, "feedback": c.feedback} for c in question.choices
         ]
-    payload = {
+    payload: dict[str, object] = {
         "type": question.type,
         "text": question.text,
         "choices": choices,
@@ -288,6 +288,13 @@ def version_hash(question: BankQuestion) -> str:
         "explanation": question.explanation,
         "source": {"document": question.source_document, "article": question.source_article},
     }
+    # Only when they say something, so that a question without them hashes as before.
+    if question.text_format != "plain":
+        payload["text_format"] = question.text_format
+    if question.name is not None:
+        payload["name"] = question.name
+    if any(c.weight is not None for c in question.choices):
+        payload["weights"] = [str(c.weight) for c in question.choices]
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -317,11 +324,20 @@ def add_draft_question(
         source_document=question.source_document,
         source_article=question.source_article,
         scoring=Scoring(question.scoring),
+        text_format=question.text_format,
+        name=question.name,
         content_hash=version_hash(question),
         status=ContentStatus.DRAFT,
         author_id=author_id,
         choices=[
-            Choice(position=n, text=c.text, is_correct=c.correct, feedback=c.feedback)
+            Choice(
+                position=n,
+                text=c.text,
+                is_correct=c.correct,
+                feedback=c.feedback,
+                weight_numerator=c.weight.numerator if c.weight is not None else None,
+                weight_denominator=c.weight.denominator if c.weight is not None else None,
+            )
             for n, c in enumerate(question.choices, start=1)
         ],
     )
@@ -362,7 +378,9 @@ def bank_questions(session: Session, course: Course) -> list[BankQuestion]:
             key=question.key,
             type=version.type.value,
             text=version.text,
-            choices=[BankChoice(c.text, c.is_correct, c.feedback) for c in version.choices],
+            choices=[
+                BankChoice(c.text, c.is_correct, c.feedback, c.weight) for c in version.choices
+            ],
             explanation=version.explanation,
             source_document=version.source_document,
             source_article=version.source_article,
@@ -370,6 +388,8 @@ def bank_questions(session: Session, course: Course) -> list[BankQuestion]:
             difficulty=question.difficulty.value,
             lesson=lesson_slug,
             scoring=version.scoring.value if version.type is QuestionType.MULTIPLE else "partial",
+            text_format=version.text_format,
+            name=version.name,
         )
         for question, version, lesson_slug in rows
     ]

@@ -23,6 +23,15 @@ from learning.exchange.bank import (
     BankQuestion,
     Converted,
     clean_text,
+    implied_weights,
+)
+from learning.exchange.model import (
+    TEXT_FORMATS,
+    ExchangeChoice,
+    Unfit,
+    classify_choices,
+    fraction_from_percent,
+    percent_text,
 )
 from learning.exports import xlsx_bytes
 from learning.i18n import gettext as _
@@ -44,6 +53,10 @@ COLUMNS: dict[str, list[str]] = {
     "difficulty": ["Mức độ", "Độ khó", "Difficulty"],
     "lesson": ["Bài học", "Bài", "Lesson"],
     "scoring": ["Cách chấm", "Scoring"],
+    # Moodle's fields that the bank keeps (finding 2): name, text format, per-choice weights.
+    "name": ["Tên câu hỏi", "Name"],
+    "text_format": ["Định dạng", "Format"],
+    **{f"weight_{x}": [f"Trọng số {x}", f"Weight {x}"] for x in LETTERS},
 }
 HEADER = [names[0] for names in COLUMNS.values()]
 REQUIRED = ("text", "type", "answer")
@@ -120,6 +133,10 @@ def to_row(question: BankQuestion) -> list[str]:
         DIFFICULTY_NAMES[question.difficulty],
         question.lesson or "",
         SCORING_NAMES[question.scoring] if question.type == "multiple" else "",
+        question.name or "",
+        "" if question.text_format == "plain" else question.text_format,
+        *[percent_text(c.weight) if c.weight is not None else "" for c in choices]
+        + [""] * (len(LETTERS) - len(choices)),
     ]
 
 
@@ -138,6 +155,9 @@ INSTRUCTIONS = [
     "câu đúng/sai ghi Đúng hoặc Sai, không ghi phương án.",
     "Văn bản nguồn: mã văn bản của chuyên đề; Điều, khoản: điều, khoản được trích dẫn. "
     "Mức độ: dễ, trung bình, khó. Thẻ: cách nhau bằng dấu phẩy.",
+    "Trọng số (không bắt buộc): phần trăm điểm của từng phương án như Moodle (100, 50, "
+    "-33.33333); để trống thì chấm theo đáp án đúng. Định dạng: plain, markdown, html, "
+    "moodle (để trống: plain).",
 ]
 
 
@@ -245,6 +265,7 @@ def _read_row(number: int, cells: dict[str, str]) -> Converted:
         choices = [
             BankChoice(texts[n], LETTERS[n] in letters, feedback[n]) for n in range(last + 1)
         ]
+        choices = _with_weights(kind, choices, cells, errors)
     difficulty = "medium"
     if cells.get("difficulty"):
         found = _DIFFICULTY_BY_KEY.get(header_key(cells["difficulty"]))
@@ -278,6 +299,16 @@ def _read_row(number: int, cells: dict[str, str]) -> Converted:
                 max=MAX_KEY,
             )
         )
+    text_format = header_key(cells.get("text_format", "")) or "plain"
+    if text_format not in TEXT_FORMATS:
+        errors.append(
+            _(
+                "the format '%(value)s' is not one of: %(names)s",
+                value=cells.get("text_format", ""),
+                names=", ".join(TEXT_FORMATS),
+            )
+        )
+        text_format = "plain"
     tags = [clean_text(tag) for tag in cells.get("tags", "").split(",")]
     result.question = BankQuestion(
         key=key,
@@ -291,8 +322,45 @@ def _read_row(number: int, cells: dict[str, str]) -> Converted:
         difficulty=difficulty if difficulty in DIFFICULTIES else "medium",
         lesson=clean_text(cells.get("lesson")) or None,
         scoring=scoring,
+        text_format=text_format,
+        name=clean_text(cells.get("name")) or None,
     )
     return result
+
+
+def _with_weights(
+    kind: str, choices: list[BankChoice], cells: dict[str, str], errors: list[str]
+) -> list[BankChoice]:
+    """The choices with the weights of the "Trọng số" columns (percentages, as Moodle
+    writes them), checked as Moodle checks them and against the right answers; none given:
+    the choices as they are (weights implied by the right answers)."""
+    given = [cells.get(f"weight_{x}", "").strip() for x in LETTERS[: len(choices)]]
+    if not any(given):
+        return choices
+    if not all(given):
+        errors.append(_("give a weight for every filled choice, or for none"))
+        return choices
+    try:
+        weights = [fraction_from_percent(value.replace(",", ".")) for value in given]
+    except ValueError:
+        errors.append(_("a weight is not a number: %(values)s", values=", ".join(given)))
+        return choices
+    verdict = classify_choices(
+        [ExchangeChoice(c.text, w) for c, w in zip(choices, weights, strict=True)],
+        single=kind == "single",
+    )
+    if isinstance(verdict, Unfit):
+        errors.append(verdict.message)
+        return choices
+    right = [w == 1 if kind == "single" else w > 0 for w in weights]
+    if right != [c.correct for c in choices]:
+        errors.append(_("the right answers do not match the weights"))
+        return choices
+    if weights == implied_weights(kind, right):
+        return choices
+    return [
+        BankChoice(c.text, c.correct, c.feedback, w) for c, w in zip(choices, weights, strict=True)
+    ]
 
 
 def column_names(fields: Sequence[str]) -> list[str]:

@@ -22,6 +22,9 @@ class Key:
     correct: frozenset[int]
     choices: frozenset[int]
     scoring: str = PARTIAL
+    # Choice id -> exact weight (Moodle's answer fraction), for a version that stores them
+    # (imported from Moodle files); None: the weights follow from `correct` as always.
+    weights: tuple[tuple[int, Fraction], ...] | None = None
 
 
 def mark(key: Key, selected: Iterable[int]) -> Fraction:
@@ -31,8 +34,21 @@ def mark(key: Key, selected: Iterable[int]) -> Fraction:
     partial credit: each right choice adds 1/(number right), each wrong one subtracts
     1/(number wrong), floored at 0; all-or-nothing: 1 only for exactly the right set.
     Choice ids that are not the question's are ignored (the service refuses them earlier).
+
+    A version with stored weights is marked as Moodle marks it: single choice, the chosen
+    choice's weight floored at 0; multiple, the sum of the chosen weights clamped to 0..1
+    (all-or-nothing still asks for exactly the right set). The weights a question without
+    them implies (bank.implied_weights) give the same marks as the rules above.
     """
     chosen = frozenset(selected) & key.choices
+    if key.weights is not None and key.type != TRUE_FALSE and key.scoring != ALL_OR_NOTHING:
+        weights = dict(key.weights)
+        if key.type == SINGLE:
+            if len(chosen) != 1:
+                return Fraction(0)
+            return max(Fraction(0), weights.get(next(iter(chosen)), Fraction(0)))
+        total = sum((weights.get(choice, Fraction(0)) for choice in chosen), Fraction(0))
+        return max(Fraction(0), min(Fraction(1), total))
     if key.type in (SINGLE, TRUE_FALSE):
         return Fraction(1) if len(chosen) == 1 and chosen == key.correct else Fraction(0)
     if key.scoring == ALL_OR_NOTHING:

@@ -22,6 +22,7 @@ def regrade_question(session: Session, question: Question, actor: User) -> list[
     current = next(v for v in versions if v.number == question.current_version)
     current_key = answer_keys(session, [current.id])[current.id]
     by_position = {c.position: c.is_correct for c in current.choices}
+    weight_by_position = {c.position: c.weight for c in current.choices}
     records = []
     attempts = session.scalars(
         select(Attempt)
@@ -43,8 +44,19 @@ def regrade_question(session: Session, question: Question, actor: User) -> list[
                 if len(version.choices) != len(current.choices):
                     continue  # the choices changed shape: nothing to map the answers onto
                 correct = frozenset(c.id for c in version.choices if by_position.get(c.position))
+                weights = None
+                if current_key.weights is not None:
+                    weights = tuple(
+                        (c.id, weight_by_position[c.position])
+                        for c in version.choices
+                        if weight_by_position.get(c.position) is not None
+                    )
                 keys[version.id] = grading.Key(
-                    current_key.type, correct, keys[version.id].choices, current_key.scoring
+                    current_key.type,
+                    correct,
+                    keys[version.id].choices,
+                    current_key.scoring,
+                    weights,
                 )
         marks, result = grading.grade([(keys[s.question_version_id], s.selected) for s in slots])
         new_score = grading.as_stored(result.score)

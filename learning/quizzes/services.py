@@ -12,6 +12,7 @@ import datetime as dt
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import Row, bindparam, func, insert, select, update
@@ -464,6 +465,8 @@ def answer_keys(session: Session, version_ids: Sequence[int]) -> dict[int, gradi
             QuestionVersion.scoring,
             Choice.id.label("choice_id"),
             Choice.is_correct,
+            Choice.weight_numerator,
+            Choice.weight_denominator,
         )
         .join(Choice, Choice.version_id == QuestionVersion.id)
         .where(QuestionVersion.id.in_(version_ids))
@@ -471,13 +474,23 @@ def answer_keys(session: Session, version_ids: Sequence[int]) -> dict[int, gradi
     parts: dict[int, dict[str, Any]] = {}
     for row in rows:
         part = parts.setdefault(
-            row.id, {"type": row.type.value, "scoring": row.scoring.value, "c": set(), "all": set()}
+            row.id,
+            {"type": row.type.value, "scoring": row.scoring.value, "c": set(), "all": set()},
         )
+        part.setdefault("w", {})
         part["all"].add(row.choice_id)
         if row.is_correct:
             part["c"].add(row.choice_id)
+        if row.weight_numerator is not None and row.weight_denominator:
+            part["w"][row.choice_id] = Fraction(row.weight_numerator, row.weight_denominator)
     return {
-        vid: grading.Key(p["type"], frozenset(p["c"]), frozenset(p["all"]), p["scoring"])
+        vid: grading.Key(
+            p["type"],
+            frozenset(p["c"]),
+            frozenset(p["all"]),
+            p["scoring"],
+            tuple(sorted(p["w"].items())) if p["w"] else None,
+        )
         for vid, p in parts.items()
     }
 
