@@ -53,7 +53,7 @@ from learning.demo import DEMO_CONTEST_TITLE
 from learning.org.models import Unit
 from learning.quizzes.models import Attempt, AttemptStatus, Quiz
 from learning.text import fold
-from tests.nginx import Nginx
+from tests.nginx import NGINX, Nginx
 
 UNIT_CODES = ["CS-TANPHAT", "CS-KIMTHANH", "CS-HOABAN", "CS-MAYTRANG", "CS-THHOAMAI"]
 
@@ -224,6 +224,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.users < 1:
         parser.error("--users must be at least 1")
+    if args.nginx and NGINX is None:
+        parser.error("--nginx: nginx is not installed (apt-get install nginx)")
     if args.keep_alive is None:
         args.keep_alive = 5 if args.nginx else 0
     if args.keep_alive < 0:
