@@ -16,10 +16,10 @@ made in the database afterwards: one attempt per worker (no duplicates), each su
 with its prediction, and the time to rank the round.
 
 Both servers run gunicorn as gunicorn.conf.py sets it up (GUNICORN_WORKERS processes, one
-per core by default, of GUNICORN_THREADS threads, 4 by default), and, as behind the reverse
-proxy production puts in front (nginx speaks to its upstream a connection per request), without
-keep-alive: `--keep-alive SECONDS` lets the load generator's clients keep their connections to
-gunicorn instead. gunicorn's processes then split the connections unevenly when all arrive at
+per core by default, of GUNICORN_THREADS threads, 4 by default), and, as behind a reverse
+proxy without a pool of upstream connections (a connection per request), without keep-alive:
+`--keep-alive SECONDS` lets the load generator's clients keep their connections to gunicorn
+instead. gunicorn's processes then split the connections unevenly when all arrive at
 once (measured: 56, 119, 121 and 4 of 300), and the busiest process sets the pace.
 
 `--nginx` puts a real nginx, configured from deploy/nginx.conf (tests/nginx.py renders it),
