@@ -64,9 +64,11 @@ bench-quiz: install-dev
 	$(BIN)/python -m bench.quiz_engine
 
 ## make bench-contest: the contest rush, 300 locust workers released together, gunicorn and
-## PostgreSQL (TEST_DATABASE_URL), next to a bare INSERT endpoint
+## PostgreSQL (TEST_DATABASE_URL), next to a bare INSERT endpoint; behind nginx
+## (deploy/nginx.conf) with `make bench-contest CONTEST_ARGS=--nginx`
+CONTEST_ARGS ?=
 bench-contest: install-dev
-	$(BIN)/python -m bench.contest_load
+	$(BIN)/python -m bench.contest_load $(CONTEST_ARGS)
 
 ## make bench-import: a 50,000-row member list read, checked and written, SQLite and PostgreSQL
 bench-import: install-dev

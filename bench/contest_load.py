@@ -2,7 +2,8 @@
 PostgreSQL on loopback, next to a bare Flask endpoint doing one INSERT on the same database
 in the same run.
 
-    python -m bench.contest_load [--users 300] [--databases postgres]   (make bench-contest)
+    python -m bench.contest_load [--users 300] [--databases postgres] [--nginx]
+                                                                          (make bench-contest)
 
 PostgreSQL is taken from TEST_DATABASE_URL (default postgresql://postgres@127.0.0.1/test) in
 a schema of its own, dropped afterwards. The database gets the courses and the demo contest
@@ -15,11 +16,16 @@ made in the database afterwards: one attempt per worker (no duplicates), each su
 with its prediction, and the time to rank the round.
 
 Both servers run gunicorn as gunicorn.conf.py sets it up (GUNICORN_WORKERS processes, one
-per core by default, of GUNICORN_THREADS threads, 4 by default), and, as behind the reverse
-proxy production puts in front (nginx speaks to its upstream a connection per request), without
-keep-alive: `--keep-alive SECONDS` lets the load generator's clients keep their connections to
-gunicorn instead. gunicorn's processes then split the connections unevenly when all arrive at
+per core by default, of GUNICORN_THREADS threads, 4 by default), and, as behind a reverse
+proxy without a pool of upstream connections (a connection per request), without keep-alive:
+`--keep-alive SECONDS` lets the load generator's clients keep their connections to gunicorn
+instead. gunicorn's processes then split the connections unevenly when all arrive at
 once (measured: 56, 119, 121 and 4 of 300), and the busiest process sets the pace.
+
+`--nginx` puts a real nginx, configured from deploy/nginx.conf (tests/nginx.py renders it),
+in front of each of the two servers, so that the ratio compares like with like: the clients
+keep their connections to nginx (as browsers do), and nginx keeps a pool of connections to
+gunicorn, whose keep-alive is then 5 s (gunicorn.conf.py's default; `--keep-alive` sets it).
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ import time
 from sqlalchemy import func, insert, select, update
 
 from bench.databases import LABELS, database
+from bench.faults import free_port
 from bench.quiz_engine import PASSWORD, _flask, _serve
 from learning.auth.models import Role, User
 from learning.auth.passwords import hash_password
@@ -46,6 +53,7 @@ from learning.demo import DEMO_CONTEST_TITLE
 from learning.org.models import Unit
 from learning.quizzes.models import Attempt, AttemptStatus, Quiz
 from learning.text import fold
+from tests.nginx import NGINX, Nginx
 
 UNIT_CODES = ["CS-TANPHAT", "CS-KIMTHANH", "CS-HOABAN", "CS-MAYTRANG", "CS-THHOAMAI"]
 
@@ -108,7 +116,7 @@ def _line(name: str, r: dict, baseline: dict | None) -> str:
             f"errors {r['failures']}")  # fmt: skip
 
 
-def bench_database(kind: str, url: str, users: int, keep_alive: int) -> bool:
+def bench_database(kind: str, url: str, users: int, keep_alive: int, nginx: bool = False) -> bool:
     label = LABELS[kind]
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench", "LEARNING_ENV": "development",
            "RATELIMIT_ENABLED": "false", "GUNICORN_ACCESS_LOG": "/dev/null",
@@ -123,8 +131,15 @@ def bench_database(kind: str, url: str, users: int, keep_alive: int) -> bool:
         handle.write("\n".join(phones))
     app_port, bare_port = 18500 + os.getpid() % 1000, 19500 + os.getpid() % 1000
     servers = [_serve("wsgi:app", app_port, env), _serve("bench.bare_app:app", bare_port, env)]
+    proxies: list[Nginx] = []
     per_user = 5 + questions  # requests one worker makes in the flow, once logged in
     try:
+        if nginx:
+            for port in (app_port, bare_port):
+                proxy = Nginx([f"127.0.0.1:{port}"], port=free_port(), connections=4096)
+                proxies.append(proxy)
+                proxy.start()
+            app_port, bare_port = proxies[0].port, proxies[1].port
         bare_args = ["--host", f"http://127.0.0.1:{bare_port}", "--users", str(users),
                      "--requests", str(per_user)]  # fmt: skip
         # The bare endpoint before and after the flow: the machine's other load drifts, and
@@ -135,6 +150,8 @@ def bench_database(kind: str, url: str, users: int, keep_alive: int) -> bool:
                        phone_file, "--password", PASSWORD)  # fmt: skip
         bare_after = _locust("bare", *bare_args)
     finally:
+        for proxy in proxies:
+            proxy.stop()
         for server in servers:
             server.terminate()
             server.wait(timeout=30)
@@ -199,16 +216,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=300)
     parser.add_argument("--databases", default="postgres")
-    parser.add_argument("--keep-alive", type=int, default=0, metavar="SECONDS",
+    parser.add_argument("--keep-alive", type=int, default=None, metavar="SECONDS",
                         help="gunicorn's keep-alive (default 0: a connection per request, as "
-                        "behind a proxy)")  # fmt: skip
+                        "behind a proxy; with --nginx 5, nginx's pool of connections)")  # fmt: skip
+    parser.add_argument("--nginx", action="store_true",
+                        help="put nginx (deploy/nginx.conf) in front of both servers")  # fmt: skip
     args = parser.parse_args()
     if args.users < 1:
         parser.error("--users must be at least 1")
+    if args.nginx and NGINX is None:
+        parser.error("--nginx: nginx is not installed (apt-get install nginx)")
+    if args.keep_alive is None:
+        args.keep_alive = 5 if args.nginx else 0
     if args.keep_alive < 0:
         parser.error("--keep-alive must be 0 or more seconds")
     connections = (f"keep-alive {args.keep_alive} s" if args.keep_alive
                    else "a connection per request, as behind a proxy")  # fmt: skip
+    if args.nginx:
+        connections = (f"behind nginx (deploy/nginx.conf; clients keep their connections to "
+                       f"nginx; gunicorn keep-alive {args.keep_alive} s)")  # fmt: skip
     print(f"contest rush: {args.users} virtual workers (locust), gunicorn "
           f"{os.environ.get('GUNICORN_WORKERS', os.cpu_count())} workers x "
           f"{os.environ.get('GUNICORN_THREADS', '4')} threads, {connections}, "
@@ -218,7 +244,7 @@ def main() -> None:
         if kind not in LABELS:
             parser.error(f"unknown database {kind!r}: use postgres and/or sqlite")
         with database(kind, "bench-contest") as url:
-            held = bench_database(kind, url, args.users, args.keep_alive) and held
+            held = bench_database(kind, url, args.users, args.keep_alive, args.nginx) and held
     sys.exit(0 if held else 1)
 
 

@@ -217,23 +217,28 @@ class Browser:
     benchmark client it never resends a request whose answer was lost; it reconnects for the
     next one, as a browser does after a network error."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, source: str | None = None) -> None:
         self.port = port
+        self.source = source  # the loopback address it connects from (127.0.0.1 if None)
         self.cookie = ""
         self.csrf = ""
         self._connection: http.client.HTTPConnection | None = None
 
     def request(self, method: str, path: str, form: dict[str, Any] | None = None,
-                accept: str = "text/html") -> tuple[int, str, dict[str, str]]:  # fmt: skip
+                accept: str = "text/html", headers: dict[str, str] | None = None,
+                ) -> tuple[int, str, dict[str, str]]:  # fmt: skip
         body = urllib.parse.urlencode(form or {}) if method == "POST" else None
-        headers = {"Accept": accept}
+        headers = {"Accept": accept, **(headers or {})}
         if body is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         if self.cookie:
             headers["Cookie"] = self.cookie
         reused = self._connection is not None
         if self._connection is None:
-            self._connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            self._connection = http.client.HTTPConnection(
+                "127.0.0.1", self.port, timeout=60,
+                source_address=(self.source, 0) if self.source else None,
+            )  # fmt: skip
         try:
             try:
                 self._connection.request(method, path, body=body, headers=headers)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
 import secrets
 from pathlib import Path
@@ -88,6 +90,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
 
+    app.url_defaults(_versioned_static(app.static_folder or ""))
     db.init_app(app)
     i18n.init_app(app)
     app.jinja_env.filters["phone"] = format_phone
@@ -103,6 +106,29 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_error_handlers(app)
     _register_cli(app)
     return app
+
+
+@functools.lru_cache(maxsize=256)
+def _file_digest(path: str, _mtime_ns: int, _size: int) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:10]
+
+
+def _versioned_static(folder: str) -> Any:
+    """`url_for("static", filename=F)` gives `/static/F?v=<digest of F>`: a URL whose content
+    never changes, which the reverse proxy caches for a year (deploy/nginx.conf). The digest
+    is computed once per version of the file (keyed by its modification time and size)."""
+
+    def add_version(endpoint: str, values: dict[str, Any]) -> None:
+        if endpoint != "static" or "v" in values or "filename" not in values:
+            return
+        path = os.path.join(folder, values["filename"])
+        try:
+            found = os.stat(path)
+        except OSError:
+            return  # a missing file: the URL is a 404 either way
+        values["v"] = _file_digest(path, found.st_mtime_ns, found.st_size)
+
+    return add_version
 
 
 def _can(permission: str, obj: Any = None) -> bool:

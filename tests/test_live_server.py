@@ -1,6 +1,7 @@
 """Proof under pressure, against a real gunicorn (2 workers x 4 threads) on the suite's
 database kind: more parallel writers than threads, the database going away and coming back,
-two servers sharing PostgreSQL and Redis, and the short version of `make bench-faults`.
+two servers sharing PostgreSQL and Redis, the two servers behind a real nginx configured
+from deploy/nginx.conf (tests/nginx.py), and the short version of `make bench-faults`.
 
 Starting gunicorn costs seconds, so the module shares one server and one database (a SQLite
 file, or a PostgreSQL schema of its own), and each test has its own workers. On PostgreSQL
@@ -12,7 +13,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gzip
+import http.client
 import os
+import re
 import socket
 import threading
 import time
@@ -32,13 +36,16 @@ from bench.faults import (
     _token,
     app_database_url,
     connection_name,
+    free_port,
     prepare,
     run_faults,
     server_env,
 )
 from learning import create_app
+from learning import db as app_db
+from learning.auth import limits as login_limits
 from learning.auth.models import Role, User
-from learning.config import normalise_database_url
+from learning.config import PROJECT_ROOT, normalise_database_url
 from learning.contests import services as contest_services
 from learning.contests.models import Category
 from learning.db import build_engine, utcnow
@@ -47,6 +54,7 @@ from learning.org.models import UnitKind
 from learning.org.services import create_unit
 from learning.quizzes.models import Attempt, AttemptSlot, AttemptStatus, Quiz
 from tests.conftest import TEST_DATABASE_URL, postgres_schema
+from tests.nginx import NGINX, Nginx
 
 WORKERS, THREADS = 2, 4
 WRITERS = WORKERS * THREADS + 1
@@ -160,7 +168,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
                 hide_password=False
             )
         name = connection_name()
-        extra = {"RATELIMIT_ENABLED": "true"}
+        # PROXY_COUNT=1 as in production: behind nginx the app takes the client's address from
+        # the one X-Forwarded-For hop nginx adds; reached directly, there is no such header.
+        extra = {"RATELIMIT_ENABLED": "true", "PROXY_COUNT": "1"}
         if url.startswith("postgresql") and _redis_available():
             extra["REDIS_URL"] = REDIS_URL
         env = server_env(app_database_url(app_url, name), **extra)
@@ -314,16 +324,35 @@ def test_sqlite_file_going_away_is_a_503_and_recovers(tmp_path, app_config):
     assert client.get("/healthz").status_code == 200
 
 
+@pytest.fixture(scope="module")
+def second(live) -> Iterator[Server]:
+    """A second gunicorn instance on the same database (and Redis, if any), booted once."""
+    with Server(live.env, workers=1, threads=4) as server:
+        yield server
+
+
 @pytest.fixture
-def second_server(live) -> Iterator[Server]:
+def second_server(live, request) -> Server:
     if not live.world.url.startswith("postgresql"):
         pytest.skip("several servers share PostgreSQL: run with TEST_DATABASE_URL (CI does)")
     if "REDIS_URL" not in live.env:
         if os.environ.get("CI"):
             pytest.fail(f"Redis is not reachable at {REDIS_URL}; CI must start it", pytrace=False)
         pytest.skip(f"several servers share Redis: none at {REDIS_URL}")
-    with Server(live.env, workers=1, threads=4) as server:
-        yield server
+    return request.getfixturevalue("second")
+
+
+@pytest.fixture(scope="module")
+def front(live, second) -> Iterator[Nginx]:
+    """nginx, configured from deploy/nginx.conf, in front of the module's two gunicorn
+    instances (on SQLite too: two servers on one file count the login limits in it)."""
+    if NGINX is None:
+        if os.environ.get("CI"):
+            pytest.fail("nginx is not installed; .ci/run installs it", pytrace=False)
+        pytest.skip("nginx is not installed (apt-get install nginx): the tests behind it skip")
+    upstreams = [f"127.0.0.1:{live.server.port}", f"127.0.0.1:{second.port}"]
+    with Nginx(upstreams, port=free_port()) as nginx:
+        yield nginx
 
 
 def test_two_servers_share_sessions_limits_and_figures(live, second_server):
@@ -380,17 +409,22 @@ def test_two_servers_share_sessions_limits_and_figures(live, second_server):
             store.delete(key)
 
 
-def test_the_login_limit_holds_across_worker_processes(live):
-    """Two gunicorn workers (and, on SQLite, no Redis): the failures of one account are
-    counted together whichever process answers (each attempt on a new connection)."""
+def test_the_login_limit_holds_across_worker_processes(live, request):
+    """Two gunicorn workers, and behind nginx two servers (on SQLite, no Redis): the
+    failures of one account are counted together whichever process answers (each attempt on
+    a new connection, spread by nginx over both servers). Without nginx: the one server."""
+    front = request.getfixturevalue("front") if NGINX is not None else None
+    port = front.port if front is not None else live.server.port
     if time.time() % 60 > 30:  # all ten attempts in one minute's window
         time.sleep(61 - time.time() % 60)
     unknown = f"0918{os.getpid() % 1_000_000:06d}"  # an account nobody has: its own bucket
     written = [unknown, "+84" + unknown[1:], f"{unknown[:4]} {unknown[4:7]} {unknown[7:]}"]
     answers = []
     for n in range(10):
-        browser = Browser(live.server.port)
+        browser = Browser(port)
         token = _token(browser.request("GET", "/login")[1])
+        if n % 2:  # nginx takes turns: one more request, and the posts alternate servers
+            browser.request("GET", "/healthz")
         answers.append(
             browser.request(
                 "POST", "/login",
@@ -398,6 +432,108 @@ def test_the_login_limit_holds_across_worker_processes(live):
             )[0]
         )  # fmt: skip
     assert answers == [401] * 5 + [429] * 5, answers
+    if front is not None:
+        upstreams = {_upstream(line) for line in front.logged('"POST /login ', 10)}
+        assert upstreams >= set(front.upstreams), upstreams  # both servers judged some
+
+
+def _upstream(line: str) -> str:
+    """The instance that answered a request in nginx's access log ("-": nginx itself)."""
+    return line.split(" upstream=", 1)[1].split(" ", 1)[0].rstrip(",")
+
+
+def _loopback_address(offset: int) -> str:
+    """A loopback address of this test process's own (Linux answers on all of 127/8), so
+    that the per-address buckets of runs sharing a Redis never meet."""
+    pid = os.getpid()
+    return f"127.{(pid >> 8) % 250 + 2}.{pid % 256}.{offset}"
+
+
+def test_behind_nginx_a_session_holds_on_both_servers(live, front):
+    browser = Browser(front.port)
+    browser.log_in(live.two_server_user, live.world.quiz_id)
+    path = f"/quizzes/{live.world.quiz_id}?session-check={os.getpid()}"
+    statuses = [browser.request("GET", path)[0] for _ in range(6)]
+    assert statuses == [200] * 6  # never sent back to the login page by either server
+    served = [_upstream(line) for line in front.logged(f"GET {path} ", 6)]
+    assert len(served) == 6 and set(served) == set(front.upstreams), served
+
+
+def test_behind_nginx_the_address_limit_counts_the_client_not_nginx(live, front):
+    """With PROXY_COUNT=1 the app keys the per-address login limit on the address nginx
+    puts in X-Forwarded-For: a client whose address has used up its failures is refused,
+    even when it forges the header; another address behind the same nginx is not."""
+    if time.time() % 60 > 50:  # the bucket filled and tested in one minute's window
+        time.sleep(61 - time.time() % 60)
+    full, other = _loopback_address(1), _loopback_address(2)
+    app = create_app({"DATABASE_URL": live.world.url, "REDIS_URL": live.env.get("REDIS_URL"),
+                      "SECRET_KEY": "fill", "ENV_NAME": "development"})  # fmt: skip
+    with app.app_context():
+        session = app_db.session
+        per_address = login_limits._limits("LOGIN_LIMIT_PER_ADDRESS")
+        store, now = login_limits._store(), int(login_limits.clock())
+        for _ in range(max(limit.amount for limit in per_address)):
+            store.hit(session, f"address:{full}", per_address, now)
+        session.commit()
+    app.extensions["database"].engine.dispose()
+    unknown = f"0917{os.getpid() % 1_000_000:06d}"  # nobody's account: its own bucket
+
+    def attempt(source: str, forged: str | None = None) -> int:
+        browser = Browser(front.port, source=source)
+        token = _token(browser.request("GET", "/login")[1])
+        headers = {"X-Forwarded-For": forged} if forged else None
+        form = {"login": unknown, "password": "wrong-password", "csrf_token": token}
+        return browser.request("POST", "/login", form, headers=headers)[0]
+
+    assert attempt(full) == 429
+    assert attempt(full, forged="203.0.113.7") == 429
+    assert attempt(other) == 401
+
+
+def test_behind_nginx_static_files_come_from_disk_and_the_service_worker_from_the_app(front):
+    page = front.get("/login")[1].decode()
+    css = re.search(r'href="(/static/css/app\.css\?v=[0-9a-f]{10})"', page)
+    assert css is not None, "the page links its stylesheet by digest"
+    status, body, headers = front.get(css.group(1), {"Accept-Encoding": "gzip"})
+    assert status == 200 and headers["content-encoding"] == "gzip"
+    assert gzip.decompress(body) == (PROJECT_ROOT / "static" / "css" / "app.css").read_bytes()
+    assert headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert headers["x-content-type-options"] == "nosniff"
+    # The app answers nothing without its Content-Security-Policy: nginx sent this.
+    assert "content-security-policy" not in headers
+    assert front.get("/static/css/app.css")[2]["cache-control"] == "no-cache"  # unversioned
+    status, body, headers = front.get("/sw.js")
+    assert status == 200 and b"addEventListener" in body
+    assert headers["cache-control"] == "no-cache" and "content-security-policy" in headers
+    assert {_upstream(line) for line in front.logged(f"GET {css.group(1)} ", 1)} == {"-"}
+    assert {_upstream(line) for line in front.logged("GET /static/css/app.css ", 1)} == {"-"}
+    sw_lines = front.logged("GET /sw.js ", 1)
+    assert sw_lines and {_upstream(line) for line in sw_lines} <= set(front.upstreams)
+
+
+def test_behind_nginx_a_file_too_large_is_refused_by_the_app_in_its_language(front):
+    """nginx lets through what the app's own limit (16 MiB) refuses, so the refusal is the
+    app's page; it stops only what is far too large."""
+
+    def post(size: int) -> tuple[int, str, dict[str, str]]:
+        connection = http.client.HTTPConnection("127.0.0.1", front.port, timeout=60)
+        try:
+            connection.request("POST", "/login", body=b"a=" + b"x" * (size - 2),
+                               headers={"Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
+            response = connection.getresponse()
+            return (
+                response.status,
+                response.read().decode("utf-8", "replace"),
+                dict((k.lower(), v) for k, v in response.getheaders()),
+            )
+        finally:
+            connection.close()
+
+    status, page, headers = post(16 * 1024 * 1024 + 4096)
+    assert status == 413 and "content-security-policy" in headers, page[:300]
+    assert "Tệp quá lớn" in page
+    status, page, headers = post(18 * 1024 * 1024)
+    assert status == 413 and "content-security-policy" not in headers  # nginx's own
 
 
 def test_no_acknowledged_answer_is_lost_when_a_worker_dies_and_connections_drop(live):
