@@ -10,7 +10,7 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from learning import create_app
@@ -185,3 +185,39 @@ def test_a_start_between_another_starts_reading_and_its_lock_makes_one_attempt(w
             .where(AttemptSlot.attempt_id == attempt_id)
         )
     assert attempts == [attempt_id] and slots == 3
+
+
+def statements_under_the_lock(engine, request):
+    """The statements a request runs after its BEGIN IMMEDIATE (savepoints aside)."""
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        request()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert seen.count("BEGIN IMMEDIATE") == 1, seen
+    locked = seen[seen.index("BEGIN IMMEDIATE") + 1 :]
+    return [s.split()[0] + " " + s.split()[1] for s in locked if not s.startswith(SAVEPOINTS)]
+
+
+SAVEPOINTS = ("SAVEPOINT", "RELEASE", "ROLLBACK TO")
+
+
+def test_start_save_and_submit_hold_the_lock_only_for_their_writes(world):
+    client, _engine, quiz_id, _user_id, _path = world
+    app_engine = client.application.extensions["database"].engine
+    attempt_ids = []
+    started = statements_under_the_lock(
+        app_engine, lambda: attempt_ids.append(start(client, quiz_id))
+    )
+    assert started == ["INSERT INTO", "INSERT INTO"]  # the attempt, its slots
+    saved = statements_under_the_lock(app_engine, lambda: save(client, attempt_ids[0], 1, [1], 0))
+    assert saved == ["UPDATE attempt_slots"]
+    submitted = statements_under_the_lock(
+        app_engine, lambda: client.post(f"/attempts/{attempt_ids[0]}/submit")
+    )
+    assert submitted == ["UPDATE attempts", "UPDATE attempt_slots"]  # the grade, the marks

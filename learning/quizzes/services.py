@@ -265,6 +265,9 @@ def lock_attempt(session: Session, attempt_id: int, user: User) -> Attempt:
 
 def _lock_with_quiz(session: Session, attempt_id: int, user: User) -> tuple[Attempt, Quiz]:
     attempt, quiz = _locked(session, attempt_id, user, Quiz)
+    # Held by the attempt (the session's identity map holds objects weakly): the view that
+    # asks for `attempt.quiz` after the write lock is taken does not query for it there.
+    set_committed_value(attempt, "quiz", quiz)
     return attempt, quiz
 
 

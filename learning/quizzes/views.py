@@ -190,7 +190,7 @@ def submit(attempt_id: int) -> Response:
         db.session.commit()
         flash(str(AttemptClosed()), "error")
         return redirect(url_for("quizzes.result", attempt_id=attempt_id))
-    quiz = db.session.get_one(Quiz, attempt.quiz_id)
+    quiz = attempt.quiz
     db.lock_for_write(db.session)  # what the grade completes is written under the lock too
     _after_grading(attempt, quiz)
     db.session.commit()
