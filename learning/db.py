@@ -155,7 +155,8 @@ def begin_write() -> None:
 
 
 class UndeclaredWrite(RuntimeError):
-    """A GET request flushed changes without `begin_write`: a programming error."""
+    """A GET flushed changes without `begin_write`, or a `reads_first` POST before
+    `lock_for_write`: a programming error."""
 
 
 def _refuse_undeclared_writes(write_session: Session, _context: Any, _instances: Any) -> None:
@@ -164,8 +165,8 @@ def _refuse_undeclared_writes(write_session: Session, _context: Any, _instances:
     if writes_declared() or not (write_session.new or write_session.dirty or write_session.deleted):
         return
     if current_app.testing:
-        raise UndeclaredWrite(f"{request.method} {request.path} wrote without begin_write()")
-    current_app.logger.error("%s %s wrote without begin_write()", request.method, request.path)
+        raise UndeclaredWrite(f"{request.method} {request.path} wrote undeclared")
+    current_app.logger.error("%s %s wrote undeclared", request.method, request.path)
 
 
 def build_engine(url: str, *, echo: bool = False, busy_timeout_ms: int = 15_000) -> Engine:
