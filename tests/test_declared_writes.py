@@ -113,3 +113,23 @@ def test_a_unique_constraint_race_is_a_409_with_a_message(probe_app, make, sessi
     assert "cùng lúc" in response.text  # "at the same moment", in Vietnamese
     assert "Cơ sở dữ liệu" not in response.text
     assert session.scalar(select(func.count(User.id))) == users
+
+
+def test_a_post_that_reads_first_writes_only_after_lock_for_write(app):
+    def early() -> str:
+        db.session.add(AuditEntry(action="probe", object_type="x", object_id=None))
+        db.session.commit()
+        return "written"
+
+    def declared() -> str:
+        db.session.scalar(select(func.count(User.id)))  # reads first
+        db.lock_for_write(db.session)
+        db.session.add(AuditEntry(action="probe", object_type="x", object_id=None))
+        db.session.commit()
+        return "written"
+
+    app.add_url_rule("/_probe/early", view_func=db.reads_first(early), methods=["POST"])
+    app.add_url_rule("/_probe/declared", view_func=db.reads_first(declared), methods=["POST"])
+    with pytest.raises(UndeclaredWrite):
+        app.test_client().post("/_probe/early")
+    assert app.test_client().post("/_probe/declared").text == "written"

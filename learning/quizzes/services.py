@@ -9,15 +9,28 @@ refused, never lost after being acknowledged, and any number of submits grade on
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, insert, select, update
+from sqlalchemy import (
+    Row,
+    TextClause,
+    bindparam,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from learning.auth.models import User
 from learning.courses.models import (
@@ -29,6 +42,7 @@ from learning.courses.models import (
     QuestionType,
     QuestionVersion,
 )
+from learning.db import lock_for_write
 from learning.errors import NotFound
 from learning.quizzes import grading
 from learning.quizzes.drawing import draw_questions
@@ -169,31 +183,53 @@ def start_attempt(
         started_at=now,
         deadline_at=deadline,
     )
+    # Read without the write lock (SQLite, a request that reads first), the attempt is numbered
+    # after the last one read: one started since takes that number, and the unique constraint
+    # refuses this one. Then start again under the lock, which resumes that one (or refuses).
+    unlocked = lock_for_write(session)
     try:
         with session.begin_nested():
             session.add(attempt)
             session.flush()
     except IntegrityError:
+        if unlocked:
+            return start_attempt(session, user, quiz, now, rng)
         # A second tap on "start" raced this one: use the attempt it created.
         current = in_progress_attempt(session, user.id, quiz.id)
         if current is None:
             raise
         return current
-    session.execute(
-        insert(AttemptSlot),
-        [
-            {
-                "attempt_id": attempt.id,
-                "position": position,
-                "question_version_id": version_id,
-                "choice_order": order,
-                "selected": [],
-                "revision": 0,
-            }
-            for position, (version_id, order) in enumerate(drawn, start=1)
-        ],
-    )
+    # One statement (all rows in one VALUES), not one per question: inside the lock, each
+    # statement is a moment the thread may wait for Python's GIL while holding it.
+    rows = {}
+    for position, (version_id, order) in enumerate(drawn, start=1):
+        rows |= {f"version_{position}": version_id, f"order_{position}": order}
+    session.connection().execute(_insert_slots(len(drawn)), {"of_attempt": attempt.id, **rows})
     return attempt
+
+
+@functools.cache
+def _insert_slots(count: int) -> TextClause:
+    """INSERT of an attempt's `count` slots in one statement, written once per count.
+
+    SQLAlchemy compiles a many-row `insert().values([...])` again at every execution (it has
+    no cache key): about 9 ms of a start, inside the write lock. This text is compiled once."""
+    table = AttemptSlot.__table__
+    rows = ", ".join(
+        f"(:of_attempt, {n}, :version_{n}, :order_{n}, :nothing, 0)" for n in range(1, count + 1)
+    )
+    # Only numbers are written into the text; every value is a bound parameter.
+    columns = "attempt_id, position, question_version_id, choice_order, selected, revision"
+    statement = f"INSERT INTO attempt_slots ({columns}) VALUES {rows}"  # noqa: S608
+    return text(statement).bindparams(
+        bindparam("of_attempt", type_=table.c.attempt_id.type),
+        bindparam("nothing", [], type_=table.c.selected.type),
+        *(
+            bindparam(f"version_{n}", type_=table.c.question_version_id.type)
+            for n in range(1, count + 1)
+        ),
+        *(bindparam(f"order_{n}", type_=table.c.choice_order.type) for n in range(1, count + 1)),
+    )
 
 
 # --- saving ------------------------------------------------------------------------------
@@ -230,6 +266,9 @@ def lock_attempt(session: Session, attempt_id: int, user: User) -> Attempt:
 
 def _lock_with_quiz(session: Session, attempt_id: int, user: User) -> tuple[Attempt, Quiz]:
     attempt, quiz = _locked(session, attempt_id, user, Quiz)
+    # Held by the attempt (the session's identity map holds objects weakly): the view that
+    # asks for `attempt.quiz` after the write lock is taken does not query for it there.
+    set_committed_value(attempt, "quiz", quiz)
     return attempt, quiz
 
 
@@ -283,7 +322,34 @@ def save_answers(
         finish_if_overdue(session, session.get_one(Attempt, attempt_id), now)
         raise AttemptClosed()
     slots = {row.position: row for row in rows if row.position is not None}
-    return _store(session, answers, now, slots)
+    result, updates = _plan(answers, now, slots)
+    if not updates:
+        return result  # nothing new (or only stale answers): no write, no lock
+    if not lock_for_write(session):
+        _write_answers(session, updates)
+        return result
+    # The rows were read without the write lock (SQLite, a request that reads first): each
+    # answer is written only if its question's revision and the attempt are as read, in one
+    # statement inside the lock. An answer that lost a race is saved again from scratch, now
+    # under the lock: it is then stale, or the attempt was submitted (AttemptClosed).
+    cutoff = now - dt.timedelta(seconds=attempt.grace_seconds)
+    lost = []
+    for update_ in updates:
+        written = session.connection().execute(
+            _SAVE_SLOT_IF_UNCHANGED, {**update_, "of_attempt": attempt_id, "cutoff": cutoff}
+        )
+        if written.rowcount != 1:
+            lost.append(update_["position"])
+    _expire_held_slots(session, [u["slot_id"] for u in updates if u["position"] not in lost])
+    if lost:
+        again = save_answers(
+            session, user, attempt_id, [a for a in answers if a.position in lost], now
+        )
+        result.saved = sorted(set(result.saved) - set(lost) | set(again.saved))
+        result.stale = sorted(set(result.stale) | set(again.stale))
+        result.revisions.update(again.revisions)
+        result.kept.update(again.kept)
+    return result
 
 
 # Saves are most of a quiz's requests, and of a contest's last minutes: their statements are
@@ -327,6 +393,22 @@ _SAVE_SLOT = (
         answered_at=bindparam("new_answered_at"),
     )
 )
+# The same, for a save that read without the lock: only if the question still has the
+# revision the save read and the attempt still takes answers (in progress, and not past its
+# deadline plus grace at `cutoff`). Checked by the statement that writes, inside the lock.
+_SAVE_SLOT_IF_UNCHANGED = _SAVE_SLOT.where(
+    _SLOT_TABLE.c.revision == bindparam("old_revision"),
+    select(_ATTEMPT_TABLE.c.id)
+    .where(
+        _ATTEMPT_TABLE.c.id == bindparam("of_attempt"),
+        _ATTEMPT_TABLE.c.status == AttemptStatus.IN_PROGRESS,
+        or_(
+            _ATTEMPT_TABLE.c.deadline_at.is_(None),
+            _ATTEMPT_TABLE.c.deadline_at >= bindparam("cutoff"),
+        ),
+    )
+    .exists(),
+)
 
 
 def _slots(session: Session, attempt_id: int, answers: Sequence[Answer]) -> dict[int, Row[Any]]:
@@ -350,10 +432,19 @@ def _store(
     slots: dict[int, Row[Any]],
 ) -> SaveResult:
     """Write `answers` into their `slots` (plain rows) with a Core UPDATE, no ORM objects."""
+    result, updates = _plan(answers, now, slots)
+    _write_answers(session, updates)
+    return result
+
+
+def _plan(
+    answers: Sequence[Answer], now: dt.datetime, slots: dict[int, Row[Any]]
+) -> tuple[SaveResult, list[dict[str, Any]]]:
+    """What saving `answers` into `slots` (as read) gives, and the updates it takes."""
     result = SaveResult()
+    updates: list[dict[str, Any]] = []
     if not answers:
-        return result
-    updates = []
+        return result, updates
     for answer in answers:
         slot = slots.get(answer.position)
         if slot is None:
@@ -377,20 +468,27 @@ def _store(
                 order.index(choice) + 1 for choice in (slot.selected or []) if choice in order
             )
             continue
-        updates.append({"slot_id": slot.id, "new_selected": selected,
-                        "new_revision": slot.revision + 1, "new_answered_at": now})  # fmt: skip
+        updates.append({"slot_id": slot.id, "position": answer.position, "new_selected": selected,
+                        "old_revision": slot.revision, "new_revision": slot.revision + 1,
+                        "new_answered_at": now})  # fmt: skip
         result.saved.append(answer.position)
         result.revisions[answer.position] = slot.revision + 1
+    return result, updates
+
+
+def _write_answers(session: Session, updates: list[dict[str, Any]]) -> None:
+    """Run the planned updates (under the lock the caller holds)."""
     if updates:
         session.connection().execute(_SAVE_SLOT, updates)
-        # Slots this session already holds as objects must not keep the old answer.
-        for position in result.saved:
-            held = session.identity_map.get(
-                session.identity_key(AttemptSlot, slots[position].id)  # type: ignore[arg-type]
-            )
-            if held is not None:
-                session.expire(held)
-    return result
+        _expire_held_slots(session, [update_["slot_id"] for update_ in updates])
+
+
+def _expire_held_slots(session: Session, slot_ids: Sequence[int]) -> None:
+    # Slots this session already holds as objects must not keep the old answer.
+    for slot_id in slot_ids:
+        held = session.identity_map.get(session.identity_key(AttemptSlot, slot_id))  # type: ignore[arg-type]
+        if held is not None:
+            session.expire(held)
 
 
 # --- submitting and grading --------------------------------------------------------------
@@ -409,6 +507,8 @@ def submit_attempt(
     attempt is returned as it is. Past the deadline plus grace, the attempt is graded from
     what was saved by the deadline and AttemptClosed is raised. A contest round's attempt is
     submitted only by the contest (`contest=True`): ContestPathOnly otherwise."""
+    if answers:
+        lock_for_write(session)  # saving and grading together: all of it under the lock
     attempt, quiz = _lock_with_quiz(session, attempt_id, user)
     if quiz.kind is QuizKind.CONTEST_ROUND and not contest:
         # The quiz route would skip the prediction and the contest's per-account limit.
@@ -419,7 +519,18 @@ def submit_attempt(
         finish_if_overdue(session, attempt, now)
         raise AttemptClosed()
     saved = _store(session, answers, now, _slots(session, attempt.id, answers) if answers else {})
-    _grade(session, attempt, quiz, submitted_at=now, automatic=False)
+    marking = _mark(session, attempt, quiz)
+    if not lock_for_write(session):
+        _write_grade(session, attempt, marking, submitted_at=now, automatic=False)
+        return attempt, saved
+    # Graded from a read without the write lock (SQLite, a request that reads first): the
+    # grade is written only if, inside the lock, the attempt is still in progress and no
+    # answer changed since (revisions only grow, so their sum is unchanged). Otherwise a save
+    # or another submit came between: submit again, now under the lock.
+    if not _write_grade(
+        session, attempt, marking, submitted_at=now, automatic=False, if_unchanged=True
+    ):
+        return submit_attempt(session, user, attempt_id, now, contest=contest)
     return attempt, saved
 
 
@@ -431,6 +542,7 @@ def finish_if_overdue(session: Session, attempt: Attempt, now: dt.datetime) -> A
     quiz = session.get_one(Quiz, attempt.quiz_id)
     if now <= attempt.deadline_at + dt.timedelta(seconds=quiz.grace_seconds):
         return attempt
+    lock_for_write(session)  # grading writes: what follows is read again under the lock
     locked = session.scalar(
         select(Attempt)
         .where(Attempt.id == attempt.id)
@@ -495,36 +607,95 @@ def answer_keys(session: Session, version_ids: Sequence[int]) -> dict[int, gradi
     }
 
 
+@dataclass(frozen=True)
+class _Marking:
+    """An attempt graded from its slots as read: the mark of each slot (by position), the
+    attempt's columns that record the grade, and the sum of the slots' revisions read."""
+
+    marks: dict[int, float]
+    columns: dict[str, Any]
+    revisions: int
+    slot_ids: list[int]
+
+
+def _mark(session: Session, attempt: Attempt, quiz: Quiz) -> _Marking:
+    """Grade `attempt` from its saved answers (reads only)."""
+    slots = session.execute(
+        select(
+            _SLOT_TABLE.c.id,
+            _SLOT_TABLE.c.position,
+            _SLOT_TABLE.c.question_version_id,
+            _SLOT_TABLE.c.selected,
+            _SLOT_TABLE.c.revision,
+        )
+        .where(_SLOT_TABLE.c.attempt_id == attempt.id)
+        .order_by(_SLOT_TABLE.c.position)
+    ).all()
+    # Saves are refused after the deadline and its grace, so what is stored is what counts.
+    keys = answer_keys(session, [slot.question_version_id for slot in slots])
+    marks, result = grading.grade(
+        [(keys[slot.question_version_id], slot.selected) for slot in slots]
+    )
+    return _Marking(
+        marks={slot.position: grading.as_stored(m) for slot, m in zip(slots, marks, strict=True)},
+        columns={
+            "score": grading.as_stored(result.score),
+            "max_score": result.max_score,
+            "percent": grading.as_stored(result.percent, 4),
+            "is_passed": result.passed(quiz.pass_percent),
+        },
+        revisions=sum(slot.revision for slot in slots),
+        slot_ids=[slot.id for slot in slots],
+    )
+
+
+def _write_grade(
+    session: Session,
+    attempt: Attempt,
+    marking: _Marking,
+    *,
+    submitted_at: dt.datetime,
+    automatic: bool,
+    if_unchanged: bool = False,
+) -> bool:
+    """Record the grade: the attempt's status and score, then every slot's mark, one
+    statement each. With `if_unchanged`, only if the attempt is still in progress with the
+    answers `marking` read (False, and nothing written, otherwise)."""
+    columns = {**marking.columns, "status": AttemptStatus.SUBMITTED,
+               "submitted_at": submitted_at, "is_auto_submitted": automatic}  # fmt: skip
+    query = update(_ATTEMPT_TABLE).where(_ATTEMPT_TABLE.c.id == attempt.id)
+    if if_unchanged:
+        revisions = (
+            select(func.coalesce(func.sum(_SLOT_TABLE.c.revision), 0))
+            .where(_SLOT_TABLE.c.attempt_id == attempt.id)
+            .scalar_subquery()
+        )
+        query = query.where(
+            _ATTEMPT_TABLE.c.status == AttemptStatus.IN_PROGRESS,
+            revisions == marking.revisions,
+        )
+    if session.connection().execute(query.values(**columns)).rowcount != 1:
+        return False
+    for name, value in columns.items():
+        set_committed_value(attempt, name, value)
+    if marking.marks:
+        mark = case(
+            {
+                position: literal(value, _SLOT_TABLE.c.mark.type)
+                for position, value in marking.marks.items()
+            },
+            value=_SLOT_TABLE.c.position,
+        )
+        session.connection().execute(
+            update(_SLOT_TABLE).where(_SLOT_TABLE.c.attempt_id == attempt.id).values(mark=mark)
+        )
+        _expire_held_slots(session, marking.slot_ids)
+    return True
+
+
 def _grade(
     session: Session, attempt: Attempt, quiz: Quiz, *, submitted_at: dt.datetime, automatic: bool
 ) -> None:
-    slots = session.scalars(
-        select(AttemptSlot)
-        .where(AttemptSlot.attempt_id == attempt.id)
-        .order_by(AttemptSlot.position)
-    ).all()
-    # Saves are refused after the deadline and its grace, so what is stored is what counts.
-    answers = [slot.selected for slot in slots]
-    keys = answer_keys(session, [slot.question_version_id for slot in slots])
-    marks, result = grading.grade(
-        [
-            (keys[slot.question_version_id], answer)
-            for slot, answer in zip(slots, answers, strict=True)
-        ]
-    )
-    if slots:
-        session.execute(
-            update(AttemptSlot),
-            [
-                {"id": slot.id, "mark": grading.as_stored(m)}
-                for slot, m in zip(slots, marks, strict=True)
-            ],
-        )
-    attempt.status = AttemptStatus.SUBMITTED
-    attempt.submitted_at = submitted_at
-    attempt.is_auto_submitted = automatic
-    attempt.score = grading.as_stored(result.score)
-    attempt.max_score = result.max_score
-    attempt.percent = grading.as_stored(result.percent, 4)
-    attempt.is_passed = result.passed(quiz.pass_percent)
-    session.flush()
+    """Grade `attempt` from its saved answers and record it (under the caller's lock)."""
+    marking = _mark(session, attempt, quiz)
+    _write_grade(session, attempt, marking, submitted_at=submitted_at, automatic=automatic)

@@ -79,6 +79,7 @@ def intro(quiz_id: int) -> str:
 
 
 @bp.post("/quizzes/<int:quiz_id>/start")
+@db.reads_first
 @login_required
 def start(quiz_id: int) -> Response:
     quiz = _quiz_or_404(quiz_id)
@@ -118,16 +119,17 @@ def attempt(attempt_id: int) -> str | Response:
     )
 
 
-def _target_after_save(attempt: Attempt, page: int) -> str:
+def _target_after_save(attempt_id: int, page: int) -> str:
     go = request.form.get("go", "")
     if go == "summary":
-        return url_for("quizzes.summary", attempt_id=attempt.id)
+        return url_for("quizzes.summary", attempt_id=attempt_id)
     if go.isdigit():
-        return url_for("quizzes.attempt", attempt_id=attempt.id, page=int(go))
-    return url_for("quizzes.attempt", attempt_id=attempt.id, page=page)
+        return url_for("quizzes.attempt", attempt_id=attempt_id, page=int(go))
+    return url_for("quizzes.attempt", attempt_id=attempt_id, page=page)
 
 
 @bp.post("/attempts/<int:attempt_id>/save")
+@db.reads_first
 @login_required
 def save(attempt_id: int) -> Response | tuple[Response, int]:
     answers = parse_answers(request.form)
@@ -155,8 +157,7 @@ def save(attempt_id: int) -> Response | tuple[Response, int]:
         flash(_("This page was out of date: an answer saved later from another page or tab "
                 "was kept. Here is what is saved now."), "error")  # fmt: skip
         return redirect(url_for("quizzes.attempt", attempt_id=attempt_id, page=page))
-    attempt = db.session.get_one(Attempt, attempt_id)
-    return redirect(_target_after_save(attempt, page))
+    return redirect(_target_after_save(attempt_id, page))
 
 
 @bp.get("/attempts/<int:attempt_id>/summary")
@@ -177,6 +178,7 @@ def summary(attempt_id: int) -> str | Response:
 
 
 @bp.post("/attempts/<int:attempt_id>/submit")
+@db.reads_first
 @login_required
 def submit(attempt_id: int) -> Response:
     answers = parse_answers(request.form)
@@ -188,7 +190,8 @@ def submit(attempt_id: int) -> Response:
         db.session.commit()
         flash(str(AttemptClosed()), "error")
         return redirect(url_for("quizzes.result", attempt_id=attempt_id))
-    quiz = db.session.get_one(Quiz, attempt.quiz_id)
+    quiz = attempt.quiz
+    db.lock_for_write(db.session)  # what the grade completes is written under the lock too
     _after_grading(attempt, quiz)
     db.session.commit()
     return redirect(url_for("quizzes.result", attempt_id=attempt.id))
