@@ -497,8 +497,10 @@ def _finish_unfinished(session: Session, quiz_id: int, now: dt.datetime) -> None
 # on both databases (SQLite stores "YYYY-MM-DD HH:MM:SS.ffffff" text, SQLAlchemy's format).
 _MILLISECONDS = {
     "postgresql": "GREATEST(0, FLOOR(EXTRACT(EPOCH FROM (a.submitted_at - a.started_at)) * 1000))",
-    "sqlite": """MAX(0, ((CAST(strftime('%s', a.submitted_at) AS INTEGER)
-        - CAST(strftime('%s', a.started_at) AS INTEGER)) * 1000000
+    # strftime works in milliseconds and rounds: whole seconds are taken from the text cut
+    # before the fraction, the fraction from the text itself.
+    "sqlite": """MAX(0, ((CAST(strftime('%s', substr(a.submitted_at, 1, 19)) AS INTEGER)
+        - CAST(strftime('%s', substr(a.started_at, 1, 19)) AS INTEGER)) * 1000000
         + CAST(substr(a.submitted_at, 21, 6) AS INTEGER)
         - CAST(substr(a.started_at, 21, 6) AS INTEGER)) / 1000)""",
 }
