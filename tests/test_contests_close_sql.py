@@ -12,8 +12,11 @@ from sqlalchemy import select
 
 from learning.contests import ranking, services
 from learning.contests.models import Prediction, Round, RoundResult
-from learning.quizzes.models import Attempt, AttemptStatus
-from tests.contest_helpers import make_contest
+from learning.db import utcnow
+from learning.quizzes import services as quiz_services
+from learning.quizzes.models import Attempt, AttemptSlot, AttemptStatus
+from learning.quizzes.services import answer_keys
+from tests.contest_helpers import enter, make_contest
 
 
 def expected(session, round_):
@@ -98,3 +101,52 @@ def test_the_database_ranks_as_the_rule_says(session, make, sample_course, seed,
     # The random round has ties: some rank is shared, and the rank after a tie skips.
     shared = [r.rank for r in ranks]
     assert len(set(shared)) < len(shared)
+
+
+def graded(session, attempt_id):
+    attempt = session.get_one(Attempt, attempt_id)
+    marks = session.scalars(
+        select(AttemptSlot.mark)
+        .where(AttemptSlot.attempt_id == attempt_id)
+        .order_by(AttemptSlot.position)
+    ).all()
+    return (attempt.status, attempt.submitted_at, attempt.is_auto_submitted, attempt.score,
+            attempt.max_score, attempt.percent, attempt.is_passed, marks)  # fmt: skip
+
+
+def test_unfinished_attempts_are_graded_in_batches_as_one_at_a_time(session, make, sample_course):
+    rng = random.Random(7)
+    contest, round_, _admin = make_contest(session, make, sample_course)
+    tree = make.tree()
+    ids = []
+    for _ in range(12):
+        worker = make.user(unit=tree.grassroots_a)
+        enter(session, contest, worker)
+        attempt = services.start(session, worker, round_, utcnow())
+        slots = session.scalars(
+            select(AttemptSlot).where(AttemptSlot.attempt_id == attempt.id)
+        ).all()
+        keys = answer_keys(session, [s.question_version_id for s in slots])
+        for slot in slots:
+            key = keys[slot.question_version_id]
+            slot.selected = rng.choice([[], sorted(key.correct), sorted(key.choices)[:1]])
+        ids.append(attempt.id)
+    session.commit()
+    quiz = session.get_one(Round, round_.id).quiz
+    after = quiz.closes_at + dt.timedelta(minutes=2)
+    one_at_a_time = {}
+    for attempt_id in ids:
+        savepoint = session.begin_nested()
+        quiz_services.finish_if_overdue(session, session.get_one(Attempt, attempt_id), after)
+        session.flush()
+        one_at_a_time[attempt_id] = graded(session, attempt_id)
+        savepoint.rollback()
+        session.expire_all()
+    assert quiz_services.finish_overdue_batch(session, quiz, ids, after) == 12
+    session.commit()
+    session.expire_all()
+    assert {i: graded(session, i) for i in ids} == one_at_a_time
+    assert {status for status, *_ in one_at_a_time.values()} == {AttemptStatus.SUBMITTED}
+    assert len({score for _s, _t, _a, score, *_ in one_at_a_time.values()}) > 1
+    # Graded already: a second batch (another server) changes nothing.
+    assert quiz_services.finish_overdue_batch(session, quiz, ids, after) == 0

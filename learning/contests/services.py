@@ -448,7 +448,7 @@ def close_round(session: Session, round_id: int, now: dt.datetime) -> bool:
     if round_.ranked_at is not None or after is None or now < after:
         return False
     quiz_id = round_.quiz_id
-    _finish_unfinished(session, quiz_id, now)
+    _finish_unfinished(session, round_.quiz, now)
     dialect = session.get_bind().dialect.name
     best = _BEST_ATTEMPTS.format(milliseconds=_MILLISECONDS[dialect])
     truth = None
@@ -466,19 +466,19 @@ def close_round(session: Session, round_id: int, now: dt.datetime) -> bool:
     return True
 
 
-FINISH_BATCH = 500
+FINISH_BATCH = 1000
 
 
-def _finish_unfinished(session: Session, quiz_id: int, now: dt.datetime) -> None:
+def _finish_unfinished(session: Session, quiz: Quiz, now: dt.datetime) -> None:
     """Grade the round's attempts still in progress (past their deadline and grace) through
-    the quiz engine, a batch of ids at a time: the attempts of a batch are no longer
-    referenced once it is flushed, so the session's identity map lets them go."""
+    the quiz engine, a batch of ids at a time (a few statements a batch): the attempts of a
+    batch are no longer referenced once it is flushed, so the session lets them go."""
     last_id = 0
     while True:
         ids = session.scalars(
             select(Attempt.id)
             .where(
-                Attempt.quiz_id == quiz_id,
+                Attempt.quiz_id == quiz.id,
                 Attempt.status == AttemptStatus.IN_PROGRESS,
                 Attempt.id > last_id,
             )
@@ -487,9 +487,7 @@ def _finish_unfinished(session: Session, quiz_id: int, now: dt.datetime) -> None
         ).all()
         if not ids:
             return
-        for attempt in session.scalars(select(Attempt).where(Attempt.id.in_(ids))).all():
-            quiz_services.finish_if_overdue(session, attempt, now)
-        session.flush()
+        quiz_services.finish_overdue_batch(session, quiz, ids, now)
         last_id = ids[-1]
 
 
