@@ -3,6 +3,7 @@ aggregate over the same tables, measured in the same run on the same data.
 
     python -m bench.report_bench [--units 1000 --members 100000 --answers 1000000]
         [--databases sqlite,postgres] [--course phap-luat-lao-dong] [--explain]
+        [--existing URL]
         [--index 'attempts(quiz_id, status, submitted_at, user_id, percent)' ...]
 
 For each database: generate the data (learning.benchdata), refresh the participation
@@ -35,11 +36,13 @@ from sqlalchemy import Engine, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from bench.databases import LABELS, database
-from learning.benchdata import generate
+from learning.benchdata import CODE_PREFIX, generate
+from learning.courses.models import Course
 from learning.db import UTCDateTime, build_engine, utcnow
 from learning.migrate import upgrade
 from learning.org.models import Unit, UnitClosure, UnitKind
 from learning.quizzes.models import Quiz
+from learning.quizzes.queries import course_final_quiz
 from learning.reports import participation
 
 T = TypeVar("T")
@@ -328,37 +331,60 @@ def analyze(engine: Engine, table: str = "") -> None:
         connection.execute(text(f"VACUUM ANALYZE {table}".strip()))
 
 
+def existing(session: Session, course_slug: str) -> dict[str, int]:
+    """The ids a data set generated earlier in this database answers to (--existing)."""
+    root_id = session.scalar(
+        select(Unit.id)
+        .where(Unit.code.like(f"{CODE_PREFIX}%"), Unit.parent_id.is_(None))
+        .order_by(Unit.id)
+    )
+    course = session.scalar(select(Course).where(Course.slug == course_slug))
+    if root_id is None or course is None:
+        raise SystemExit("--existing: no generated data set with this course in that database")
+    quiz = course_final_quiz(session, course.id)
+    assert quiz is not None
+    return {"root_unit_id": root_id, "course_id": course.id, "quiz_id": quiz.id}
+
+
 def bench(kind: str, url: str, args: argparse.Namespace) -> bool:
-    """Generate, then measure the report every way; True if every figure agreed."""
+    """Generate (unless --existing), then measure the report every way; True if every
+    figure agreed."""
     label = LABELS[kind]
     upgrade(url)
     engine = build_engine(url)
     with Session(engine) as session:
+        if args.existing:
+            counts = existing(session, args.course)
+        else:
+            began = time.perf_counter()
+            counts = generate(
+                session,
+                units=args.units,
+                members=args.members,
+                answers=args.answers,
+                course_slug=args.course,
+                progress=lambda line: print(f"{label:<10} {line}", flush=True),
+            )
+            session.commit()
+            generated = time.perf_counter() - began
+            rows = sum(v for k, v in counts.items() if k in TABLES)
+            print(
+                f"{label:<10} generated {counts['units']} units, {counts['users']} members, "
+                f"{counts['attempts']} attempts, {counts['attempt_slots']} answers "
+                f"({rows} rows) in {generated:6.1f} s = {rows / generated:8.0f} rows/s",
+                flush=True,
+            )
+    if kind == "postgres":
+        # Before any query over the new rows: without statistics the planner's guesses
+        # (a few rows a table) make joins over millions of rows nested loops.
         began = time.perf_counter()
-        counts = generate(
-            session,
-            units=args.units,
-            members=args.members,
-            answers=args.answers,
-            course_slug=args.course,
-            progress=lambda line: print(f"{label:<10} {line}", flush=True),
-        )
-        session.commit()
-        generated = time.perf_counter() - began
-        rows = sum(v for k, v in counts.items() if k in TABLES)
-        print(
-            f"{label:<10} generated {counts['units']} units, {counts['users']} members, "
-            f"{counts['attempts']} attempts, {counts['attempt_slots']} answers "
-            f"({rows} rows) in {generated:6.1f} s = {rows / generated:8.0f} rows/s"
-        )
+        analyze(engine)
+        print(f"{label:<10} VACUUM ANALYZE in {time.perf_counter() - began:6.1f} s", flush=True)
+    with Session(engine) as session:
         quiz = session.get_one(Quiz, counts["quiz_id"])
         report_quiz = participation.Quiz(quiz.id, quiz.grading_method.value, quiz.pass_percent)
         scope_list = scopes(session, counts["root_unit_id"])
         closure_rows = session.scalar(select(func.count()).select_from(UnitClosure))
-    if kind == "postgres":
-        began = time.perf_counter()
-        analyze(engine)
-        print(f"{label:<10} VACUUM ANALYZE in {time.perf_counter() - began:6.1f} s")
     setup = Setup(engine, kind, counts["course_id"], report_quiz, utcnow())
     with Session(engine) as session:
         began = time.perf_counter()
@@ -404,6 +430,11 @@ def main() -> None:
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--explain", action="store_true", help="print the plans")
     parser.add_argument(
+        "--existing",
+        metavar="URL",
+        help="measure a data set generated earlier in the database at URL (one --databases)",
+    )
+    parser.add_argument(
         "--index",
         action="append",
         default=[],
@@ -421,6 +452,9 @@ def main() -> None:
     for kind in args.databases.split(","):
         if kind not in LABELS:
             parser.error(f"unknown database {kind!r}: use sqlite and/or postgres")
+        if args.existing:
+            agree = bench(kind, args.existing, args) and agree
+            continue
         with database(kind, "bench-report") as url:
             agree = bench(kind, url, args) and agree
     if not agree:
