@@ -1,4 +1,4 @@
-"""Participation snapshots: each unit's own figures for a course or a contest round at one
+"""Participation snapshots: each unit's figures for a course or a contest round at one
 moment, written by `flask report refresh` on a schedule so that a national report reads
 10,000 rows instead of ten million (see learning/reports/participation.py)."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Float, ForeignKey, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from learning.db import Base, UTCDateTime
@@ -32,9 +32,13 @@ class ParticipationSnapshot(Base):
 
 
 class SnapshotUnit(Base):
-    """A unit's own figures (its members only, not its subtree's) in a snapshot."""
+    """A unit's figures in a snapshot (sums over its subtree as it stood then, as the
+    report's rows show them) and its parent then, to follow a subtree down."""
 
     __tablename__ = "report_snapshot_units"
+    __table_args__ = (
+        Index("ix_report_snapshot_units_snapshot_id_parent_id", "snapshot_id", "parent_id"),
+    )
 
     snapshot_id: Mapped[int] = mapped_column(
         ForeignKey("report_snapshots.id", ondelete="CASCADE"), primary_key=True
@@ -42,6 +46,7 @@ class SnapshotUnit(Base):
     unit_id: Mapped[int] = mapped_column(
         ForeignKey("units.id", ondelete="CASCADE"), primary_key=True
     )
+    parent_id: Mapped[int | None] = mapped_column(Integer)
     members: Mapped[int] = mapped_column(Integer)
     assigned: Mapped[int] = mapped_column(Integer)
     started: Mapped[int] = mapped_column(Integer)

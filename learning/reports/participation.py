@@ -108,25 +108,39 @@ LEFT JOIN per_unit u ON u.unit_id = pairs.descendant
 GROUP BY subtree.unit_id, subtree.depth
 """
 _SQL = _TREE + _FACTS + _SUMS
-# A snapshot: every unit's own figures (the subtree is the whole tree), written as they are.
+# A snapshot: every unit of the tree as it stood at :at with its parent then and the sums
+# over its subtree (the report's rows for any root), computed by the report's own SQL with
+# the whole tree as the subtree.
 _WHOLE_TREE = _TREE.replace(
     "SELECT descendant AS unit_id, depth FROM pairs WHERE ancestor = :root",
     "SELECT id AS unit_id, 0 AS depth FROM units WHERE created_at <= :at",
 )
-_WRITE_PER_UNIT = """INSERT INTO report_snapshot_units (snapshot_id, unit_id, members, assigned,
+_WRITE_SUMS = """, sums AS (
+"""
+_WRITE_ROWS = """)
+INSERT INTO report_snapshot_units (snapshot_id, unit_id, parent_id, members, assigned,
     started, completed, participants, grade_sum, passed)
-SELECT :snapshot, unit_id, members, assigned, started, completed, participants,
-    COALESCE(grade_sum, 0), passed
-FROM per_unit
+SELECT :snapshot, sums.unit_id, links.parent_id, members, assigned, started, completed,
+    participants, COALESCE(grade_sum, 0), passed
+FROM sums LEFT JOIN links ON links.unit_id = sums.unit_id
 """
-_SNAPSHOT_WRITE = "".join((_WHOLE_TREE, _FACTS, _WRITE_PER_UNIT))
-# The report from a snapshot: the same sums over the tree as it stood when it was taken.
-_READ_PER_UNIT = """per_unit AS (
-    SELECT unit_id, members, assigned, started, completed, participants, grade_sum, passed
-    FROM report_snapshot_units WHERE snapshot_id = :snapshot
+_SNAPSHOT_WRITE = "".join((_WHOLE_TREE, _FACTS, _WRITE_SUMS, _SUMS, _WRITE_ROWS))
+# The report from a snapshot: the root's subtree followed down the parents stored with it
+# (an index lookup a level), each unit with its stored sums.
+_SNAPSHOT_READ = """
+WITH RECURSIVE subtree (unit_id, depth) AS (
+    SELECT unit_id, 0 FROM report_snapshot_units
+    WHERE snapshot_id = :snapshot AND unit_id = :root
+    UNION ALL
+    SELECT r.unit_id, subtree.depth + 1
+    FROM subtree JOIN report_snapshot_units r
+        ON r.snapshot_id = :snapshot AND r.parent_id = subtree.unit_id
 )
+SELECT subtree.unit_id, subtree.depth, r.members, r.assigned, r.started, r.completed,
+    r.participants, r.grade_sum, r.passed
+FROM subtree JOIN report_snapshot_units r
+    ON r.snapshot_id = :snapshot AND r.unit_id = subtree.unit_id
 """
-_SNAPSHOT_READ = "".join((_TREE, _READ_PER_UNIT, _SUMS))
 
 
 # What "assigned", "started" and "completed" mean, for a course and for a contest round.
@@ -316,9 +330,10 @@ def _quiz_settings(subject: Subject) -> tuple[int | None, str, int]:
 
 
 def refresh_snapshot(session: Session, subject: Subject, now: dt.datetime) -> ParticipationSnapshot:
-    """Compute every unit's own figures for `subject` at `now` and store them in place of
-    the subject's earlier snapshot, in the caller's transaction (one statement: the rows go
-    from the query into the table without passing through Python)."""
+    """Compute every unit's figures (sums over its subtree) for `subject` at `now` and store
+    them, with the unit's parent at `now`, in place of the subject's earlier snapshot, in
+    the caller's transaction (one statement: the rows go from the query into the table
+    without passing through Python)."""
     began = time.perf_counter()
     kind_id = (ParticipationSnapshot.subject_kind == subject.kind) & (
         ParticipationSnapshot.subject_id == subject.id
@@ -367,11 +382,10 @@ def usable_snapshot(
 def participation_from_snapshot(
     session: Session, root: Unit, subject: Subject, snapshot: ParticipationSnapshot
 ) -> list[Figures]:
-    """The same rows as participation(until=snapshot.computed_at), from the snapshot: sums
-    of one row per unit instead of every member's activity."""
+    """The same rows as participation(until=snapshot.computed_at), from the snapshot: one
+    stored row per unit of the subtree instead of every member's activity."""
     rows = session.execute(
-        _statement(_SNAPSHOT_READ, subject),
-        {"at": snapshot.computed_at, "root": root.id, "snapshot": snapshot.id},
+        _statement(_SNAPSHOT_READ, subject), {"root": root.id, "snapshot": snapshot.id}
     ).all()
     return _figures(session, rows, subject, snapshot.computed_at)
 

@@ -1,5 +1,5 @@
-"""report_snapshots and report_snapshot_units: each unit's own participation
-figures for a course or a contest round at one moment, refreshed on a schedule
+"""report_snapshots and report_snapshot_units: each unit's participation
+figures (sums over its subtree) and parent for a course or a contest round at one moment, refreshed on a schedule
 (`flask report refresh`), so that the national report reads one row per unit.
 
 Revision ID: 0016
@@ -40,6 +40,7 @@ def upgrade() -> None:
         "report_snapshot_units",
         sa.Column("snapshot_id", sa.Integer(), nullable=False),
         sa.Column("unit_id", sa.Integer(), nullable=False),
+        sa.Column("parent_id", sa.Integer(), nullable=True),
         sa.Column("members", sa.Integer(), nullable=False),
         sa.Column("assigned", sa.Integer(), nullable=False),
         sa.Column("started", sa.Integer(), nullable=False),
@@ -60,6 +61,13 @@ def upgrade() -> None:
             "snapshot_id", "unit_id", name=op.f("pk_report_snapshot_units")
         ),
     )  # fmt: skip
+
+
+    op.create_index(
+        "ix_report_snapshot_units_snapshot_id_parent_id",
+        "report_snapshot_units",
+        ["snapshot_id", "parent_id"],
+    )
 
 
 def downgrade() -> None:
