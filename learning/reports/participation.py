@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask_babel import force_locale
 from sqlalchemy import Row, TextClause, bindparam, delete, select, text
@@ -405,13 +405,15 @@ def _tree_order(
         if unit_id in figures:
             parent = parent_id if parent_id in figures else None
             children.setdefault(parent, []).append(unit_id)
+    names = {unit_id: row.unit.name for unit_id, row in figures.items()}
     ordered: list[Figures] = []
-    stack = sorted(children.get(None, []), key=lambda i: figures[i].unit.name, reverse=True)
+    stack = sorted(children.get(None, []), key=names.__getitem__, reverse=True)
     while stack:
         unit_id = stack.pop()
-        kids = sorted(children.get(unit_id, []), key=lambda i: figures[i].unit.name, reverse=True)
+        kids = sorted(children.get(unit_id, []), key=names.__getitem__, reverse=True)
         row = figures[unit_id]
-        ordered.append(Figures(**{**row.__dict__, "has_children": bool(kids)}))
+        # Rows are built without children (most units have none): only parents are rebuilt.
+        ordered.append(replace(row, has_children=True) if kids else row)
         stack.extend(kids)
     return ordered
 
