@@ -3,37 +3,39 @@
 `generate` builds a federation with commune and sector unions and grassroots unions under
 them (closure rows and unit links computed here from the parent map), worker accounts with
 one membership each, an assignment of a course to the whole province, lesson progress,
-certificates and graded final-quiz attempts with their answers. Every table is written with
-bulk INSERTs of about 10,000 rows: no ORM object per row, so 100,000 members and 1,000,000
-answers take a few minutes at most. Like a service, it flushes and leaves the commit to the
-caller. Generated workers cannot log in: their password hash is not a hash.
+certificates and graded final-quiz attempts with their answers. Rows are streamed, member
+after member, in batches of about 10,000 rows a table (COPY on PostgreSQL, executemany on
+SQLite): no ORM object per row and no list of members in memory, so the national size
+(1,000,000 members, 10,000,000 answers) runs in bounded memory, printing its progress.
+Like a service, it flushes and leaves the commit to the caller. Generated workers cannot
+log in: their password hash is not a hash.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import random
 import secrets
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from learning import db
-from learning.auth.models import Role, UnitMembership, User
+from learning.auth.models import Role, User
 from learning.config import PROJECT_ROOT
 from learning.courses.loader import read_course
 from learning.courses.models import (
-    Certificate,
     Choice,
     ContentStatus,
     Course,
-    LessonProgress,
     Question,
     QuestionType,
     QuestionVersion,
@@ -43,7 +45,7 @@ from learning.courses.services import load_course
 from learning.db import utcnow
 from learning.enrollment.models import Assignment
 from learning.org.models import Unit, UnitClosure, UnitKind, UnitLink
-from learning.quizzes.models import Attempt, AttemptSlot, AttemptStatus, Quiz
+from learning.quizzes.models import AttemptStatus, Quiz
 from learning.quizzes.queries import course_final_quiz
 from learning.text import fold
 
@@ -71,6 +73,9 @@ class _BankQuestion:
     choices: tuple[int, ...]
     correct: tuple[int, ...]
     wrong: tuple[int, ...]
+    # As written to the database (JSON): the choices in their order, the right answer.
+    order_text: str
+    correct_text: str
 
 
 def generate(
@@ -81,6 +86,7 @@ def generate(
     answers: int,
     course_slug: str,
     seed: int = 1,
+    progress: Callable[[str], None] | None = None,
 ) -> dict[str, int]:
     """Write a province: `units` units (a federation, one in twenty commune or sector unions,
     the rest grassroots unions), `members` workers spread over the grassroots unions, the
@@ -88,6 +94,11 @@ def generate(
     lacks it), and submitted final-quiz attempts answering `answers` questions in all (every
     attempt draws the quiz's question count; the last one takes what is left). Six in ten
     members start the course; those whose grade passes hold a certificate.
+
+    Members are written one after the other with everything they did (account, membership,
+    attempts and answers, lesson progress, certificate), through batches of about 10,000
+    rows a table: memory stays a few megabytes whatever the size. `progress` (if given)
+    receives a line about every million rows.
 
     Returns the number of rows written per table, the figures the report should show for
     the federation (`started`, `completed`, `participants`, `passed`) and the ids
@@ -109,53 +120,29 @@ def generate(
 
     counts: dict[str, int] = {}
     root_id, leaves, unit_names = _write_units(session, rng, units, now, counts)
-    user_ids, user_units = _write_members(session, rng, members, leaves, now, counts)
     assigned_at = now - dt.timedelta(days=60)
     session.execute(
         insert(Assignment),
         [{"course_id": course.id, "unit_id": root_id, "assigned_at": assigned_at}],
     )
     counts["assignments"] = 1
-
-    attempts = math.ceil(answers / per_attempt)
-    takers = min(members, max(1, round(attempts * (1 - SECOND_TRY))))
-    chosen = rng.sample(range(members), takers)
-    tries = {index: 1 + (attempts - takers) // takers for index in chosen}
-    for index in chosen[: (attempts - takers) % takers]:
-        tries[index] += 1
-    grades, first_starts = _write_attempts(
-        session,
-        rng,
+    writer = _Writer(session, _STREAMED, progress)
+    plan = _Plan(
         quiz=quiz,
         bank=bank,
         per_attempt=per_attempt,
-        answers=answers,
-        takers=[(user_ids[i], tries[i]) for i in chosen],
+        lesson_ids=lesson_ids,
         assigned_at=assigned_at,
         now=now,
-        counts=counts,
     )
-
-    # Everyone who took the quiz started the course; others only opened lessons.
-    others = [i for i in range(members) if i not in tries]
-    only_opened = rng.sample(
-        others, min(len(others), max(0, round(members * STARTED_SHARE) - takers))
+    figures = _write_members(
+        session, rng, writer, plan, members, answers, leaves, unit_names, course
     )
-    passed = {user_id for user_id, grade in grades.items() if grade >= quiz.pass_percent}
-    opened_ids = [user_ids[i] for i in only_opened]
-    _write_progress(session, rng, lesson_ids, first_starts, passed, opened_ids, now, counts)
-    holders = {user_ids[i]: (_name(i), unit_names[user_units[i]]) for i in range(members)}
-    _write_certificates(session, course, grades, passed, holders, now, counts)
+    writer.close()
+    counts.update(writer.counts)
     session.flush()
-    counts.update(
-        started=takers + len(only_opened),
-        completed=len(passed),
-        participants=takers,
-        passed=len(passed),
-        root_unit_id=root_id,
-        course_id=course.id,
-        quiz_id=quiz.id,
-    )
+    counts.update(figures)
+    counts.update(root_unit_id=root_id, course_id=course.id, quiz_id=quiz.id)
     return counts
 
 
@@ -194,13 +181,17 @@ def _bank(session: Session, course_id: int, *, shuffle_choices: bool) -> list[_B
     bank = []
     for version_id, kind in versions:
         options = choices.get(version_id, [])
+        ordered = [choice_id for choice_id, _ in options]
+        correct = [choice_id for choice_id, right in options if right]
         bank.append(
             _BankQuestion(
                 version_id,
                 shuffle_choices and kind is not QuestionType.TRUE_FALSE,
-                tuple(choice_id for choice_id, _ in options),
-                tuple(choice_id for choice_id, right in options if right),
+                tuple(ordered),
+                tuple(correct),
                 tuple(choice_id for choice_id, right in options if not right),
+                _json(ordered),
+                _json(correct),
             )
         )
     return bank
@@ -310,158 +301,256 @@ def _name(n: int) -> str:
     return f"{SURNAMES[n % 10]} {MIDDLE[n // 10 % 8]} {GIVEN[n // 80 % 12]}"
 
 
+# The tables written member by member, parents before children (a batch of every table is
+# written whenever one fills, in this order, so foreign keys always find their rows).
+_STREAMED: dict[str, tuple[str, ...]] = {
+    "users": (
+        "id", "full_name", "name_folded", "phone", "unit_id", "role", "password_hash",
+        "must_change_password", "is_active", "is_pending", "session_token", "created_at",
+        "confirmed_at",
+    ),
+    "unit_memberships": ("user_id", "unit_id", "started_at"),
+    "attempts": (
+        "id", "quiz_id", "user_id", "number", "status", "started_at", "deadline_at",
+        "submitted_at", "is_auto_submitted", "score", "max_score", "percent", "is_passed",
+    ),
+    "attempt_slots": (
+        "attempt_id", "position", "question_version_id", "choice_order", "selected",
+        "revision", "answered_at", "mark",
+    ),
+    "lesson_progress": ("user_id", "lesson_id", "opened_at", "completed_at"),
+    "certificates": (
+        "code", "user_id", "course_id", "issued_at", "score_percent", "holder_name",
+        "unit_name", "course_title",
+    ),
+}  # fmt: skip
+PROGRESS_EVERY = 1_000_000
+
+
+class _Writer:
+    """Rows of several tables, buffered and written in batches of CHUNK: COPY through
+    psycopg 3 on PostgreSQL (several times faster than INSERT), the driver's executemany
+    elsewhere. Rows are tuples in the column order of `tables`, JSON already as text and
+    enums as their values; on SQLite datetimes are written as SQLAlchemy writes them."""
+
+    def __init__(
+        self,
+        session: Session,
+        tables: dict[str, tuple[str, ...]],
+        progress: Callable[[str], None] | None,
+    ) -> None:
+        self.session = session
+        self.tables = tables
+        self.progress = progress
+        self.copy = session.get_bind().dialect.name == "postgresql"
+        self.buffers: dict[str, list[tuple[Any, ...]]] = {name: [] for name in tables}
+        self.counts = dict.fromkeys(tables, 0)
+        self.written = 0
+        self.began = time.perf_counter()
+
+    def add(self, table: str, row: tuple[Any, ...]) -> None:
+        buffer = self.buffers[table]
+        buffer.append(row)
+        if len(buffer) >= CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        connection = self.session.connection()
+        for table, buffer in self.buffers.items():
+            if not buffer:
+                continue
+            columns = self.tables[table]
+            if self.copy:
+                raw = connection.connection.dbapi_connection
+                assert raw is not None
+                statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+                with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[attr-defined]
+                    for row in buffer:
+                        copy.write_row(row)
+            else:
+                marks = ", ".join("?" * len(columns))
+                connection.exec_driver_sql(
+                    f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",  # noqa: S608 (our names)
+                    [tuple(map(_sqlite_value, row)) for row in buffer],
+                )
+            before = self.written
+            self.counts[table] += len(buffer)
+            self.written += len(buffer)
+            buffer.clear()
+            if self.progress and before // PROGRESS_EVERY != self.written // PROGRESS_EVERY:
+                seconds = time.perf_counter() - self.began
+                done = ", ".join(f"{name} {count:,}" for name, count in self.counts.items())
+                self.progress(f"{self.written:,} rows in {seconds:.0f} s ({done})")
+
+    def close(self) -> None:
+        self.flush()
+
+
+def _sqlite_value(value: Any) -> Any:
+    """A value as SQLAlchemy would bind it on SQLite (datetimes: naive UTC text)."""
+    if isinstance(value, dt.datetime):
+        return f"{value.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S.%f}"
+    return value
+
+
+def _reserve_ids(session: Session, table: str, count: int) -> int:
+    """The first of `count` new consecutive ids for `table`, so that rows can be written
+    with their ids (COPY returns none). PostgreSQL: taken from the table's sequence (the
+    generator is meant to be the only writer while it runs); SQLite: after the largest."""
+    if session.get_bind().dialect.name == "postgresql":
+        sequence = f"pg_get_serial_sequence('{table}', 'id')"
+        first = session.scalar(text(f"SELECT nextval({sequence})"))
+        session.execute(text(f"SELECT setval({sequence}, :last)"), {"last": first + count - 1})
+        return int(first)
+    largest = text(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")  # noqa: S608 (our names)
+    return int(session.scalar(largest))
+
+
+def _json(ids: Sequence[int]) -> str:
+    return "[" + ",".join(map(str, ids)) + "]"
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What every generated attempt and lesson row needs."""
+
+    quiz: Quiz
+    bank: list[_BankQuestion]
+    per_attempt: int
+    lesson_ids: list[int]
+    assigned_at: dt.datetime
+    now: dt.datetime
+
+
 def _write_members(
     session: Session,
     rng: random.Random,
+    writer: _Writer,
+    plan: _Plan,
     members: int,
+    answers: int,
     leaves: list[int],
-    now: dt.datetime,
-    counts: dict[str, int],
-) -> tuple[list[int], list[int]]:
-    """Worker accounts and their memberships, in unions of uneven sizes (a few large
-    factories, many small offices). Returns the user ids and each one's unit id."""
-    first = _next_number(session, User.phone, PHONE_PREFIX)
-    if first + members > 10**7:
+    unit_names: dict[int, str],
+    course: Course,
+) -> dict[str, int]:
+    """Worker accounts in unions of uneven sizes (a few large factories, many small
+    offices), each with their membership, attempts, lesson progress and certificate.
+    Quiz takers (and, of the others, those who only opened lessons) are chosen by selection
+    sampling as the members go by, so their numbers are exact without a list of them.
+    Returns the federation's figures: started, completed, participants, passed."""
+    first_phone = _next_number(session, User.phone, PHONE_PREFIX)
+    if first_phone + members > 10**7:
         raise ValueError(f"no room for {members} more {PHONE_PREFIX}xxxxxxx phone numbers")
-    weights = [rng.lognormvariate(0, 1) for _ in leaves]
-    unit_of = rng.choices(leaves, weights=weights, k=members)
+    attempts = math.ceil(answers / plan.per_attempt)
+    takers = min(members, max(1, round(attempts * (1 - SECOND_TRY))))
+    tries, extra = divmod(attempts, takers)
+    openers = min(members - takers, max(0, round(members * STARTED_SHARE) - takers))
+    first_user = _reserve_ids(session, "users", members)
+    first_attempt = _reserve_ids(session, "attempts", attempts)
+    cum_weights = list(itertools.accumulate(rng.lognormvariate(0, 1) for _ in leaves))
     folded: dict[str, str] = {}
-    rows = []
+    worker, submitted = Role.WORKER.value, AttemptStatus.SUBMITTED.value
+    quiz = plan.quiz
+    limit = dt.timedelta(seconds=quiz.time_limit_seconds) if quiz.time_limit_seconds else None
+    latest = plan.now - dt.timedelta(hours=1)
+    left = answers
+    attempt_id = first_attempt
+    takers_left, openers_left, passed_count = takers, openers, 0
     for n in range(members):
+        user_id = first_user + n
         name = _name(n)
         if name not in folded:
             folded[name] = fold(name)
-        rows.append(
-            {
-                "full_name": name,
-                "name_folded": folded[name],
-                "phone": f"{PHONE_PREFIX}{first + n:07d}",
-                "unit_id": unit_of[n],
-                "role": Role.WORKER,
-                "password_hash": PASSWORD_HASH,
-                "must_change_password": False,
-                "is_active": True,
-                "is_pending": False,
-                "session_token": secrets.token_urlsafe(24),
-                "created_at": now - dt.timedelta(days=90 + rng.random() * 600),
-                "confirmed_at": now,
-            }
-        )
-    user_ids = _insert_returning_ids(session, User, rows)
-    counts["users"] = len(user_ids)
-    counts["unit_memberships"] = _insert(
-        session,
-        UnitMembership,
-        (
-            {"user_id": user_id, "unit_id": row["unit_id"], "started_at": row["created_at"]}
-            for user_id, row in zip(user_ids, rows, strict=True)
-        ),
-    )
-    return user_ids, unit_of
-
-
-def _write_attempts(
-    session: Session,
-    rng: random.Random,
-    *,
-    quiz: Quiz,
-    bank: list[_BankQuestion],
-    per_attempt: int,
-    answers: int,
-    takers: list[tuple[int, int]],
-    assigned_at: dt.datetime,
-    now: dt.datetime,
-    counts: dict[str, int],
-) -> tuple[dict[int, float], dict[int, dt.datetime]]:
-    """Submitted attempts and their slots, a chunk of attempts at a time (their ids are
-    needed for the slots). Returns each taker's grade by the quiz's grading method and
-    when they first started."""
-    limit = dt.timedelta(seconds=quiz.time_limit_seconds) if quiz.time_limit_seconds else None
-    latest = now - dt.timedelta(hours=1)
-    percents: dict[int, list[float]] = {}
-    first_starts: dict[int, dt.datetime] = {}
-
-    def planned() -> Iterable[tuple[dict[str, Any], list[dict[str, Any]]]]:
-        left = answers
-        for user_id, count in takers:
+        (unit_id,) = rng.choices(leaves, cum_weights=cum_weights)
+        created_at = plan.now - dt.timedelta(days=90 + rng.random() * 600)
+        writer.add(
+            "users",
+            (user_id, name, folded[name], f"{PHONE_PREFIX}{first_phone + n:07d}", unit_id,
+             worker, PASSWORD_HASH, False, True, False, secrets.token_urlsafe(24), created_at,
+             plan.now),
+        )  # fmt: skip
+        writer.add("unit_memberships", (user_id, unit_id, created_at))
+        if rng.random() * (members - n) < takers_left:
+            count = tries + (1 if takers - takers_left < extra else 0)
+            takers_left -= 1
             skill = rng.uniform(0.35, 0.98)
-            start = assigned_at + (latest - assigned_at) * rng.uniform(0.02, 0.9)
-            step = (latest - start) / count
-            first_starts[user_id] = start
+            start = plan.assigned_at + (latest - plan.assigned_at) * rng.uniform(0.02, 0.9)
+            first_start, step = start, (latest - start) / count
+            percents = []
             for number in range(1, count + 1):
-                size = min(per_attempt, left)
+                size = min(plan.per_attempt, left)
                 left -= size
-                attempt, slots = _attempt(rng, bank, size, skill, start)
-                attempt.update(quiz_id=quiz.id, user_id=user_id, number=number)
-                attempt["deadline_at"] = start + limit if limit else None
-                attempt["is_passed"] = attempt["percent"] >= quiz.pass_percent
-                percents.setdefault(user_id, []).append(attempt["percent"])
-                yield attempt, slots
+                slots, score, submitted_at = _attempt_slots(
+                    rng, plan.bank, attempt_id, size, skill, start
+                )
+                percent = round(100 * score / size, 4)
+                percents.append(percent)
+                writer.add(
+                    "attempts",
+                    (attempt_id, quiz.id, user_id, number, submitted, start,
+                     start + limit if limit else None, submitted_at, False, float(score),
+                     float(size), percent, percent >= quiz.pass_percent),
+                )  # fmt: skip
+                for slot in slots:
+                    writer.add("attempt_slots", slot)
+                attempt_id += 1
                 start += step
+            grade = _grade(quiz.grading_method.value, percents)
+            passed = grade >= quiz.pass_percent
+            passed_count += passed
+            _write_taker_progress(rng, writer, plan.lesson_ids, user_id, first_start, passed)
+            if passed:
+                writer.add(
+                    "certificates",
+                    (f"{CODE_PREFIX}{user_id:09d}", user_id, course.id,
+                     # After their last attempt, which ends before the hour before generation.
+                     plan.now - dt.timedelta(minutes=30), round(grade, 2), name,
+                     unit_names[unit_id], course.title),
+                )  # fmt: skip
+        elif rng.random() * (members - n - takers_left) < openers_left:
+            openers_left -= 1
+            opened_at = plan.now - dt.timedelta(days=2 + rng.random() * 50)
+            if plan.lesson_ids:
+                for lesson_id in plan.lesson_ids[: rng.randint(1, len(plan.lesson_ids))]:
+                    writer.add("lesson_progress", (user_id, lesson_id, opened_at, None))
+                    opened_at += dt.timedelta(hours=2)
+    return {
+        "started": takers + openers,
+        "completed": passed_count,
+        "participants": takers,
+        "passed": passed_count,
+    }
 
-    per_chunk = max(1, CHUNK // per_attempt)
-    batch: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
-    counts["attempts"] = counts["attempt_slots"] = 0
 
-    def flush_batch() -> None:
-        ids = _insert_returning_ids(session, Attempt, [attempt for attempt, _ in batch])
-        slots = []
-        for attempt_id, (_attempt_row, attempt_slots) in zip(ids, batch, strict=True):
-            for slot in attempt_slots:
-                slot["attempt_id"] = attempt_id
-            slots += attempt_slots
-        session.execute(insert(AttemptSlot), slots)
-        counts["attempts"] += len(ids)
-        counts["attempt_slots"] += len(slots)
-
-    for item in planned():
-        batch.append(item)
-        if len(batch) == per_chunk:
-            flush_batch()
-            batch = []
-    if batch:
-        flush_batch()
-    method = quiz.grading_method.value
-    grades = {user_id: _grade(method, values) for user_id, values in percents.items()}
-    return grades, first_starts
-
-
-def _attempt(
-    rng: random.Random, bank: list[_BankQuestion], size: int, skill: float, start: dt.datetime
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """One submitted attempt of `size` questions, each answered right with chance `skill`."""
+def _attempt_slots(
+    rng: random.Random,
+    bank: list[_BankQuestion],
+    attempt_id: int,
+    size: int,
+    skill: float,
+    start: dt.datetime,
+) -> tuple[list[tuple[Any, ...]], int, dt.datetime]:
+    """The slots of one submitted attempt of `size` questions, each answered right with
+    chance `skill`, its score and when it was submitted (the attempt is written first)."""
     slots = []
     score = 0
     answered_at = start
     for position, question in enumerate(rng.sample(bank, size), start=1):
-        order = list(question.choices)
         if question.shuffles:
+            order = list(question.choices)
             rng.shuffle(order)
+            order_text = _json(order)
+        else:
+            order_text = question.order_text
         right = rng.random() < skill or not question.wrong
-        selected = list(question.correct) if right else [rng.choice(question.wrong)]
+        selected = question.correct_text if right else _json([rng.choice(question.wrong)])
         score += right
         answered_at += dt.timedelta(seconds=10 + rng.random() * 40)
         slots.append(
-            {
-                "position": position,
-                "question_version_id": question.version_id,
-                "choice_order": order,
-                "selected": selected,
-                "revision": 1,
-                "answered_at": answered_at,
-                "mark": float(right),
-            }
-        )
-    attempt = {
-        "status": AttemptStatus.SUBMITTED,
-        "started_at": start,
-        "submitted_at": answered_at + dt.timedelta(seconds=5),
-        "is_auto_submitted": False,
-        "score": float(score),
-        "max_score": float(size),
-        "percent": round(100 * score / size, 4),
-    }
-    return attempt, slots
+            (attempt_id, position, question.version_id, order_text, selected, 1, answered_at,
+             float(right))
+        )  # fmt: skip
+    return slots, score, answered_at + dt.timedelta(seconds=5)
 
 
 def _grade(method: str, percents: list[float]) -> float:
@@ -475,76 +564,22 @@ def _grade(method: str, percents: list[float]) -> float:
     return max(percents)
 
 
-def _write_progress(
-    session: Session,
+def _write_taker_progress(
     rng: random.Random,
+    writer: _Writer,
     lesson_ids: list[int],
-    first_starts: dict[int, dt.datetime],
-    passed: set[int],
-    only_opened: list[int],
-    now: dt.datetime,
-    counts: dict[str, int],
+    user_id: int,
+    first_start: dt.datetime,
+    passed: bool,
 ) -> None:
-    """Quiz takers opened every lesson before the quiz (and those who passed finished
-    them all); the others who started opened the first few lessons."""
-
-    def rows() -> Iterable[dict[str, Any]]:
-        if not lesson_ids:
-            return
-        for user_id, start in first_starts.items():
-            opened_at = start - dt.timedelta(days=1 + rng.random() * 3)
-            for lesson_id in lesson_ids:
-                done = user_id in passed or rng.random() < 0.5
-                completed_at = opened_at + dt.timedelta(minutes=20) if done else None
-                yield {
-                    "user_id": user_id,
-                    "lesson_id": lesson_id,
-                    "opened_at": opened_at,
-                    "completed_at": completed_at,
-                }
-                opened_at += dt.timedelta(hours=2)
-        for user_id in only_opened:
-            opened_at = now - dt.timedelta(days=2 + rng.random() * 50)
-            for lesson_id in lesson_ids[: rng.randint(1, len(lesson_ids))]:
-                yield {
-                    "user_id": user_id,
-                    "lesson_id": lesson_id,
-                    "opened_at": opened_at,
-                    "completed_at": None,
-                }
-                opened_at += dt.timedelta(hours=2)
-
-    counts["lesson_progress"] = _insert(session, LessonProgress, rows())
-
-
-def _write_certificates(
-    session: Session,
-    course: Course,
-    grades: dict[int, float],
-    passed: set[int],
-    holders: dict[int, tuple[str, str]],
-    now: dt.datetime,
-    counts: dict[str, int],
-) -> None:
-    """A certificate for every taker whose grade passes (they finished every lesson)."""
-    counts["certificates"] = _insert(
-        session,
-        Certificate,
-        (
-            {
-                "code": f"{CODE_PREFIX}{user_id:09d}",
-                "user_id": user_id,
-                "course_id": course.id,
-                # After their last attempt, which ends before the hour before generation.
-                "issued_at": now - dt.timedelta(minutes=30),
-                "score_percent": round(grades[user_id], 2),
-                "holder_name": holders[user_id][0],
-                "unit_name": holders[user_id][1],
-                "course_title": course.title,
-            }
-            for user_id in sorted(passed)
-        ),
-    )
+    """A quiz taker opened every lesson before the quiz (and finished them all if they
+    passed, about half otherwise)."""
+    opened_at = first_start - dt.timedelta(days=1 + rng.random() * 3)
+    for lesson_id in lesson_ids:
+        done = passed or rng.random() < 0.5
+        completed_at = opened_at + dt.timedelta(minutes=20) if done else None
+        writer.add("lesson_progress", (user_id, lesson_id, opened_at, completed_at))
+        opened_at += dt.timedelta(hours=2)
 
 
 @click.command("bench-data")
@@ -564,7 +599,12 @@ def bench_data(units: int, members: int, answers: int, course_slug: str) -> None
     a database with real members: it adds invented ones)."""
     try:
         written = generate(
-            db.session, units=units, members=members, answers=answers, course_slug=course_slug
+            db.session,
+            units=units,
+            members=members,
+            answers=answers,
+            course_slug=course_slug,
+            progress=lambda line: click.echo(line, err=True),
         )
     except ValueError as error:
         raise click.BadParameter(str(error)) from None

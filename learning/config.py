@@ -66,6 +66,10 @@ def default_config(instance_path: Path) -> dict[str, Any]:
         "SMTP_STARTTLS": True,
         "SMTP_SSL": False,
         "SMTP_TIMEOUT": 30,
+        # The participation report of a whole course or round (no period chosen) reads the
+        # snapshot `flask report refresh` writes on a schedule, if it is younger than this
+        # (seconds); older or missing, the report is computed from the activity itself.
+        "REPORT_SNAPSHOT_MAX_AGE": 3600,
     }
 
 
@@ -94,7 +98,7 @@ def from_environment(environ: os._Environ[str] | dict[str, str]) -> dict[str, An
     for name in ("SMTP_HOST", "SMTP_USER", "SMTP_PASSWORD", "SMTP_FROM"):
         if environ.get(name):
             found[name] = environ[name]
-    for name in ("SMTP_PORT", "SMTP_TIMEOUT"):
+    for name in ("SMTP_PORT", "SMTP_TIMEOUT", "REPORT_SNAPSHOT_MAX_AGE"):
         if environ.get(name):
             try:
                 found[name] = int(environ[name])

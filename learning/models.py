@@ -30,6 +30,7 @@ from learning.members.models import ImportBatch
 from learning.notices.models import Notice, OutboxMessage, Reminder
 from learning.org.models import Unit, UnitClosure, UnitLink
 from learning.quizzes.models import Attempt, AttemptSlot, Quiz, Regrade
+from learning.reports.models import ParticipationSnapshot, SnapshotUnit
 
 __all__ = [
     "Assignment",
@@ -52,6 +53,7 @@ __all__ = [
     "MediaFile",
     "Notice",
     "OutboxMessage",
+    "ParticipationSnapshot",
     "Prediction",
     "Question",
     "QuestionVersion",
@@ -60,6 +62,7 @@ __all__ = [
     "Reminder",
     "Round",
     "RoundResult",
+    "SnapshotUnit",
     "Source",
     "SourceDocument",
     "Unit",

@@ -9,7 +9,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -18,7 +18,6 @@ from learning.auth.models import Gender, User
 from learning.auth.passwords import hash_password
 from learning.auth.scope import require_admin, require_unit
 from learning.auth.services import MIN_PASSWORD_LENGTH, create_user
-from learning.contests import ranking
 from learning.contests.errors import (
     ExposedBanks,
     InvalidPrediction,
@@ -34,7 +33,6 @@ from learning.contests.models import (
     Entrant,
     Prediction,
     Round,
-    RoundResult,
 )
 from learning.courses.models import Course
 from learning.db import utcnow
@@ -431,7 +429,13 @@ def rankable_after(round_: Round) -> dt.datetime | None:
 def close_round(session: Session, round_id: int, now: dt.datetime) -> bool:
     """Rank a round that has closed: grade what is left unfinished, compute the true number,
     store every participant's rank. Done once: the round row is locked (SQLite: the write
-    transaction), and a round already ranked is left as it is. True when it ranked now."""
+    transaction), and a round already ranked is left as it is. True when it ranked now.
+
+    The ranking (learning/contests/ranking.py states the rule) is done by the database: each
+    participant's best attempt by ROW_NUMBER, the true number by a COUNT over those, the
+    ranks by RANK() written straight into contest_results. Nothing per participant goes
+    through Python, so a round of a million attempts closes in bounded memory; unfinished
+    attempts are graded a batch at a time."""
     round_ = session.scalar(
         select(Round)
         .where(Round.id == round_id)
@@ -443,70 +447,104 @@ def close_round(session: Session, round_id: int, now: dt.datetime) -> bool:
     after = rankable_after(round_)
     if round_.ranked_at is not None or after is None or now < after:
         return False
-    quiz = round_.quiz
-    unfinished = session.scalars(
-        select(Attempt).where(
-            Attempt.quiz_id == quiz.id, Attempt.status == AttemptStatus.IN_PROGRESS
-        )
-    ).all()
-    for attempt in unfinished:
-        quiz_services.finish_if_overdue(session, attempt, now)
-    rows = session.execute(
-        select(
-            Attempt.id,
-            Attempt.user_id,
-            Attempt.score,
-            Attempt.max_score,
-            Attempt.started_at,
-            Attempt.submitted_at,
-        ).where(Attempt.quiz_id == quiz.id, Attempt.status == AttemptStatus.SUBMITTED)
-    ).all()
-    candidates = [
-        ranking.Candidate(
-            user_id=row.user_id,
-            attempt_id=row.id,
-            score=float(row.score or 0),
-            max_score=float(row.max_score or 0),
-            milliseconds_used=max(
-                0, int((row.submitted_at - row.started_at).total_seconds() * 1000)
-            ),
-            submitted_at=row.submitted_at,
-        )
-        for row in rows
-    ]
-    best = ranking.best_attempts(candidates)
-    truth = ranking.true_number(best) if round_.has_prediction else None
-    predictions = dict(
-        session.execute(
-            select(Prediction.user_id, Prediction.value).where(Prediction.round_id == round_.id)
-        ).all()
+    quiz_id = round_.quiz_id
+    _finish_unfinished(session, round_.quiz, now)
+    dialect = session.get_bind().dialect.name
+    best = _BEST_ATTEMPTS.format(milliseconds=_MILLISECONDS[dialect])
+    truth = None
+    if round_.has_prediction:
+        truth = int(session.scalar(text(best + _TRUE_NUMBER), {"quiz": quiz_id}) or 0)
+    written = session.execute(
+        text(best + (_RANKS_WITH_PREDICTIONS if truth is not None else _RANKS)),
+        {"quiz": quiz_id, "round": round_.id, "truth": truth},
     )
-    ranked = ranking.rank(best, predictions, truth)
-    if ranked:
-        session.execute(
-            insert(RoundResult),
-            [
-                {
-                    "round_id": round_.id,
-                    "user_id": r.user_id,
-                    "attempt_id": r.attempt_id,
-                    "rank": r.rank,
-                    "score": r.score,
-                    "max_score": r.max_score,
-                    "milliseconds_used": r.milliseconds_used,
-                    "prediction": r.prediction,
-                    "distance": r.distance,
-                    "submitted_at": r.submitted_at,
-                }
-                for r in ranked
-            ],
-        )
     round_.true_number = truth
     round_.ranked_at = now
-    summary = {"round": round_.number, "participants": len(ranked), "true_number": truth}
+    summary = {"round": round_.number, "participants": written.rowcount, "true_number": truth}  # type: ignore[attr-defined]
     record(session, None, "contest.rank", "contest", round_.contest_id, after=summary)
     session.flush()
     return True
+
+
+FINISH_BATCH = 1000
+
+
+def _finish_unfinished(session: Session, quiz: Quiz, now: dt.datetime) -> None:
+    """Grade the round's attempts still in progress (past their deadline and grace) through
+    the quiz engine, a batch of ids at a time (a few statements a batch): the attempts of a
+    batch are no longer referenced once it is flushed, so the session lets them go."""
+    last_id = 0
+    while True:
+        ids = session.scalars(
+            select(Attempt.id)
+            .where(
+                Attempt.quiz_id == quiz.id,
+                Attempt.status == AttemptStatus.IN_PROGRESS,
+                Attempt.id > last_id,
+            )
+            .order_by(Attempt.id)
+            .limit(FINISH_BATCH)
+        ).all()
+        if not ids:
+            return
+        quiz_services.finish_overdue_batch(session, quiz, ids, now)
+        last_id = ids[-1]
+
+
+# Time used, in whole milliseconds (truncated), from the stored start and submission: exact
+# on both databases (SQLite stores "YYYY-MM-DD HH:MM:SS.ffffff" text, SQLAlchemy's format).
+_MILLISECONDS = {
+    "postgresql": "GREATEST(0, FLOOR(EXTRACT(EPOCH FROM (a.submitted_at - a.started_at)) * 1000))",
+    # strftime works in milliseconds and rounds: whole seconds are taken from the text cut
+    # before the fraction, the fraction from the text itself.
+    "sqlite": """MAX(0, ((CAST(strftime('%s', substr(a.submitted_at, 1, 19)) AS INTEGER)
+        - CAST(strftime('%s', substr(a.started_at, 1, 19)) AS INTEGER)) * 1000000
+        + CAST(substr(a.submitted_at, 21, 6) AS INTEGER)
+        - CAST(substr(a.started_at, 21, 6) AS INTEGER)) / 1000)""",
+}
+# Each participant's best submitted attempt: score (highest first), time used (shortest),
+# submission (earliest), then the attempt's id, as ranking.best_attempts orders them.
+_BEST_ATTEMPTS = """
+WITH candidates AS (
+    SELECT a.id AS attempt_id, a.user_id, COALESCE(a.score, 0) AS score,
+        COALESCE(a.max_score, 0) AS max_score, {milliseconds} AS milliseconds_used,
+        a.submitted_at
+    FROM attempts a WHERE a.quiz_id = :quiz AND a.status = 'submitted'
+),
+numbered AS (
+    SELECT c.*, ROW_NUMBER() OVER (
+        PARTITION BY c.user_id
+        ORDER BY c.score DESC, c.milliseconds_used, c.submitted_at, c.attempt_id
+    ) AS n
+    FROM candidates c
+),
+best AS (SELECT * FROM numbered WHERE n = 1)
+"""
+# ranking.true_number: participants whose best attempt answered every question right.
+_TRUE_NUMBER = "SELECT COUNT(*) FROM best WHERE max_score > 0 AND score >= max_score"
+# ranking.rank: score, time used, distance of the prediction (none ranks after every
+# prediction), submission; entries equal on all four share a rank and the next skips.
+_RANKS = """
+INSERT INTO contest_results (round_id, user_id, attempt_id, rank, score, max_score,
+    milliseconds_used, prediction, distance, submitted_at)
+SELECT :round, b.user_id, b.attempt_id,
+    RANK() OVER (ORDER BY b.score DESC, b.milliseconds_used, b.submitted_at),
+    b.score, b.max_score, b.milliseconds_used, NULL, NULL, b.submitted_at
+FROM best b
+"""
+_RANKS_WITH_PREDICTIONS = """
+, predicted AS (
+    SELECT b.*, p.value AS prediction, ABS(p.value - :truth) AS distance
+    FROM best b LEFT JOIN contest_predictions p ON p.round_id = :round AND p.user_id = b.user_id
+)
+INSERT INTO contest_results (round_id, user_id, attempt_id, rank, score, max_score,
+    milliseconds_used, prediction, distance, submitted_at)
+SELECT :round, user_id, attempt_id,
+    RANK() OVER (ORDER BY score DESC, milliseconds_used,
+        CASE WHEN distance IS NULL THEN 1 ELSE 0 END, distance, submitted_at),
+    score, max_score, milliseconds_used, prediction, distance, submitted_at
+FROM predicted
+"""
 
 
 def close_due(session: Session, now: dt.datetime) -> list[Round]:

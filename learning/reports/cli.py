@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import select
 
 from learning import db
 from learning.audit.services import record
+from learning.contests.queries import published_contests
+from learning.db import utcnow
+from learning.enrollment.queries import published_courses
 from learning.errors import DomainError
 from learning.org.queries import get_unit_by_code
+from learning.quizzes.queries import course_final_quiz
 from learning.reports import participation as report
 from learning.reports.files import participation_file
+from learning.reports.models import ParticipationSnapshot
 from learning.reports.params import build_params, contest_round
 
-report_group = AppGroup("report", help="Reports as files (CSV, XLSX).")
+report_group = AppGroup(
+    "report", help="Reports as files (CSV, XLSX), and the snapshots the report pages read."
+)
 
 
 @report_group.command("participation")
@@ -91,3 +100,49 @@ def participation(
     )
     db.session.commit()
     click.echo(f"{len(rows)} units written to {output}.")
+
+
+@report_group.command("refresh")
+@click.option(
+    "--older-than",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Only snapshots at least this many seconds old (and missing ones).",
+)
+def refresh(older_than: int) -> None:
+    """Recompute the participation snapshots the report pages read for whole courses and
+    rounds (every published course, every opened round of a published contest). Run it
+    from cron every few minutes; the page shows when its figures were computed."""
+    now = utcnow()
+    subjects = []
+    for course in published_courses(db.session):
+        final = course_final_quiz(db.session, course.id)
+        quiz = (
+            report.Quiz(final.id, final.grading_method.value, final.pass_percent) if final else None
+        )
+        subjects.append((course.slug, report.Subject("course", course.id, quiz)))
+    for contest in published_contests(db.session):
+        for round_ in contest.rounds:
+            final = round_.quiz
+            if final.opens_at is not None and final.opens_at > now:
+                continue
+            quiz = report.Quiz(final.id, final.grading_method.value, final.pass_percent)
+            subjects.append(
+                (
+                    f"contest {contest.id} round {round_.number}",
+                    report.Subject("round", contest.id, quiz),
+                )
+            )
+    for label, subject in subjects:
+        current = db.session.scalar(
+            select(ParticipationSnapshot.computed_at).where(
+                ParticipationSnapshot.subject_kind == subject.kind,
+                ParticipationSnapshot.subject_id == subject.id,
+            )
+        )
+        if current is not None and current > now - dt.timedelta(seconds=older_than):
+            continue
+        snapshot = report.refresh_snapshot(db.session, subject, utcnow())
+        db.session.commit()
+        click.echo(f"{label}: {snapshot.seconds:.2f} s")

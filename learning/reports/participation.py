@@ -20,14 +20,17 @@ report's end date T:
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from flask_babel import force_locale
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import Row, TextClause, bindparam, delete, select, text
 from sqlalchemy.orm import Session
 
 from learning.db import UTCDateTime
 from learning.org.models import Unit, UnitKind
+from learning.reports.models import ParticipationSnapshot
 
 # The final quiz's grade per participant, by grading method.
 _GRADES = {
@@ -39,7 +42,8 @@ _GRADES = {
     "(PARTITION BY user_id ORDER BY number DESC) AS n FROM graded) ranked WHERE n = 1",
 }
 
-_SQL = """
+# The tree as it stood at :at, and the subtree of :root in it.
+_TREE = """
 WITH RECURSIVE
 links AS (
     SELECT unit_id, parent_id FROM unit_links
@@ -54,7 +58,9 @@ pairs (ancestor, descendant, depth) AS (
 subtree AS (
     SELECT descendant AS unit_id, depth FROM pairs WHERE ancestor = :root
 ),
-people AS (
+"""
+# Each member's facts, and the figures of every unit's own members (per_unit).
+_FACTS = """people AS (
     SELECT m.user_id, m.unit_id
     FROM unit_memberships m JOIN users u ON u.id = m.user_id
     WHERE m.started_at <= :at AND (m.ended_at IS NULL OR m.ended_at > :at)
@@ -86,7 +92,9 @@ per_unit AS (
         SUM(CASE WHEN grade >= :pass_percent THEN 1 ELSE 0 END) AS passed
     FROM facts GROUP BY unit_id
 )
-SELECT subtree.unit_id, subtree.depth,
+"""
+# Every unit of the subtree with the sums over its own subtree.
+_SUMS = """SELECT subtree.unit_id, subtree.depth,
     COALESCE(SUM(u.members), 0) AS members,
     COALESCE(SUM(u.assigned), 0) AS assigned,
     COALESCE(SUM(u.started), 0) AS started,
@@ -98,6 +106,40 @@ FROM subtree
 LEFT JOIN pairs ON pairs.ancestor = subtree.unit_id
 LEFT JOIN per_unit u ON u.unit_id = pairs.descendant
 GROUP BY subtree.unit_id, subtree.depth
+"""
+_SQL = _TREE + _FACTS + _SUMS
+# A snapshot: every unit of the tree as it stood at :at with its parent then and the sums
+# over its subtree (the report's rows for any root), computed by the report's own SQL with
+# the whole tree as the subtree.
+_WHOLE_TREE = _TREE.replace(
+    "SELECT descendant AS unit_id, depth FROM pairs WHERE ancestor = :root",
+    "SELECT id AS unit_id, 0 AS depth FROM units WHERE created_at <= :at",
+)
+_WRITE_SUMS = """, sums AS (
+"""
+_WRITE_ROWS = """)
+INSERT INTO report_snapshot_units (snapshot_id, unit_id, parent_id, members, assigned,
+    started, completed, participants, grade_sum, passed)
+SELECT :snapshot, sums.unit_id, links.parent_id, members, assigned, started, completed,
+    participants, COALESCE(grade_sum, 0), passed
+FROM sums LEFT JOIN links ON links.unit_id = sums.unit_id
+"""
+_SNAPSHOT_WRITE = "".join((_WHOLE_TREE, _FACTS, _WRITE_SUMS, _SUMS, _WRITE_ROWS))
+# The report from a snapshot: the root's subtree followed down the parents stored with it
+# (an index lookup a level), each unit with its stored sums.
+_SNAPSHOT_READ = """
+WITH RECURSIVE subtree (unit_id, depth) AS (
+    SELECT unit_id, 0 FROM report_snapshot_units
+    WHERE snapshot_id = :snapshot AND unit_id = :root
+    UNION ALL
+    SELECT r.unit_id, subtree.depth + 1
+    FROM subtree JOIN report_snapshot_units r
+        ON r.snapshot_id = :snapshot AND r.parent_id = subtree.unit_id
+)
+SELECT subtree.unit_id, subtree.depth, r.members, r.assigned, r.started, r.completed,
+    r.participants, r.grade_sum, r.passed
+FROM subtree JOIN report_snapshot_units r
+    ON r.snapshot_id = :snapshot AND r.unit_id = subtree.unit_id
 """
 
 
@@ -208,6 +250,33 @@ class Subject:
         return self.kind == "round"
 
 
+def _statement(sql: str, subject: Subject) -> TextClause:
+    """`sql` for `subject`: its definitions and its quiz's grading method filled in."""
+    method = subject.quiz.grading_method if subject.quiz else "highest"
+    pieces = _ROUND if subject.is_round else _COURSE
+    filled = sql.format(grades=_GRADES[method], **pieces)
+    dates = [bindparam(name, type_=UTCDateTime()) for name in ("at", "since")]
+    return text(filled).bindparams(*(date for date in dates if f":{date.key}" in filled))
+
+
+def _parameters(subject: Subject, until: dt.datetime, since: dt.datetime | None) -> dict:  # type: ignore[type-arg]
+    final_quiz = subject.quiz
+    return {
+        "at": until,
+        "since": since,
+        "course": subject.id,
+        "final_quiz": final_quiz.id if final_quiz else -1,
+        "pass_percent": final_quiz.pass_percent if final_quiz else 101,
+    }
+
+
+def _jit_off(session: Session) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        # The planner guesses the recursive CTE at ~500,000 rows (really ~3,000) and so
+        # compiles the statement with JIT, which costs more than the query (bench/report_bench.py).
+        session.execute(text("SET LOCAL jit = off"))
+
+
 def participation(
     session: Session,
     root: Unit,
@@ -218,28 +287,17 @@ def participation(
 ) -> list[Figures]:
     """Every unit of `root`'s subtree (as it stood at `until`) with its figures, in tree
     order. One statement, whatever the number of units."""
-    final_quiz = subject.quiz
-    method = final_quiz.grading_method if final_quiz else "highest"
-    pieces = _ROUND if subject.is_round else _COURSE
-    statement = text(_SQL.format(grades=_GRADES[method], **pieces)).bindparams(
-        bindparam("at", type_=UTCDateTime()), bindparam("since", type_=UTCDateTime())
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        # The planner guesses the recursive CTE at ~500,000 rows (really ~3,000) and so
-        # compiles the statement with JIT, which costs more than the query (bench/report_bench.py).
-        session.execute(text("SET LOCAL jit = off"))
+    _jit_off(session)
     rows = session.execute(
-        statement,
-        {
-            "at": until,
-            "since": since,
-            "root": root.id,
-            "course": subject.id,
-            "final_quiz": final_quiz.id if final_quiz else -1,
-            "pass_percent": final_quiz.pass_percent if final_quiz else 101,
-        },
+        _statement(_SQL, subject), {**_parameters(subject, until, since), "root": root.id}
     ).all()
-    hidden = final_quiz is not None and not final_quiz.results_visible
+    return _figures(session, rows, subject, until)
+
+
+def _figures(
+    session: Session, rows: Sequence[Row], subject: Subject, until: dt.datetime
+) -> list[Figures]:  # type: ignore[type-arg]
+    hidden = subject.quiz is not None and not subject.quiz.results_visible
     ids = [row.unit_id for row in rows]
     units = {unit.id: unit for unit in session.scalars(select(Unit).where(Unit.id.in_(ids)))}
     figures = {
@@ -261,6 +319,77 @@ def participation(
     return _tree_order(session, figures, until)
 
 
+# --- snapshots -----------------------------------------------------------------------------
+
+
+def _quiz_settings(subject: Subject) -> tuple[int | None, str, int]:
+    quiz = subject.quiz
+    if quiz is None:
+        return None, "highest", 101
+    return quiz.id, quiz.grading_method, quiz.pass_percent
+
+
+def refresh_snapshot(session: Session, subject: Subject, now: dt.datetime) -> ParticipationSnapshot:
+    """Compute every unit's figures (sums over its subtree) for `subject` at `now` and store
+    them, with the unit's parent at `now`, in place of the subject's earlier snapshot, in
+    the caller's transaction (one statement: the rows go from the query into the table
+    without passing through Python)."""
+    began = time.perf_counter()
+    kind_id = (ParticipationSnapshot.subject_kind == subject.kind) & (
+        ParticipationSnapshot.subject_id == subject.id
+    )
+    session.execute(delete(ParticipationSnapshot).where(kind_id))
+    quiz_id, method, pass_percent = _quiz_settings(subject)
+    snapshot = ParticipationSnapshot(
+        subject_kind=subject.kind,
+        subject_id=subject.id,
+        quiz_id=quiz_id,
+        grading_method=method,
+        pass_percent=pass_percent,
+        computed_at=now,
+        seconds=0.0,
+    )
+    session.add(snapshot)
+    session.flush()
+    _jit_off(session)
+    session.execute(
+        _statement(_SNAPSHOT_WRITE, subject),
+        {**_parameters(subject, now, None), "snapshot": snapshot.id},
+    )
+    snapshot.seconds = round(time.perf_counter() - began, 3)
+    session.flush()
+    return snapshot
+
+
+def usable_snapshot(
+    session: Session, subject: Subject, now: dt.datetime, max_age: dt.timedelta
+) -> ParticipationSnapshot | None:
+    """The subject's snapshot if it is younger than `max_age` and was computed with the
+    quiz settings in force (grading method, pass mark); None otherwise."""
+    snapshot = session.scalar(
+        select(ParticipationSnapshot).where(
+            ParticipationSnapshot.subject_kind == subject.kind,
+            ParticipationSnapshot.subject_id == subject.id,
+        )
+    )
+    if snapshot is None or snapshot.computed_at < now - max_age or snapshot.computed_at > now:
+        return None
+    quiz_id, method, pass_percent = _quiz_settings(subject)
+    settings = (snapshot.quiz_id, snapshot.grading_method, snapshot.pass_percent)
+    return snapshot if settings == (quiz_id, method, pass_percent) else None
+
+
+def participation_from_snapshot(
+    session: Session, root: Unit, subject: Subject, snapshot: ParticipationSnapshot
+) -> list[Figures]:
+    """The same rows as participation(until=snapshot.computed_at), from the snapshot: one
+    stored row per unit of the subtree instead of every member's activity."""
+    rows = session.execute(
+        _statement(_SNAPSHOT_READ, subject), {"root": root.id, "snapshot": snapshot.id}
+    ).all()
+    return _figures(session, rows, subject, snapshot.computed_at)
+
+
 def _tree_order(
     session: Session,
     figures: dict[int, Figures],
@@ -276,13 +405,15 @@ def _tree_order(
         if unit_id in figures:
             parent = parent_id if parent_id in figures else None
             children.setdefault(parent, []).append(unit_id)
+    names = {unit_id: row.unit.name for unit_id, row in figures.items()}
     ordered: list[Figures] = []
-    stack = sorted(children.get(None, []), key=lambda i: figures[i].unit.name, reverse=True)
+    stack = sorted(children.get(None, []), key=names.__getitem__, reverse=True)
     while stack:
         unit_id = stack.pop()
-        kids = sorted(children.get(unit_id, []), key=lambda i: figures[i].unit.name, reverse=True)
+        kids = sorted(children.get(unit_id, []), key=names.__getitem__, reverse=True)
         row = figures[unit_id]
-        ordered.append(Figures(**{**row.__dict__, "has_children": bool(kids)}))
+        # Rows are built without children (most units have none): only parents are rebuilt.
+        ordered.append(replace(row, has_children=True) if kids else row)
         stack.extend(kids)
     return ordered
 

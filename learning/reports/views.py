@@ -4,6 +4,7 @@ have their own transcript only (not here)."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user, login_required
@@ -73,14 +74,26 @@ def _params(unit: Unit) -> ReportParams | None:
     )
 
 
-def _rows(params: ReportParams) -> list[report.Figures]:
-    return report.participation(
+def _report(params: ReportParams) -> tuple[list[report.Figures], ReportParams, bool]:
+    """The report's rows, the parameters they answer (their end date is the snapshot's
+    when they come from one) and whether they come from a snapshot. A whole course or
+    round (no period chosen) is read from a fresh snapshot unless `live=1` is asked."""
+    if params.since is None and params.date_to is None and request.args.get("live") != "1":
+        max_age = dt.timedelta(seconds=current_app.config["REPORT_SNAPSHOT_MAX_AGE"])
+        snapshot = report.usable_snapshot(db.session, params.subject, params.until, max_age)
+        if snapshot is not None:
+            rows = report.participation_from_snapshot(
+                db.session, params.unit, params.subject, snapshot
+            )
+            return rows, replace(params, until=snapshot.computed_at), True
+    rows = report.participation(
         db.session,
         params.unit,
         params.subject,
         until=params.until,
         since=params.since,
     )
+    return rows, params, False
 
 
 @bp.get("/reports/participation")
@@ -98,7 +111,8 @@ def participation() -> str:
         "printable": request.args.get("print") == "1",
     }
     if params is not None:
-        rows = _rows(params)
+        rows, params, page["from_snapshot"] = _report(params)
+        page["params"] = params
         page["rows"] = report.shown_rows(
             rows,
             kind=params.kind,
@@ -123,8 +137,9 @@ def participation_export(fmt: str) -> Response:
     params = _params(unit)
     if params is None:
         raise NotFound()
+    rows, params, _from_snapshot = _report(params)
     rows = report.shown_rows(
-        _rows(params),
+        rows,
         kind=params.kind,
         min_members=params.min_members,
         sort=params.sort,
