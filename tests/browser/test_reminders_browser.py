@@ -147,10 +147,13 @@ def test_course_complete_result_page(page, live_env):
     page.get_by_role("link", name="Bắt đầu học").click()
     while True:
         more = page.get_by_role("button", name="Đánh dấu đã học và học tiếp")
+        # The page sends the mark itself, then goes on: wait for the next page each time.
         if more.count():
-            more.click()
+            with page.expect_navigation():
+                more.click()
             continue
-        page.get_by_role("button", name="Đánh dấu đã học", exact=True).click()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Đánh dấu đã học", exact=True).click()
         break
     page.get_by_role("link", name="Làm bài kiểm tra cuối").click()
     page.get_by_role("button", name="Bắt đầu làm bài").click()

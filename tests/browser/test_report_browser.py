@@ -19,6 +19,7 @@ def test_province_report_drill_down_and_download(page):
     page.get_by_role("button", name="Xem").click()
     expect(page.get_by_role("heading", name="Báo cáo tình hình tham gia")).to_be_visible()
     expect(page.locator("table.report")).to_contain_text("Liên đoàn Lao động tỉnh Lào Cai")
+    page.wait_for_load_state()  # measured with the style sheet applied
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.get_by_role("link", name="Công đoàn phường Lào Cai").click()
     page.get_by_role("link", name="CĐCS Công ty TNHH Dịch vụ Hoa Ban").click()
