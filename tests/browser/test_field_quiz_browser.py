@@ -54,6 +54,31 @@ def start_final_quiz(page, phone: str, course: str) -> tuple[str, int]:
     return url, int(url.rstrip("/").rsplit("/", 1)[1])
 
 
+def start_with_both_types(
+    page, phone: str, course: str, per_type: int
+) -> tuple[str, int, dict[int, str]]:
+    """Start the final quiz until its draw holds `per_type` single and multiple questions each
+    (20 drawn from a bank of 66 with 13 multiple hold none about one time in a hundred): a
+    draw without them is submitted and the quiz started again."""
+    attempt_url, attempt_id = start_final_quiz(page, phone, course)
+    for _ in range(5):
+        types = question_types(page, attempt_url)
+        kinds = list(types.values())
+        if min(kinds.count("single"), kinds.count("multiple")) >= per_type:
+            return attempt_url, attempt_id, types
+        page.goto(f"{attempt_url}/summary")
+        page.get_by_role("button", name="Nộp bài").click()
+        expect(page).to_have_url(re.compile(r".*/result$"))
+        page.goto("/")
+        page.get_by_role("link", name=course).click()
+        page.get_by_role("link", name="Làm bài kiểm tra cuối").click()
+        page.get_by_role("button", name="Làm lại").click()
+        expect(page.get_by_text("Còn lại:")).to_be_visible()
+        attempt_url = page.url.split("?")[0]
+        attempt_id = int(attempt_url.rstrip("/").rsplit("/", 1)[1])
+    raise AssertionError(f"five draws without {per_type} questions of each type")
+
+
 def question_types(page, attempt_url: str, count: int = 20) -> dict[int, str]:
     """single or multiple, for each question of the attempt (read on a normal network)."""
     types = {}
@@ -99,11 +124,10 @@ RUNS = [
 
 @pytest.mark.parametrize(("latency", "gap", "phone", "course", "per_type"), RUNS)
 def test_quick_changes_keep_the_last_tap(page, live_server, latency, gap, phone, course, per_type):
-    attempt_url, attempt_id = start_final_quiz(page, phone, course)
-    types = question_types(page, attempt_url)
+    attempt_url, attempt_id, types = start_with_both_types(page, phone, course, per_type)
     singles = [n for n, kind in types.items() if kind == "single"][:per_type]
     multiples = [n for n, kind in types.items() if kind == "multiple"][:per_type]
-    assert singles and multiples, types
+    assert len(singles) == len(multiples) == per_type, types
     targets = sorted(singles + multiples)
     page.goto(f"{attempt_url}?page={targets[0]}")
     network = Network(page)
