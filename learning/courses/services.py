@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import secrets
@@ -493,38 +494,42 @@ def _load_lessons(
             "lesson", spec.slug, file_hash, _lesson_state(lesson, browser.get(lesson.id, 0))
         )
     for lesson in existing.values():
-        _retire_lesson_gone(lesson, browser.get(lesson.id, 0), report, snapshots)
+        version = browser.get(lesson.id, 0)
+        state = functools.partial(_lesson_state, lesson, version)
+        _retire_gone(
+            "lesson", lesson, lesson.slug, state, bool(version), report.lessons, report, snapshots
+        )
     session.flush()
     return lessons
 
 
-def _retire_lesson_gone(
-    lesson: Lesson, version: int, report: LoadReport, snapshots: _Snapshots
+def _retire_gone(
+    kind: str,
+    item: Lesson | Question,
+    key: str,
+    state: Callable[[], str],
+    from_browser: bool,
+    counts: dict[str, int],
+    report: LoadReport,
+    snapshots: _Snapshots,
 ) -> None:
-    """A lesson no longer in the files: archived if it came from them and nobody changed it
-    since; one written in the browser is not the files' to retire."""
-    if lesson.status is ContentStatus.ARCHIVED:
+    """A lesson or question no longer in the files: archived if it came from them and nobody
+    changed it since; one written in the browser or imported is not the files' to retire, and
+    one changed in the browser since the last load is a conflict, kept."""
+    if item.status is ContentStatus.ARCHIVED:
         return
-    snapshot = snapshots.get("lesson", lesson.slug)
-    state = _lesson_state(lesson, version)
+    snapshot = snapshots.get(kind, key)
     if snapshot is None:
-        if version or lesson.status is not ContentStatus.PUBLISHED:
-            return  # written in the browser
-    elif snapshot.state_hash != state:
+        if from_browser or item.status is not ContentStatus.PUBLISHED:
+            return
+    elif snapshot.state_hash != state():
         if snapshot.file_hash != "":
-            report.conflicts.append(
-                Conflict(
-                    "lesson",
-                    lesson.slug,
-                    _REMOVED,
-                    {"status": lesson.status.value},
-                    {"status": "(not in the files)"},
-                )
-            )
+            browser, files = {"status": item.status.value}, {"status": "(not in the files)"}
+            report.conflicts.append(Conflict(kind, key, _REMOVED, browser, files))
         return
-    lesson.status = ContentStatus.ARCHIVED
-    report.lessons["retired"] += 1
-    snapshots.record("lesson", lesson.slug, "", _lesson_state(lesson, version))
+    item.status = ContentStatus.ARCHIVED
+    counts["retired"] += 1
+    snapshots.record(kind, key, "", state())
 
 
 def _lesson_draft_from_file(
@@ -726,39 +731,18 @@ def _load_questions(
         session.flush()
         snapshots.record("question", spec.key, file_hash, state(question))
     for question in existing.values():
-        _retire_question_gone(question, state, question.id in authored, report, snapshots)
-
-
-def _retire_question_gone(
-    question: Question,
-    state: Callable[[Question], str],
-    authored: bool,
-    report: LoadReport,
-    snapshots: _Snapshots,
-) -> None:
-    """A question no longer in the files: archived if it came from them and nobody changed
-    it since; one written in the browser or imported is not the files' to retire."""
-    if question.status is ContentStatus.ARCHIVED:
-        return
-    snapshot = snapshots.get("question", question.key)
-    if snapshot is None:
-        if authored or question.status is not ContentStatus.PUBLISHED:
-            return
-    elif snapshot.state_hash != state(question):
-        if snapshot.file_hash != "":
-            report.conflicts.append(
-                Conflict(
-                    "question",
-                    question.key,
-                    _REMOVED,
-                    {"status": question.status.value},
-                    {"status": "(not in the files)"},
-                )
-            )
-        return
-    question.status = ContentStatus.ARCHIVED
-    report.questions["retired"] += 1
-    snapshots.record("question", question.key, "", state(question))
+        by_browser = question.id in authored
+        question_state = functools.partial(state, question)
+        _retire_gone(
+            "question",
+            question,
+            question.key,
+            question_state,
+            by_browser,
+            report.questions,
+            report,
+            snapshots,
+        )
 
 
 def _question_draft_from_file(
