@@ -519,17 +519,15 @@ def submit_attempt(
         finish_if_overdue(session, attempt, now)
         raise AttemptClosed()
     saved = _store(session, answers, now, _slots(session, attempt.id, answers) if answers else {})
-    marking = _mark(session, attempt, quiz)
+    marking = _mark(session, attempt, quiz, submitted_at=now, automatic=False)
     if not lock_for_write(session):
-        _write_grade(session, attempt, marking, submitted_at=now, automatic=False)
+        _write_grade(session, attempt, marking)
         return attempt, saved
     # Graded from a read without the write lock (SQLite, a request that reads first): the
     # grade is written only if, inside the lock, the attempt is still in progress and no
     # answer changed since (revisions only grow, so their sum is unchanged). Otherwise a save
     # or another submit came between: submit again, now under the lock.
-    if not _write_grade(
-        session, attempt, marking, submitted_at=now, automatic=False, if_unchanged=True
-    ):
+    if not _write_grade(session, attempt, marking, if_unchanged=True):
         return submit_attempt(session, user, attempt_id, now, contest=contest)
     return attempt, saved
 
@@ -610,7 +608,8 @@ def answer_keys(session: Session, version_ids: Sequence[int]) -> dict[int, gradi
 @dataclass(frozen=True)
 class _Marking:
     """An attempt graded from its slots as read: the mark of each slot (by position), the
-    attempt's columns that record the grade, and the sum of the slots' revisions read."""
+    attempt's columns that record the grade (`_grade_columns`), and the sum of the slots'
+    revisions read."""
 
     marks: dict[int, float]
     columns: dict[str, Any]
@@ -618,7 +617,24 @@ class _Marking:
     slot_ids: list[int]
 
 
-def _mark(session: Session, attempt: Attempt, quiz: Quiz) -> _Marking:
+def _grade_columns(
+    result: grading.Result, quiz: Quiz, *, submitted_at: dt.datetime, automatic: bool
+) -> dict[str, Any]:
+    """The attempt's columns that record its grade: one attempt or a batch of them."""
+    return {
+        "status": AttemptStatus.SUBMITTED,
+        "submitted_at": submitted_at,
+        "is_auto_submitted": automatic,
+        "score": grading.as_stored(result.score),
+        "max_score": result.max_score,
+        "percent": grading.as_stored(result.percent, 4),
+        "is_passed": result.passed(quiz.pass_percent),
+    }
+
+
+def _mark(
+    session: Session, attempt: Attempt, quiz: Quiz, *, submitted_at: dt.datetime, automatic: bool
+) -> _Marking:
     """Grade `attempt` from its saved answers (reads only)."""
     slots = session.execute(
         select(
@@ -638,12 +654,7 @@ def _mark(session: Session, attempt: Attempt, quiz: Quiz) -> _Marking:
     )
     return _Marking(
         marks={slot.position: grading.as_stored(m) for slot, m in zip(slots, marks, strict=True)},
-        columns={
-            "score": grading.as_stored(result.score),
-            "max_score": result.max_score,
-            "percent": grading.as_stored(result.percent, 4),
-            "is_passed": result.passed(quiz.pass_percent),
-        },
+        columns=_grade_columns(result, quiz, submitted_at=submitted_at, automatic=automatic),
         revisions=sum(slot.revision for slot in slots),
         slot_ids=[slot.id for slot in slots],
     )
@@ -654,15 +665,12 @@ def _write_grade(
     attempt: Attempt,
     marking: _Marking,
     *,
-    submitted_at: dt.datetime,
-    automatic: bool,
     if_unchanged: bool = False,
 ) -> bool:
     """Record the grade: the attempt's status and score, then every slot's mark, one
     statement each. With `if_unchanged`, only if the attempt is still in progress with the
     answers `marking` read (False, and nothing written, otherwise)."""
-    columns = {**marking.columns, "status": AttemptStatus.SUBMITTED,
-               "submitted_at": submitted_at, "is_auto_submitted": automatic}  # fmt: skip
+    columns = marking.columns
     query = update(_ATTEMPT_TABLE).where(_ATTEMPT_TABLE.c.id == attempt.id)
     if if_unchanged:
         revisions = (
@@ -697,25 +705,8 @@ def _grade(
     session: Session, attempt: Attempt, quiz: Quiz, *, submitted_at: dt.datetime, automatic: bool
 ) -> None:
     """Grade `attempt` from its saved answers and record it (under the caller's lock)."""
-    marking = _mark(session, attempt, quiz)
-    _write_grade(session, attempt, marking, submitted_at=submitted_at, automatic=automatic)
-
-
-def _record_result(
-    attempt: Attempt,
-    quiz: Quiz,
-    result: grading.Result,
-    *,
-    submitted_at: dt.datetime,
-    automatic: bool,
-) -> None:
-    attempt.status = AttemptStatus.SUBMITTED
-    attempt.submitted_at = submitted_at
-    attempt.is_auto_submitted = automatic
-    attempt.score = grading.as_stored(result.score)
-    attempt.max_score = result.max_score
-    attempt.percent = grading.as_stored(result.percent, 4)
-    attempt.is_passed = result.passed(quiz.pass_percent)
+    marking = _mark(session, attempt, quiz, submitted_at=submitted_at, automatic=automatic)
+    _write_grade(session, attempt, marking)
 
 
 def finish_overdue_batch(
@@ -768,7 +759,9 @@ def finish_overdue_batch(
             {"id": s.id, "mark": grading.as_stored(m)} for s, m in zip(rows, marks, strict=True)
         ]
         assert attempt.deadline_at is not None
-        _record_result(attempt, quiz, result, submitted_at=attempt.deadline_at, automatic=True)
+        columns = _grade_columns(result, quiz, submitted_at=attempt.deadline_at, automatic=True)
+        for name, value in columns.items():
+            setattr(attempt, name, value)
     if marks_written:
         session.execute(update(AttemptSlot), marks_written)
     session.flush()
