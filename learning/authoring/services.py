@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
@@ -40,6 +40,13 @@ from learning.courses.models import (
 )
 from learning.db import utcnow
 from learning.errors import DomainError, InvalidInput, NotFound
+from learning.exchange.bank import implied_weights
+from learning.exchange.model import (
+    ExchangeChoice,
+    Unfit,
+    classify_choices,
+    fraction_from_percent,
+)
 from learning.i18n import gettext as _
 from learning.i18n import lazy_gettext as _l
 from learning.quizzes.services import upsert_course_quizzes
@@ -197,6 +204,38 @@ class QuestionDraft:
     true_answer: bool | None = None
     text_format: str = "plain"
     name: str | None = None
+
+
+def weighted_choices(
+    kind: QuestionType, choices: list[ChoiceDraft], weights: list[str]
+) -> list[ChoiceDraft]:
+    """The choices an author typed with the weights typed for them (percentages, as Moodle
+    writes them), checked as Moodle checks them and against the ticked right answers. No
+    weight typed: the choices as they are, graded from the right answers as always; weights
+    that are what the right answers imply are not stored either."""
+    filled = [(c, w) for c, w in zip(choices, weights, strict=True) if c.text]
+    if kind is QuestionType.TRUE_FALSE or not any(w for _c, w in filled):
+        return choices
+    if any(w and not c.text for c, w in zip(choices, weights, strict=True)):
+        raise InvalidInput(_("A weight is given for an empty choice."))
+    if not all(w for _c, w in filled):
+        raise InvalidInput(_("Give a weight for every choice, or for none."))
+    try:
+        values = [fraction_from_percent(w.replace(",", ".")) for _c, w in filled]
+    except ValueError:
+        raise InvalidInput(_("A weight is a percentage such as 100, 50 or -33.33333.")) from None
+    verdict = classify_choices(
+        [ExchangeChoice(c.text, v) for (c, _w), v in zip(filled, values, strict=True)],
+        single=kind is QuestionType.SINGLE,
+    )
+    if isinstance(verdict, Unfit):
+        raise InvalidInput(verdict.message)
+    right = [v == 1 if kind is QuestionType.SINGLE else v > 0 for v in values]
+    if right != [c.is_correct for c, _w in filled]:
+        raise InvalidInput(_("The right answers ticked do not match the weights."))
+    if values == implied_weights(kind.value, right):
+        return choices
+    return [replace(c, weight=v) for (c, _w), v in zip(filled, values, strict=True)]
 
 
 def _question_choices(draft: QuestionDraft) -> list[ChoiceDraft]:

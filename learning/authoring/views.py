@@ -5,7 +5,6 @@ to review after a cited document changed ("Cần rà soát"). Admins only."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -42,12 +41,7 @@ from learning.courses.models import (
 from learning.courses.register import mark_reviewed
 from learning.courses.views import media_response
 from learning.errors import InvalidInput, NotFound
-from learning.exchange.bank import implied_weights
 from learning.exchange.model import (
-    ExchangeChoice,
-    Unfit,
-    classify_choices,
-    fraction_from_percent,
     percent_text,
 )
 from learning.i18n import gettext as _
@@ -552,7 +546,7 @@ def _save_question(course: Course, question: Question | None) -> Response | tupl
     draft = services.QuestionDraft(
         type=kind,
         text=form.text.data.strip(),
-        choices=_weighted_choices(
+        choices=services.weighted_choices(
             kind,
             [
                 services.ChoiceDraft(
@@ -579,38 +573,6 @@ def _save_question(course: Course, question: Question | None) -> Response | tupl
     db.session.commit()
     flash(_("Saved as a draft version."), "success")
     return redirect(url_for("authoring.question", question_id=question.id))
-
-
-def _weighted_choices(
-    kind: QuestionType, choices: list[services.ChoiceDraft], weights: list[str]
-) -> list[services.ChoiceDraft]:
-    """The choices with the weights typed for them (percentages, as Moodle writes them),
-    checked as Moodle checks them and against the ticked right answers. No weight typed:
-    the choices as they are, graded from the right answers as always; weights that are
-    what the right answers imply are not stored either."""
-    filled = [(c, w) for c, w in zip(choices, weights, strict=True) if c.text]
-    if kind is QuestionType.TRUE_FALSE or not any(w for _c, w in filled):
-        return choices
-    if any(w and not c.text for c, w in zip(choices, weights, strict=True)):
-        raise InvalidInput(_("A weight is given for an empty choice."))
-    if not all(w for _c, w in filled):
-        raise InvalidInput(_("Give a weight for every choice, or for none."))
-    try:
-        values = [fraction_from_percent(w.replace(",", ".")) for _c, w in filled]
-    except ValueError:
-        raise InvalidInput(_("A weight is a percentage such as 100, 50 or -33.33333.")) from None
-    verdict = classify_choices(
-        [ExchangeChoice(c.text, v) for (c, _w), v in zip(filled, values, strict=True)],
-        single=kind is QuestionType.SINGLE,
-    )
-    if isinstance(verdict, Unfit):
-        raise InvalidInput(verdict.message)
-    right = [v == 1 if kind is QuestionType.SINGLE else v > 0 for v in values]
-    if right != [c.is_correct for c, _w in filled]:
-        raise InvalidInput(_("The right answers ticked do not match the weights."))
-    if values == implied_weights(kind.value, right):
-        return choices
-    return [replace(c, weight=v) for (c, _w), v in zip(filled, values, strict=True)]
 
 
 def _course_arg() -> Course:
