@@ -173,6 +173,46 @@ def apply_import(
     return result
 
 
+def confirm_batch(
+    session: Session,
+    batch: ImportBatch,
+    plan: ImportPlan,
+    actor: User,
+    *,
+    skip_invalid: bool,
+    take_over: Collection[str] = (),
+    confirm: Collection[str] = (),
+) -> ImportResult:
+    """Apply an uploaded list's plan (`apply_import`) and record on its batch when and with
+    what result; the slips' passwords are issued here, once, from a key kept on the batch, so
+    that both downloads carry them."""
+    slip_key = new_slip_key()
+    result = apply_import(
+        session,
+        plan,
+        actor,
+        skip_invalid=skip_invalid,
+        take_over=take_over,
+        confirm=confirm,
+        slip_key=slip_key,
+    )
+    batch.confirmed_at = utcnow()
+    batch.result = {
+        "created": result.created,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "rejected": result.rejected,
+        "left_out": result.left_out,
+        "confirmed": result.confirmed,
+        "taken_over": result.taken_over,
+        "returned": len(result.returned),
+        "slips": result.slips,
+    }
+    if result.slips:
+        batch.slip_key, batch.slips_issued_at = slip_key, batch.confirmed_at
+    return result
+
+
 def _release_number(session: Session, actor: User | None, held: HeldRow) -> None:
     """The holder of a number the roster gives to someone else loses it (and the member
     code, if that was the match), and every session of theirs ends."""

@@ -21,7 +21,6 @@ from learning.audit.services import record
 from learning.auth.models import Gender
 from learning.auth.queries import get_user
 from learning.auth.scope import manageable_units, require_unit, require_user, staff_required
-from learning.auth.services import new_slip_key
 from learning.db import utcnow
 from learning.errors import DomainError, NotFound
 from learning.exports import download, xlsx_bytes
@@ -228,11 +227,11 @@ def confirm(batch_id: int) -> Response | tuple[str, int]:
     if batch.confirmed_at is not None:
         return redirect(url_for("members.preview", batch_id=batch.id))
     form = ConfirmImportForm()
-    slip_key = new_slip_key()
     # One choice per held row ("held-<row>"): "take_over:<key>", "confirm:<key>", or nothing.
     choices_made = [v for k, v in request.form.items(multi=True) if k.startswith("held-")]
-    result = services.apply_import(
+    result = services.confirm_batch(
         db.session,
+        batch,
         plan,
         current_user,
         skip_invalid=bool(form.skip_invalid.data),
@@ -240,23 +239,7 @@ def confirm(batch_id: int) -> Response | tuple[str, int]:
             v.removeprefix("take_over:") for v in choices_made if v.startswith("take_over:")
         },
         confirm={v.removeprefix("confirm:") for v in choices_made if v.startswith("confirm:")},
-        slip_key=slip_key,
     )
-    batch.confirmed_at = utcnow()
-    batch.result = {
-        "created": result.created,
-        "updated": result.updated,
-        "unchanged": result.unchanged,
-        "rejected": result.rejected,
-        "left_out": result.left_out,
-        "confirmed": result.confirmed,
-        "taken_over": result.taken_over,
-        "returned": len(result.returned),
-        "slips": result.slips,
-    }
-    if result.slips:
-        # The passwords are issued once, here: both downloads carry them.
-        batch.slip_key, batch.slips_issued_at = slip_key, batch.confirmed_at
     db.session.commit()
     flash(
         _(
