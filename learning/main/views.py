@@ -43,7 +43,7 @@ def home() -> str:
     assigned = assigned_courses(db.session, current_user)
     today = local_today(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     notices = (
-        notices_for(db.session, current_user, today, utcnow())
+        notices_for(db.session, current_user, today, utcnow(), assigned=assigned)
         if is_member_account(current_user)
         else []
     )

@@ -17,7 +17,7 @@ from learning.contests.queries import open_rounds_for
 from learning.courses.models import Certificate, ContentStatus, Course
 from learning.enrollment.deadlines import is_due_soon, is_overdue
 from learning.enrollment.models import Assignment
-from learning.enrollment.queries import assigned_courses
+from learning.enrollment.queries import AssignedCourse, assigned_courses
 from learning.notices.models import Notice, OutboxMessage, Reminder
 from learning.org.models import Unit
 
@@ -40,9 +40,14 @@ class NoticeItem:
 
 
 def _course_notices(
-    session: Session, user: User, today: dt.date, now: dt.datetime
+    session: Session,
+    user: User,
+    today: dt.date,
+    now: dt.datetime,
+    assigned: dict[int, AssignedCourse] | None = None,
 ) -> list[NoticeItem]:
-    assigned = assigned_courses(session, user)
+    if assigned is None:
+        assigned = assigned_courses(session, user)
     if not assigned:
         return []
     done = set(
@@ -108,10 +113,17 @@ def _reminders(session: Session, user: User, limit: int) -> list[NoticeItem]:
 
 
 def notices_for(
-    session: Session, user: User, today: dt.date, now: dt.datetime, *, reminders: int = 5
+    session: Session,
+    user: User,
+    today: dt.date,
+    now: dt.datetime,
+    *,
+    reminders: int = 5,
+    assigned: dict[int, AssignedCourse] | None = None,
 ) -> list[NoticeItem]:
     """The user's notices: unread reminders first, then overdue, due soon and new
-    assignments, open contest rounds, then the reminders already read."""
+    assignments, open contest rounds, then the reminders already read. `assigned`: the
+    user's assigned courses when the caller has read them already."""
     reminder_items = _reminders(session, user, reminders)
     contest_items = [
         NoticeItem("contest", at=r.quiz.opens_at, round=r)
@@ -119,7 +131,8 @@ def notices_for(
     ]
     unread = [i for i in reminder_items if i.is_unread]
     read = [i for i in reminder_items if not i.is_unread]
-    return unread + _course_notices(session, user, today, now) + contest_items + read
+    courses = _course_notices(session, user, today, now, assigned)
+    return unread + courses + contest_items + read
 
 
 def count_of(notices: list[NoticeItem]) -> int:
