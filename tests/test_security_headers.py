@@ -53,6 +53,17 @@ def test_templates_have_no_inline_script_or_handlers(template):
     assert not re.search(r"javascript:", html, flags=re.IGNORECASE)
 
 
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: str(p.relative_to(PROJECT_ROOT)))
+def test_titles_are_text_and_scripts_load_once(template):
+    """A tag inside <title> is shown as text in the tab (the browser reads it as text), and
+    a script loaded twice binds its handlers twice."""
+    html = template.read_text("utf-8")
+    for title in re.findall(r"{% block title %}(.*?){% endblock %}", html, flags=re.DOTALL):
+        assert "<" not in title, f"markup in the title of {template.name}"
+    sources = re.findall(r"<script\b[^>]*\bsrc=\"([^\"]+)\"", html)
+    assert len(sources) == len(set(sources)), f"a script loaded twice in {template.name}"
+
+
 @pytest.fixture
 def production_app(app_config, connection):
     app = create_app({**app_config, "ENV_NAME": "production", "TESTING": False})
