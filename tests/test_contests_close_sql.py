@@ -150,3 +150,34 @@ def test_unfinished_attempts_are_graded_in_batches_as_one_at_a_time(session, mak
     assert len({score for _s, _t, _a, score, *_ in one_at_a_time.values()}) > 1
     # Graded already: a second batch (another server) changes nothing.
     assert quiz_services.finish_overdue_batch(session, quiz, ids, after) == 0
+
+
+def test_a_ranking_that_names_a_wrong_attempt_is_refused_and_the_round_stays_open(
+    session, make, sample_course, monkeypatch
+):
+    """contest_results keeps user and attempt ids without foreign keys (migration 0017): the
+    close checks them as a set, and more than the keys did (the attempt is that person's,
+    submitted, in that round). A ranking statement that got it wrong writes nothing."""
+    _contest, round_, _admin = make_contest(session, make, sample_course)
+    quiz = round_.quiz
+    started = quiz.opens_at + dt.timedelta(minutes=1)
+    users = [make.user() for _ in range(3)]
+    for user in users:
+        session.add(
+            Attempt(quiz_id=quiz.id, user_id=user.id, number=1, status=AttemptStatus.SUBMITTED,
+                    started_at=started, submitted_at=started + dt.timedelta(seconds=30),
+                    score=1.0, max_score=3.0, percent=33.3333)
+        )  # fmt: skip
+    session.commit()
+    # Each result pointed at the next person: every id exists, none is that person's attempt.
+    for name, column in (("_RANKS", "b.user_id,"), ("_RANKS_WITH_PREDICTIONS", "user_id,")):
+        wrong = getattr(services, name).replace(
+            f"SELECT :round, {column}", f"SELECT :round, {column[:-1]} + 1,"
+        )
+        assert wrong != getattr(services, name)
+        monkeypatch.setattr(services, name, wrong)
+    with pytest.raises(services.UnsoundRanking):
+        services.close_round(session, round_.id, quiz.closes_at + dt.timedelta(minutes=2))
+    session.rollback()
+    assert session.get_one(Round, round_.id).ranked_at is None
+    assert stored(session, round_) == []

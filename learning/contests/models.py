@@ -141,7 +141,12 @@ class Prediction(Base):
 
 
 class RoundResult(Base):
-    """One line of a round's ranking, stored once when the round is ranked."""
+    """One line of a round's ranking, stored once when the round is ranked.
+
+    A record of the close, not a reference that follows later changes: the user and the
+    attempt ranked are kept by id without foreign keys (migration 0017 says why: a million
+    rows are written at a close, and the keys were checked a row at a time). `close_round`
+    writes them from the attempts in one statement and checks them as a set."""
 
     __tablename__ = "contest_results"
     __table_args__ = (
@@ -151,8 +156,8 @@ class RoundResult(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("contest_rounds.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(Integer)
+    attempt_id: Mapped[int] = mapped_column(Integer)
     rank: Mapped[int] = mapped_column(Integer)
     score: Mapped[float] = mapped_column(Numeric(12, 6, asdecimal=False))
     max_score: Mapped[float] = mapped_column(Numeric(12, 6, asdecimal=False))

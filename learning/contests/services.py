@@ -458,6 +458,7 @@ def close_round(session: Session, round_id: int, now: dt.datetime) -> bool:
         text(best + (_RANKS_WITH_PREDICTIONS if truth is not None else _RANKS)),
         {"quiz": quiz_id, "round": round_.id, "truth": truth},
     )
+    _check_results(session, round_.id, quiz_id)
     round_.true_number = truth
     round_.ranked_at = now
     summary = {"round": round_.number, "participants": written.rowcount, "true_number": truth}  # type: ignore[attr-defined]
@@ -465,6 +466,27 @@ def close_round(session: Session, round_id: int, now: dt.datetime) -> bool:
     session.flush()
     return True
 
+
+class UnsoundRanking(RuntimeError):
+    """A round's ranking names an attempt that is not a submitted attempt of that person in
+    that round: a fault in the ranking's SQL, never something a user can cause."""
+
+
+def _check_results(session: Session, round_id: int, quiz_id: int) -> None:
+    """Check, as one set, what foreign keys checked a row at a time before migration 0017,
+    and more: every result is a submitted attempt of the round's quiz by the person ranked.
+    Raised, the close's transaction is rolled back and the round stays unranked."""
+    unsound = session.scalar(text(_UNSOUND_RESULTS), {"round": round_id, "quiz": quiz_id})
+    if unsound:
+        raise UnsoundRanking(f"round {round_id}: {unsound} results without their attempt")
+
+
+_UNSOUND_RESULTS = """
+SELECT COUNT(*) FROM contest_results r
+LEFT JOIN attempts a ON a.id = r.attempt_id AND a.user_id = r.user_id
+    AND a.quiz_id = :quiz AND a.status = 'submitted'
+WHERE r.round_id = :round AND a.id IS NULL
+"""
 
 FINISH_BATCH = 1000
 
