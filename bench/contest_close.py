@@ -286,9 +286,9 @@ def bench(kind: str, url: str, args: argparse.Namespace) -> bool:
             connection.execute(text("VACUUM ANALYZE"))
     bare_s, _ = timed(f"{label} bare SQL ranking (floor)", engine, bare(kind), round_id)
     after_s, after = timed(f"{label} close_round", engine, services.close_round, round_id)
+    print(f"{'':<44} = {after_s / bare_s:5.2f}x the bare ranking; {after[0]:,} ranked")
     if args.heap:
         timed(f"{label} close_round, heap traced", engine, services.close_round, round_id, True)
-    print(f"{'':<44} = {after_s / bare_s:5.2f}x the bare ranking; {after[0]:,} ranked")
     agree = True
     if args.before:
         before_s, before = timed(
