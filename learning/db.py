@@ -34,7 +34,13 @@ from flask.globals import app_ctx
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, make_url
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Session,
+    SessionTransaction,
+    scoped_session,
+    sessionmaker,
+)
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -133,10 +139,14 @@ def _reads_first() -> bool:
     return bool(getattr(view, "db_reads_first", False))
 
 
-def _end_write(write_session: Session) -> None:
-    # Once a request that reads first has committed its writes, what it does next (a page, an
-    # error page) reads again without the lock: nobody waits for its rendering.
-    if has_request_context() and not write_session.in_transaction() and _reads_first():
+def _end_write(_session: Session, transaction: SessionTransaction) -> None:
+    # Once a request that reads first, or a page that declared its write (`begin_write`), has
+    # committed (or rolled back), what it does next (the page, an error page) reads again
+    # without the lock: nobody waits for its rendering. A second write is declared again.
+    # (`after_commit` cannot tell: the session is still in its transaction when it runs.)
+    if transaction.parent is not None or not has_request_context():
+        return
+    if request.method in READ_METHODS or _reads_first():
         g.pop("db_write", None)
 
 
@@ -334,8 +344,7 @@ class Database:
 
     def _listen(self) -> None:
         event.listen(self.session_factory, "before_flush", _refuse_undeclared_writes)
-        event.listen(self.session_factory, "after_commit", _end_write)
-        event.listen(self.session_factory, "after_rollback", _end_write)
+        event.listen(self.session_factory, "after_transaction_end", _end_write)
 
     def bind_to(self, connection: Connection) -> None:
         """Run every session inside `connection`'s transaction (tests roll it back)."""

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from learning import create_app
 from learning.auth.models import User
 from learning.courses.loader import read_course
-from learning.courses.models import Choice, Course
+from learning.courses.models import Choice, Course, Lesson
 from learning.courses.services import load_course
 from learning.db import build_engine, utcnow
 from learning.migrate import upgrade
@@ -199,7 +199,7 @@ def statements_under_the_lock(engine, request):
         request()
     finally:
         event.remove(engine, "before_cursor_execute", record)
-    assert seen.count("BEGIN IMMEDIATE") == 1, seen
+    assert seen.count("BEGIN IMMEDIATE") == 1
     locked = seen[seen.index("BEGIN IMMEDIATE") + 1 :]
     return [s.split()[0] + " " + s.split()[1] for s in locked if not s.startswith(SAVEPOINTS)]
 
@@ -221,3 +221,31 @@ def test_start_save_and_submit_hold_the_lock_only_for_their_writes(world):
         app_engine, lambda: client.post(f"/attempts/{attempt_ids[0]}/submit")
     )
     assert submitted == ["UPDATE attempts", "UPDATE attempt_slots"]  # the grade, the marks
+
+
+def test_a_page_that_writes_renders_after_its_commit_without_the_lock(world):
+    """Opening a lesson records it (a GET that declares its write): the write lock is held for
+    that write only, and the page's reads after the commit begin deferred, so no one waits
+    for this page's rendering."""
+    client, engine, _quiz_id, _user_id, _path = world
+    with Session(engine) as session:
+        course_slug, lesson_slug = session.execute(
+            select(Course.slug, Lesson.slug).join(Lesson, Lesson.course_id == Course.id).limit(1)
+        ).one()
+    app_engine = client.application.extensions["database"].engine
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(app_engine, "before_cursor_execute", record)
+    try:
+        response = client.get(f"/courses/{course_slug}/lessons/{lesson_slug}")
+    finally:
+        event.remove(app_engine, "before_cursor_execute", record)
+    assert response.status_code == 200
+    assert seen.count("BEGIN IMMEDIATE") == 1
+    after = seen[seen.index("BEGIN IMMEDIATE") + 1 :]
+    assert "BEGIN" in after, after  # the rendering reads in a deferred transaction
+    locked = [s.split()[0] for s in after[: after.index("BEGIN")] if not s.startswith(SAVEPOINTS)]
+    assert "INSERT" in locked or "UPDATE" in locked, locked
