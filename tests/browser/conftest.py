@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import text
 
 from learning.config import PROJECT_ROOT
@@ -24,6 +25,9 @@ from learning.db import build_engine
 from learning.models import Base
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+# What a page is expected to show within: 10 s, like the pages' default timeout (Playwright's
+# own 5 s is short for a 2-core CI machine also running PostgreSQL and gunicorn).
+expect.set_options(timeout=10_000)
 PHONE_VIEWPORT = {"width": 360, "height": 740}
 CHROMIUM_ARGS = [
     "--no-sandbox",
