@@ -19,10 +19,10 @@ from typing import Any
 from sqlalchemy import (
     Row,
     TextClause,
+    Update,
     bindparam,
     case,
     func,
-    literal,
     or_,
     select,
     text,
@@ -568,26 +568,18 @@ def sweep_overdue(session: Session, now: dt.datetime) -> int:
 
 def answer_keys(session: Session, version_ids: Sequence[int]) -> dict[int, grading.Key]:
     """What grading needs of each question version: its type, scoring and right choices."""
-    rows = session.execute(
-        select(
-            QuestionVersion.id,
-            QuestionVersion.type,
-            QuestionVersion.scoring,
-            Choice.id.label("choice_id"),
-            Choice.is_correct,
-            Choice.weight_numerator,
-            Choice.weight_denominator,
-        )
-        .join(Choice, Choice.version_id == QuestionVersion.id)
-        .where(QuestionVersion.id.in_(version_ids))
-    ).all()
+    rows = session.connection().execute(_ANSWER_KEYS, {"version_ids": list(version_ids)})
     parts: dict[int, dict[str, Any]] = {}
     for row in rows:
-        part = parts.setdefault(
-            row.id,
-            {"type": row.type.value, "scoring": row.scoring.value, "c": set(), "all": set()},
-        )
-        part.setdefault("w", {})
+        part = parts.get(row.id)
+        if part is None:
+            part = parts[row.id] = {
+                "type": row.type.value,
+                "scoring": row.scoring.value,
+                "c": set(),
+                "all": set(),
+                "w": {},
+            }
         part["all"].add(row.choice_id)
         if row.is_correct:
             part["c"].add(row.choice_id)
@@ -603,6 +595,67 @@ def answer_keys(session: Session, version_ids: Sequence[int]) -> dict[int, gradi
         )
         for vid, p in parts.items()
     }
+
+
+# Grading reads and writes with statements built once, as plain rows: a submit is a quarter
+# of a contest's CPU after the saves.
+_VERSION_TABLE = QuestionVersion.__table__
+_CHOICE_TABLE = Choice.__table__
+_ANSWER_KEYS = (
+    select(
+        _VERSION_TABLE.c.id,
+        _VERSION_TABLE.c.type,
+        _VERSION_TABLE.c.scoring,
+        _CHOICE_TABLE.c.id.label("choice_id"),
+        _CHOICE_TABLE.c.is_correct,
+        _CHOICE_TABLE.c.weight_numerator,
+        _CHOICE_TABLE.c.weight_denominator,
+    )
+    .join(_CHOICE_TABLE, _CHOICE_TABLE.c.version_id == _VERSION_TABLE.c.id)
+    .where(_VERSION_TABLE.c.id.in_(bindparam("version_ids", expanding=True)))
+)
+_MARKED_SLOTS = (
+    select(
+        _SLOT_TABLE.c.id,
+        _SLOT_TABLE.c.position,
+        _SLOT_TABLE.c.question_version_id,
+        _SLOT_TABLE.c.selected,
+        _SLOT_TABLE.c.revision,
+    )
+    .where(_SLOT_TABLE.c.attempt_id == bindparam("attempt_id"))
+    .order_by(_SLOT_TABLE.c.position)
+)
+_GRADE_COLUMNS = (
+    "status", "submitted_at", "is_auto_submitted", "score", "max_score", "percent", "is_passed"
+)  # fmt: skip
+_RECORD_GRADE = (
+    update(_ATTEMPT_TABLE)
+    .where(_ATTEMPT_TABLE.c.id == bindparam("of_attempt"))
+    .values({name: bindparam(f"new_{name}") for name in _GRADE_COLUMNS})
+)
+# The same, only if the attempt is still in progress with the answers the grade read.
+_RECORD_GRADE_IF_UNCHANGED = _RECORD_GRADE.where(
+    _ATTEMPT_TABLE.c.status == AttemptStatus.IN_PROGRESS,
+    select(func.coalesce(func.sum(_SLOT_TABLE.c.revision), 0))
+    .where(_SLOT_TABLE.c.attempt_id == bindparam("of_attempt"))
+    .scalar_subquery()
+    == bindparam("revisions_read"),
+)
+
+
+@functools.cache
+def _record_marks(positions: tuple[int, ...]) -> Update:
+    """UPDATE of every slot's mark of an attempt in one statement (a CASE on the position),
+    built once per set of positions; the marks are bound parameters `mark_<position>`."""
+    mark = case(
+        {p: bindparam(f"mark_{p}", type_=_SLOT_TABLE.c.mark.type) for p in positions},
+        value=_SLOT_TABLE.c.position,
+    )
+    return (
+        update(_SLOT_TABLE)
+        .where(_SLOT_TABLE.c.attempt_id == bindparam("of_attempt"))
+        .values(mark=mark)
+    )
 
 
 @dataclass(frozen=True)
@@ -636,17 +689,7 @@ def _mark(
     session: Session, attempt: Attempt, quiz: Quiz, *, submitted_at: dt.datetime, automatic: bool
 ) -> _Marking:
     """Grade `attempt` from its saved answers (reads only)."""
-    slots = session.execute(
-        select(
-            _SLOT_TABLE.c.id,
-            _SLOT_TABLE.c.position,
-            _SLOT_TABLE.c.question_version_id,
-            _SLOT_TABLE.c.selected,
-            _SLOT_TABLE.c.revision,
-        )
-        .where(_SLOT_TABLE.c.attempt_id == attempt.id)
-        .order_by(_SLOT_TABLE.c.position)
-    ).all()
+    slots = session.connection().execute(_MARKED_SLOTS, {"attempt_id": attempt.id}).all()
     # Saves are refused after the deadline and its grace, so what is stored is what counts.
     keys = answer_keys(session, [slot.question_version_id for slot in slots])
     marks, result = grading.grade(
@@ -671,31 +714,17 @@ def _write_grade(
     statement each. With `if_unchanged`, only if the attempt is still in progress with the
     answers `marking` read (False, and nothing written, otherwise)."""
     columns = marking.columns
-    query = update(_ATTEMPT_TABLE).where(_ATTEMPT_TABLE.c.id == attempt.id)
-    if if_unchanged:
-        revisions = (
-            select(func.coalesce(func.sum(_SLOT_TABLE.c.revision), 0))
-            .where(_SLOT_TABLE.c.attempt_id == attempt.id)
-            .scalar_subquery()
-        )
-        query = query.where(
-            _ATTEMPT_TABLE.c.status == AttemptStatus.IN_PROGRESS,
-            revisions == marking.revisions,
-        )
-    if session.connection().execute(query.values(**columns)).rowcount != 1:
+    query = _RECORD_GRADE_IF_UNCHANGED if if_unchanged else _RECORD_GRADE
+    arguments = {f"new_{name}": value for name, value in columns.items()}
+    arguments |= {"of_attempt": attempt.id, "revisions_read": marking.revisions}
+    if session.connection().execute(query, arguments).rowcount != 1:
         return False
     for name, value in columns.items():
         set_committed_value(attempt, name, value)
     if marking.marks:
-        mark = case(
-            {
-                position: literal(value, _SLOT_TABLE.c.mark.type)
-                for position, value in marking.marks.items()
-            },
-            value=_SLOT_TABLE.c.position,
-        )
         session.connection().execute(
-            update(_SLOT_TABLE).where(_SLOT_TABLE.c.attempt_id == attempt.id).values(mark=mark)
+            _record_marks(tuple(marking.marks)),
+            {"of_attempt": attempt.id, **{f"mark_{p}": m for p, m in marking.marks.items()}},
         )
         _expire_held_slots(session, marking.slot_ids)
     return True
