@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -568,18 +568,25 @@ def sweep_overdue(session: Session, now: dt.datetime) -> int:
 
 def answer_keys(session: Session, version_ids: Sequence[int]) -> dict[int, grading.Key]:
     """What grading needs of each question version: its type, scoring and right choices."""
-    rows = session.connection().execute(_ANSWER_KEYS, {"version_ids": list(version_ids)})
+    return _keys(session.connection().execute(_ANSWER_KEYS, {"version_ids": list(version_ids)}))
+
+
+def _keys(rows: Iterable[Row[Any]]) -> dict[int, grading.Key]:
+    """Answer keys by version id, from rows of a version (`version_id`, `type`, `scoring`)
+    and one of its choices (`choice_id`, `is_correct`, `weight_numerator`, ...)."""
     parts: dict[int, dict[str, Any]] = {}
     for row in rows:
-        part = parts.get(row.id)
+        part = parts.get(row.version_id)
         if part is None:
-            part = parts[row.id] = {
+            part = parts[row.version_id] = {
                 "type": row.type.value,
                 "scoring": row.scoring.value,
                 "c": set(),
                 "all": set(),
                 "w": {},
             }
+        if row.choice_id is None:
+            continue
         part["all"].add(row.choice_id)
         if row.is_correct:
             part["c"].add(row.choice_id)
@@ -601,27 +608,33 @@ def answer_keys(session: Session, version_ids: Sequence[int]) -> dict[int, gradi
 # of a contest's CPU after the saves.
 _VERSION_TABLE = QuestionVersion.__table__
 _CHOICE_TABLE = Choice.__table__
+_KEY_COLUMNS = (
+    _VERSION_TABLE.c.id.label("version_id"),
+    _VERSION_TABLE.c.type,
+    _VERSION_TABLE.c.scoring,
+    _CHOICE_TABLE.c.id.label("choice_id"),
+    _CHOICE_TABLE.c.is_correct,
+    _CHOICE_TABLE.c.weight_numerator,
+    _CHOICE_TABLE.c.weight_denominator,
+)
 _ANSWER_KEYS = (
-    select(
-        _VERSION_TABLE.c.id,
-        _VERSION_TABLE.c.type,
-        _VERSION_TABLE.c.scoring,
-        _CHOICE_TABLE.c.id.label("choice_id"),
-        _CHOICE_TABLE.c.is_correct,
-        _CHOICE_TABLE.c.weight_numerator,
-        _CHOICE_TABLE.c.weight_denominator,
-    )
+    select(*_KEY_COLUMNS)
     .join(_CHOICE_TABLE, _CHOICE_TABLE.c.version_id == _VERSION_TABLE.c.id)
     .where(_VERSION_TABLE.c.id.in_(bindparam("version_ids", expanding=True)))
 )
+# An attempt's slots, each with its version's key (one row per choice), in one round trip.
 _MARKED_SLOTS = (
     select(
-        _SLOT_TABLE.c.id,
+        _SLOT_TABLE.c.id.label("slot_id"),
         _SLOT_TABLE.c.position,
-        _SLOT_TABLE.c.question_version_id,
         _SLOT_TABLE.c.selected,
         _SLOT_TABLE.c.revision,
+        *_KEY_COLUMNS,
     )
+    .select_from(_SLOT_TABLE)
+    .join(_VERSION_TABLE, _VERSION_TABLE.c.id == _SLOT_TABLE.c.question_version_id)
+    # Outer: a slot counts in the grade even if its version had no choice to pick.
+    .outerjoin(_CHOICE_TABLE, _CHOICE_TABLE.c.version_id == _VERSION_TABLE.c.id)
     .where(_SLOT_TABLE.c.attempt_id == bindparam("attempt_id"))
     .order_by(_SLOT_TABLE.c.position)
 )
@@ -689,17 +702,16 @@ def _mark(
     session: Session, attempt: Attempt, quiz: Quiz, *, submitted_at: dt.datetime, automatic: bool
 ) -> _Marking:
     """Grade `attempt` from its saved answers (reads only)."""
-    slots = session.connection().execute(_MARKED_SLOTS, {"attempt_id": attempt.id}).all()
+    rows = session.connection().execute(_MARKED_SLOTS, {"attempt_id": attempt.id}).all()
+    keys = _keys(rows)
+    slots = list({row.slot_id: row for row in rows}.values())  # one row per choice: by slot
     # Saves are refused after the deadline and its grace, so what is stored is what counts.
-    keys = answer_keys(session, [slot.question_version_id for slot in slots])
-    marks, result = grading.grade(
-        [(keys[slot.question_version_id], slot.selected) for slot in slots]
-    )
+    marks, result = grading.grade([(keys[slot.version_id], slot.selected) for slot in slots])
     return _Marking(
         marks={slot.position: grading.as_stored(m) for slot, m in zip(slots, marks, strict=True)},
         columns=_grade_columns(result, quiz, submitted_at=submitted_at, automatic=automatic),
         revisions=sum(slot.revision for slot in slots),
-        slot_ids=[slot.id for slot in slots],
+        slot_ids=[slot.slot_id for slot in slots],
     )
 
 
