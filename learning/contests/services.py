@@ -377,8 +377,9 @@ def _round_attempt(session: Session, user: User, round_: Round, attempt_id: int)
 
 def predict(
     session: Session, user: User, round_: Round, attempt_id: int, value: int, now: dt.datetime
-) -> None:
-    """Store the user's prediction, while their attempt is still open."""
+) -> Attempt:
+    """Store the user's prediction, while their attempt is still open; return the attempt
+    (locked)."""
     if not round_.has_prediction:
         raise InvalidPrediction(_("This round asks no prediction."))
     attempt = _round_attempt(session, user, round_, attempt_id)
@@ -395,6 +396,7 @@ def predict(
     else:
         current.value, current.given_at = value, now
     session.flush()
+    return attempt
 
 
 def finish(
@@ -408,11 +410,13 @@ def finish(
 ) -> Attempt:
     """Store the prediction (if any), then submit and grade the attempt."""
     if prediction is not None:
-        predict(session, user, round_, attempt_id, prediction, now)
+        locked = predict(session, user, round_, attempt_id, prediction, now)
     else:
-        _round_attempt(session, user, round_, attempt_id)
+        locked = _round_attempt(session, user, round_, attempt_id)
+    # The contest's views hold the write lock from their first statement (no `reads_first`):
+    # the attempt locked here is the one to grade, without locking it again.
     attempt, _saved = quiz_services.submit_attempt(
-        session, user, attempt_id, now, answers, contest=True
+        session, user, attempt_id, now, answers, contest=True, locked=locked
     )
     return attempt
 

@@ -259,9 +259,9 @@ class Answer:
 
 
 def lock_attempt(session: Session, attempt_id: int, user: User) -> Attempt:
-    """Load and lock the user's attempt for a save or a submit."""
-    attempt: Attempt = _locked(session, attempt_id, user)[0]
-    return attempt
+    """Load and lock the user's attempt for a save or a submit, with its quiz (held by
+    `attempt.quiz`), so that `submit_attempt(..., locked=attempt)` needs no query for them."""
+    return _lock_with_quiz(session, attempt_id, user)[0]
 
 
 def _lock_with_quiz(session: Session, attempt_id: int, user: User) -> tuple[Attempt, Quiz]:
@@ -502,14 +502,22 @@ def submit_attempt(
     answers: Sequence[Answer] = (),
     *,
     contest: bool = False,
+    locked: Attempt | None = None,
 ) -> tuple[Attempt, SaveResult]:
     """Save the last answers sent with the submit, then grade. Idempotent: a submitted
     attempt is returned as it is. Past the deadline plus grace, the attempt is graded from
     what was saved by the deadline and AttemptClosed is raised. A contest round's attempt is
-    submitted only by the contest (`contest=True`): ContestPathOnly otherwise."""
+    submitted only by the contest (`contest=True`): ContestPathOnly otherwise.
+
+    `locked`: the attempt as `lock_attempt` returned it in this transaction, in a request
+    that holds the write lock from its first statement (not `reads_first`): it is not read
+    and locked a second time."""
     if answers:
         lock_for_write(session)  # saving and grading together: all of it under the lock
-    attempt, quiz = _lock_with_quiz(session, attempt_id, user)
+    if locked is not None and locked.id == attempt_id:
+        attempt, quiz = locked, locked.quiz
+    else:
+        attempt, quiz = _lock_with_quiz(session, attempt_id, user)
     if quiz.kind is QuizKind.CONTEST_ROUND and not contest:
         # The quiz route would skip the prediction and the contest's per-account limit.
         raise ContestPathOnly()
