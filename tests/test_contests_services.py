@@ -203,6 +203,20 @@ def test_finishing_reads_the_attempt_once_and_grades_it_with_the_prediction(
     assert session.scalar(select(Prediction.value)) == 9
 
 
+def test_a_new_prediction_replaces_the_last_one(session, make, sample_course):
+    tree = make.tree()
+    contest, round_, _admin = make_contest(session, make, sample_course)
+    worker = make.user(unit=tree.grassroots_a)
+    enter(session, contest, worker)
+    attempt = services.start(session, worker, round_, utcnow())
+    services.predict(session, worker, round_, attempt.id, 8, utcnow())
+    later = utcnow() + dt.timedelta(seconds=5)
+    services.predict(session, worker, round_, attempt.id, 11, later)
+    session.commit()
+    (kept,) = session.scalars(select(Prediction)).all()
+    assert kept.value == 11 and kept.given_at == later and kept.user_id == worker.id
+
+
 def _confirm_all(session, officer, contest):
     for entrant in session.scalars(select(Entrant).where(Entrant.contest_id == contest.id)):
         services.confirm_entrant(
