@@ -758,9 +758,12 @@ def _write_grade(
     statement each. With `if_unchanged`, only if the attempt is still in progress with the
     answers `marking` read (False, and nothing written, otherwise)."""
     columns = marking.columns
-    query = _RECORD_GRADE_IF_UNCHANGED if if_unchanged else _RECORD_GRADE
+    query = _RECORD_GRADE
     arguments = {f"new_{name}": value for name, value in columns.items()}
-    arguments |= {"of_attempt": attempt.id, "revisions_read": marking.revisions}
+    arguments["of_attempt"] = attempt.id
+    if if_unchanged:
+        query = _RECORD_GRADE_IF_UNCHANGED
+        arguments["revisions_read"] = marking.revisions
     if session.connection().execute(query, arguments).rowcount != 1:
         return False
     for name, value in columns.items():
