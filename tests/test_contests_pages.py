@@ -14,6 +14,7 @@ from learning.contests.models import Category, Entrant, Prediction
 from learning.db import utcnow
 from learning.quizzes.models import Attempt
 from tests.contest_helpers import enter, make_contest, take
+from tests.statements import StatementCounter
 
 
 def test_anonymous_registration_then_log_in_and_take_part(client, session, make, sample_course):
@@ -227,3 +228,25 @@ def test_a_contest_attempt_cannot_be_submitted_through_the_quiz_route(
     assert done.status_code == 302
     session.expire_all()
     assert session.get(Attempt, attempt_id).status.value == "submitted"
+
+
+def test_the_round_page_of_an_open_round_does_not_look_for_a_result(
+    client, auth, session, connection, make, sample_course
+):
+    # Results are written with the ranking: before it, the page has none to look for (a
+    # round page is what a rush opens first, hundreds at once).
+    tree = make.tree()
+    contest, round_, _admin = make_contest(session, make, sample_course)
+    worker = make.user(unit=tree.grassroots_a)
+    enter(session, contest, worker)
+    auth.login(worker.phone)
+    with StatementCounter(connection) as counter:
+        page = client.get(f"/rounds/{round_.id}")
+    assert page.status_code == 200 and "Bắt đầu" in page.text
+    assert counter.statements and not [s for s in counter.statements if "contest_results" in s]
+    take(session, worker, round_, right=2, started=utcnow() - dt.timedelta(minutes=20), seconds=60,
+         prediction=1)  # fmt: skip
+    round_.quiz.closes_at = utcnow() - dt.timedelta(minutes=5)
+    session.commit()
+    client.get(f"/rounds/{round_.id}/ranking")  # ranks the round on the first view
+    assert "Hạng của bạn: 1" in client.get(f"/rounds/{round_.id}").text

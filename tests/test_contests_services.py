@@ -18,8 +18,9 @@ from learning.contests.models import Category, Entrant, Prediction, RoundResult
 from learning.db import utcnow
 from learning.errors import NotInScope
 from learning.quizzes.errors import NoAttemptsLeft, QuizClosed
-from learning.quizzes.models import Attempt
+from learning.quizzes.models import Attempt, AttemptStatus
 from tests.contest_helpers import HOUR, enter, make_contest, take
+from tests.statements import StatementCounter
 
 
 def registration(unit_id, phone="0912 000 111", **changes):
@@ -179,6 +180,41 @@ def test_a_prediction_after_submitting_is_refused(session, make, sample_course):
         services.predict(session, worker, round_, attempt.id, 8, utcnow())
     session.rollback()
     assert session.scalar(select(Prediction.value)) == 7
+
+
+def test_finishing_reads_the_attempt_once_and_grades_it_with_the_prediction(
+    session, connection, make, sample_course
+):
+    # The prediction locks the attempt; the submit grades that attempt (it was read and
+    # locked twice: one statement and its ORM rows more in every contest submit).
+    tree = make.tree()
+    contest, round_, _admin = make_contest(session, make, sample_course)
+    worker = make.user(unit=tree.grassroots_a)
+    enter(session, contest, worker)
+    attempt = services.start(session, worker, round_, utcnow())
+    session.commit()
+    with StatementCounter(connection) as counter:
+        finished = services.finish(session, worker, round_, attempt.id, 9, utcnow())
+    reads = [s for s in counter.statements if s.startswith("SELECT attempts.id")]
+    assert len(reads) == 1, reads
+    assert finished.status is AttemptStatus.SUBMITTED and finished.max_score == 3
+    session.expire_all()
+    assert session.get(Attempt, attempt.id).status is AttemptStatus.SUBMITTED
+    assert session.scalar(select(Prediction.value)) == 9
+
+
+def test_a_new_prediction_replaces_the_last_one(session, make, sample_course):
+    tree = make.tree()
+    contest, round_, _admin = make_contest(session, make, sample_course)
+    worker = make.user(unit=tree.grassroots_a)
+    enter(session, contest, worker)
+    attempt = services.start(session, worker, round_, utcnow())
+    services.predict(session, worker, round_, attempt.id, 8, utcnow())
+    later = utcnow() + dt.timedelta(seconds=5)
+    services.predict(session, worker, round_, attempt.id, 11, later)
+    session.commit()
+    (kept,) = session.scalars(select(Prediction)).all()
+    assert kept.value == 11 and kept.given_at == later and kept.user_id == worker.id
 
 
 def _confirm_all(session, officer, contest):

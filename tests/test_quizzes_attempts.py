@@ -6,7 +6,7 @@ import random
 import pytest
 from sqlalchemy import select
 
-from learning.courses.models import Question, QuestionVersion
+from learning.courses.models import Lesson, Question, QuestionVersion
 from learning.quizzes import services
 from learning.quizzes.errors import (
     BankTooSmall,
@@ -148,3 +148,35 @@ def test_an_overdue_attempt_is_graded_when_the_worker_comes_back(session, make, 
     assert attempt.is_auto_submitted
     assert attempt.score == 1  # q-001 answered right before the deadline
     assert fresh.id != attempt.id and fresh.number == 2
+
+
+def test_every_question_of_the_bank_is_equally_likely(session, final_quiz):
+    # The pool is read as plain rows and only with the columns the rules need: what is drawn
+    # from it must still be uniform, within a rule's quota and for the rest.
+    from learning.quizzes.drawing import draw_questions
+
+    final_quiz.question_count = 1
+    drawn = [draw_questions(session, final_quiz, random.Random(seed))[0][0] for seed in range(600)]
+    counts = sorted(drawn.count(version) for version in set(drawn))
+    assert len(counts) == 3 and counts[0] > 150 and counts[-1] < 250, counts  # 200 each
+    final_quiz.question_count = 2
+    final_quiz.draw_rules = [{"count": 1, "lessons": ["bai-hai"]}]
+    lesson = set(
+        session.scalars(
+            select(QuestionVersion.id)
+            .join(Question, Question.id == QuestionVersion.question_id)
+            .join(Lesson, Lesson.id == Question.lesson_id)
+            .where(Lesson.slug == "bai-hai")
+        )
+    )
+    assert len(lesson) == 2
+    picked = []
+    for seed in range(600):
+        versions = {
+            version for version, _order in draw_questions(session, final_quiz, random.Random(seed))
+        }
+        assert len(versions) == 2 and versions & lesson  # the quota, then one of the rest
+        picked += sorted(versions & lesson)[:1] if len(versions & lesson) == 1 else []
+    # Each of the lesson's two questions fills the quota about as often as the other.
+    first = min(lesson)
+    assert 0.4 < picked.count(first) / len(picked) < 0.6, (picked.count(first), len(picked))

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from learning.auth.models import Role
 from learning.courses.models import Certificate, Choice, LessonProgress
 from learning.quizzes.models import Attempt, AttemptSlot, Quiz, QuizKind, ReviewDetail, ReviewTiming
+from tests.statements import StatementCounter
 
 
 @pytest.fixture
@@ -35,6 +36,19 @@ def answer(client, attempt_id, position, choices, revision=0, go=None):
     if go:
         data["go"] = go
     return client.post(f"/attempts/{attempt_id}/save", data=data)
+
+
+def test_a_question_page_reads_the_attempt_and_its_question_in_three_statements(
+    logged_in, final_quiz, connection
+):
+    # The attempt with its quiz, its slots, the question shown with its choices (the quiz
+    # and the choices each cost a statement of their own before); the person's row aside.
+    attempt_id = start(logged_in, final_quiz)
+    with StatementCounter(connection) as counter:
+        page = logged_in.get(f"/attempts/{attempt_id}?page=2")
+    assert page.status_code == 200 and "Câu 2" in page.text
+    own = [s for s in counter.statements if not s.startswith("SELECT users.")]
+    assert len(own) <= 3, own
 
 
 def test_intro_shows_the_settings(logged_in, final_quiz, session):

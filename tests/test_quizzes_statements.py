@@ -69,4 +69,6 @@ def test_statement_counts_do_not_grow(session, connection, make, tmp_path):
     start, submit = small_bank_no_history
     print(f"start: {start} statements, submit: {submit} statements")
     # start: 8, plus the lock on the person's row that keeps two taps to one attempt.
-    assert start <= 9 and submit <= 10, (start, submit)
+    # submit: 6 since grading reads the slots with their answer keys in one query (was 7;
+    # the bound was 10).
+    assert start <= 9 and submit <= 6, (start, submit)

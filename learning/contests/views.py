@@ -221,6 +221,7 @@ def round_page(round_id: int) -> str:
     entrant = services.entrant_of(db.session, round_.contest_id, current_user.id)
     attempts = quiz_queries.user_attempts(db.session, current_user.id, round_.quiz_id)
     allowed = round_.quiz.attempts_allowed
+    ranked = round_.ranked_at is not None
     return render_template(
         "contests/round.html",
         round=round_,
@@ -231,7 +232,8 @@ def round_page(round_id: int) -> str:
         attempts=attempts,
         in_progress=next((a for a in attempts if a.status is AttemptStatus.IN_PROGRESS), None),
         attempts_left=max(0, allowed - len(attempts)) if allowed else None,
-        result=queries.own_result(db.session, round_.id, current_user.id),
+        # Results are written with the ranking, in the same transaction: none before it.
+        result=queries.own_result(db.session, round_.id, current_user.id) if ranked else None,
         counters=queries.live_counters(db.session, round_) if state == "open" else None,
     )
 

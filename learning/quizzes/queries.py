@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from learning.auth.models import User
@@ -48,9 +48,12 @@ def attempt_with_questions(session: Session, attempt_id: int) -> Attempt | None:
 
 
 def attempt_with_slots(session: Session, attempt_id: int) -> Attempt | None:
-    """An attempt with its slots (what is answered), without their questions."""
+    """An attempt with its quiz and slots (what is answered), without their questions: the
+    quiz in the attempt's own query (every page that shows an attempt reads its quiz)."""
     return session.scalar(
-        select(Attempt).where(Attempt.id == attempt_id).options(selectinload(Attempt.slots))
+        select(Attempt)
+        .where(Attempt.id == attempt_id)
+        .options(joinedload(Attempt.quiz), selectinload(Attempt.slots))
     )
 
 
@@ -60,13 +63,14 @@ def load_questions(session: Session, slots: Sequence[AttemptSlot]) -> None:
     ids = [slot.question_version_id for slot in slots]
     if not ids:
         return
+    # The choices joined in (one round trip): a page shows one question, or a few.
     versions = {
         version.id: version
         for version in session.scalars(
             select(QuestionVersion)
             .where(QuestionVersion.id.in_(ids))
-            .options(selectinload(QuestionVersion.choices))
-        )
+            .options(joinedload(QuestionVersion.choices))
+        ).unique()
     }
     # Set on the slots, which hold them: the session alone keeps objects only while
     # something else refers to them.
