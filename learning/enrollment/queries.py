@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from learning.auth.models import Role, User
@@ -40,16 +40,21 @@ class AssignedCourse:
     assignment_ids: tuple[int, ...]
 
 
-def assigned_courses(session: Session, user: User) -> dict[int, AssignedCourse]:
-    """Per course id, the assignments in force that reach `user` (one query)."""
+def _in_force_for(user: User) -> ColumnElement[bool]:
+    """Assignments in force that reach `user`: to them, or to a unit at or above theirs."""
     if user.unit_id is None:
         reach = Assignment.user_id == user.id
     else:
         via_unit = select(UnitClosure.ancestor_id).where(UnitClosure.descendant_id == user.unit_id)
         reach = or_(Assignment.user_id == user.id, Assignment.unit_id.in_(via_unit))
+    return reach & Assignment.removed_at.is_(None)
+
+
+def assigned_courses(session: Session, user: User) -> dict[int, AssignedCourse]:
+    """Per course id, the assignments in force that reach `user` (one query)."""
     rows = session.execute(
         select(Assignment.id, Assignment.course_id, Assignment.due_on, Assignment.assigned_at)
-        .where(reach, Assignment.removed_at.is_(None))
+        .where(_in_force_for(user))
         .order_by(Assignment.id)
     ).all()
     found: dict[int, AssignedCourse] = {}
@@ -68,6 +73,20 @@ def assigned_courses(session: Session, user: User) -> dict[int, AssignedCourse]:
             (*seen.assignment_ids, row.id),
         )
     return found
+
+
+def assigned_course_dates(user: User) -> Select[tuple[int, dt.date | None, dt.datetime]]:
+    """A statement for what `assigned_courses` gives per course, in SQL (to join into a
+    count): the course id, the nearest deadline and when it was last assigned."""
+    return (
+        select(
+            Assignment.course_id,
+            func.min(Assignment.due_on).label("due_on"),  # min() passes over no deadline
+            func.max(Assignment.assigned_at).label("assigned_at"),
+        )
+        .where(_in_force_for(user))
+        .group_by(Assignment.course_id)
+    )
 
 
 def unit_assignments(session: Session, unit_id: int) -> Sequence[tuple[Assignment, Course, Unit]]:
