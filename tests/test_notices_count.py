@@ -30,7 +30,7 @@ def scene(session, make, sample_course):
 def counts(session, connection, worker):
     today, now = dt.date.today(), utcnow()
     session.expire_all()
-    assert worker.unit_id is not None  # loaded again before counting
+    assert worker.id  # loaded again before counting
     with StatementCounter(connection) as counter:
         header = notice_count(session, worker, today, now)
     listed = count_of(notices_for(session, worker, today, now))
@@ -74,3 +74,15 @@ def test_the_count_is_one_statement_and_matches_the_list(session, connection, ma
     contest_services.start(session, worker, round_, utcnow())
     session.commit()
     assert counts(session, connection, worker) == (0, 0, 1)
+
+
+def test_a_person_without_a_unit_counts_what_reaches_them(session, connection, make, scene):
+    tree, officer, _worker, course = scene
+    loner = make.user()  # no unit: only what is assigned to them, and rounds open to all
+    assign_course(session, officer, course.id, unit_id=tree.province.id)
+    session.commit()
+    assert counts(session, connection, loner) == (0, 0, 1)
+    assign_course(session, officer, course.id, user_id=loner.id)
+    make_contest(session, make, course)
+    make_contest(session, make, course, unit_ids=[tree.province.id])  # not theirs
+    assert counts(session, connection, loner) == (2, 2, 1)

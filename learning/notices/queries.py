@@ -5,16 +5,19 @@ they received), their count for the header, and officers' reminder history."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, literal, select, true
+from sqlalchemy import Integer, Select, bindparam, func, literal, select, true
 from sqlalchemy.orm import Session
 
 from learning.auth.models import User
 from learning.contests.models import Round
 from learning.contests.queries import open_round_count, open_rounds_for
 from learning.courses.models import Certificate, ContentStatus, Course
+from learning.db import UTCDateTime
 from learning.enrollment.deadlines import is_due_soon, is_overdue
 from learning.enrollment.models import Assignment
 from learning.enrollment.queries import AssignedCourse, assigned_course_dates, assigned_courses
@@ -150,36 +153,11 @@ def count_of(notices: list[NoticeItem]) -> int:
 def notice_count(session: Session, user: User, today: dt.date, now: dt.datetime) -> int:
     """The figure in the header: unread reminders, assignments new, due soon or overdue, and
     open contest rounds not yet taken part in. What `count_of(notices_for(...))` gives, in
-    one statement (it runs on most pages): the two counts, beside each assigned course's
-    dates, which `_course_kind` judges here as for the notices themselves."""
-    unread = (
-        select(func.count(Notice.id))
-        .where(Notice.user_id == user.id, Notice.read_at.is_(None))
-        .scalar_subquery()
-    )
-    dates = assigned_course_dates(user).subquery()
-    pending = (
-        select(dates)
-        .join(Course, Course.id == dates.c.course_id)
-        .where(
-            Course.status == ContentStatus.PUBLISHED,
-            ~select(Certificate.id)
-            .where(Certificate.user_id == user.id, Certificate.course_id == dates.c.course_id)
-            .exists(),
-        )
-        .subquery()
-    )
-    # One row even without assigned courses: the counts, outer-joined to the courses.
-    one = select(literal(1).label("one")).subquery()
+    one statement built once (it runs on most pages, and building it cost more than
+    running it): the two counts beside each assigned course's dates, which `_course_kind`
+    judges here as for the notices themselves."""
     rows = session.execute(
-        select(
-            unread.label("unread"),
-            open_round_count(user, now).label("rounds"),
-            pending.c.due_on,
-            pending.c.assigned_at,
-        )
-        .select_from(one)
-        .outerjoin(pending, true())
+        _notice_count_statement(), {"user_id": user.id, "unit_id": user.unit_id, "now": now}
     ).all()
     courses = sum(
         1
@@ -188,6 +166,41 @@ def notice_count(session: Session, user: User, today: dt.date, now: dt.datetime)
         and _course_kind(row.due_on, row.assigned_at, today, now) is not None
     )
     return (rows[0].unread or 0) + (rows[0].rounds or 0) + courses
+
+
+@functools.cache
+def _notice_count_statement() -> Select[Any]:
+    user_id, unit_id = bindparam("user_id", type_=Integer()), bindparam("unit_id", type_=Integer())
+    now = bindparam("now", type_=UTCDateTime())
+    unread = (
+        select(func.count(Notice.id))
+        .where(Notice.user_id == user_id, Notice.read_at.is_(None))
+        .scalar_subquery()
+    )
+    dates = assigned_course_dates(user_id, unit_id).subquery()
+    pending = (
+        select(dates)
+        .join(Course, Course.id == dates.c.course_id)
+        .where(
+            Course.status == ContentStatus.PUBLISHED,
+            ~select(Certificate.id)
+            .where(Certificate.user_id == user_id, Certificate.course_id == dates.c.course_id)
+            .exists(),
+        )
+        .subquery()
+    )
+    # One row even without assigned courses: the counts, outer-joined to the courses.
+    one = select(literal(1).label("one")).subquery()
+    return (
+        select(
+            unread.label("unread"),
+            open_round_count(user_id, unit_id, now).label("rounds"),
+            pending.c.due_on,
+            pending.c.assigned_at,
+        )
+        .select_from(one)
+        .outerjoin(pending, true())
+    )
 
 
 @dataclass(frozen=True)
