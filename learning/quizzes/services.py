@@ -317,11 +317,9 @@ def save_answers(
     `user` is the account saving, or a session's claim to be it: the claim is checked
     (`require_standing`, SessionRefused) on the account the locked query reads beside the
     attempt, before anything else, so that a save makes no separate user load."""
-    rows = (
-        session.connection()
-        .execute(_SAVE_ROWS, {"attempt_id": attempt_id, "positions": [a.position for a in answers]})
-        .all()
-    )
+    positions = {answer.position for answer in answers}
+    span = {"first": min(positions, default=1), "last": max(positions, default=0)}
+    rows = session.connection().execute(_SAVE_ROWS, {"attempt_id": attempt_id, **span}).all()
     attempt = rows[0] if rows else None
     if isinstance(user, SessionClaim):
         require_standing(session, user, attempt.user_id if attempt else None, attempt)
@@ -335,7 +333,7 @@ def save_answers(
     if not _accepts_answers(attempt, attempt.grace_seconds, now):
         finish_if_overdue(session, session.get_one(Attempt, attempt_id), now)
         raise AttemptClosed()
-    slots = {row.position: row for row in rows if row.position is not None}
+    slots = {row.position: row for row in rows if row.position in positions}
     result, updates = _plan(answers, now, slots)
     if not updates:
         return result  # nothing new (or only stale answers): no write, no lock
@@ -392,7 +390,9 @@ _SAVE_ROWS = (
     .outerjoin(
         _SLOT_TABLE,
         (_SLOT_TABLE.c.attempt_id == _ATTEMPT_TABLE.c.id)
-        & _SLOT_TABLE.c.position.in_(bindparam("positions", expanding=True)),
+        # The span of the positions answered, not the list (IN with a list renders the
+        # statement again at every save); the rows between are passed over.
+        & _SLOT_TABLE.c.position.between(bindparam("first"), bindparam("last")),
     )
     .outerjoin(
         QuestionVersion.__table__,
