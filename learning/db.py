@@ -190,7 +190,7 @@ def build_engine(url: str, *, echo: bool = False, busy_timeout_ms: int = 15_000)
     return engine
 
 
-def _refuse_closed_connection(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+def _refuse_closed_connection(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
     """Replace a pooled PostgreSQL connection the server has closed (terminated, restarted)
     before a request uses it: what `pool_pre_ping` does, without its round trip (a `;` sent
     and answered at every checkout, on the server's CPU too).
@@ -200,7 +200,12 @@ def _refuse_closed_connection(dbapi_connection: Any, _record: Any, _proxy: Any) 
     stream), and a zero-timeout poll of the socket sees it. Such a connection is discarded
     (DisconnectionError: the pool opens another in its place). A server gone without
     closing (a host lost from the network) looks alive here; so it did to the ping, which
-    would have waited for TCP's own timeout."""
+    would have waited for TCP's own timeout. A server's rare message to an idle connection
+    (a setting it reports, changed by a reload) replaces it too, which costs a connection.
+    A new connection is not checked, as the pre-ping did not ping one."""
+    if not record.info.get("checked_out_before"):  # cleared when the connection is replaced
+        record.info["checked_out_before"] = True
+        return
     if dbapi_connection.closed:
         raise DisconnectionError("the connection is closed")
     try:

@@ -105,7 +105,8 @@ def current_standing() -> Standing:
     (this loads it)."""
     if not current_user.is_authenticated:
         return Standing.NOBODY
-    claim = read_claim(session.get("_user_id"))
+    # The session's claim (or, should the session not hold it, the account's own id).
+    claim = read_claim(session.get("_user_id")) or read_claim(current_user.get_id())
     return standing(claim.token if claim else "", current_user)
 
 
