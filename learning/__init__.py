@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response
 
 from learning import config as config_module
 from learning import db, i18n
+from learning.auth import sessions
 from learning.config import PROJECT_ROOT
 from learning.courses.markdown import render_text
 from learning.errors import DomainError
@@ -60,13 +61,6 @@ class BoundedArgs(ImmutableMultiDict):  # type: ignore[type-arg]
 
 class BoundedRequest(Request):
     parameter_storage_class = BoundedArgs
-
-
-# Endpoints a user who must change their password may still reach.
-_PASSWORD_CHANGE_ALLOWED = frozenset(
-    {"auth.change_password_form", "auth.change_password", "auth.logout", "main.set_language",
-     "main.healthz", "static", "main.manifest", "main.service_worker", "main.offline"}
-)  # fmt: skip
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -172,11 +166,9 @@ def _register_request_hooks(app: Flask) -> None:
     @app.before_request
     def _per_request() -> Response | None:
         g.csp_nonce = secrets.token_urlsafe(16)
-        if (
-            current_user.is_authenticated
-            and current_user.must_change_password
-            and request.endpoint not in _PASSWORD_CHANGE_ALLOWED
-        ):
+        if sessions.is_checked_in_query(app.view_functions.get(request.endpoint or "")):
+            return None  # the view checks the session in its own query (the answer save)
+        if not sessions.may_reach(sessions.current_standing(), request.endpoint):
             return redirect(url_for("auth.change_password_form"))
         return None
 

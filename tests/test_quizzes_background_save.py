@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import update
 
 from learning.quizzes.models import Attempt
+from tests.statements import StatementCounter
 
 JSON = {"Accept": "application/json"}
 
@@ -75,3 +76,23 @@ def test_pages_carry_the_save_states_in_words(logged_in, final_quiz):
     summary = logged_in.get(f"/attempts/{attempt_id}/summary").text
     assert "data-attempt-sync" in summary and 'li data-position="1"' in summary
     assert "js/attempt.js" in summary
+
+
+def test_answers_far_apart_save_only_themselves_with_one_statement_text(
+    logged_in, final_quiz, connection
+):
+    attempt_id = start(logged_in, final_quiz)
+    with StatementCounter(connection) as one:
+        assert save(logged_in, attempt_id, 2, [1], 0).json["saved"] == [2]
+    data = {"shown": ["1", "3"], "answer-1": "1", "revision-1": "0", "answer-3": "2",
+            "revision-3": "0"}  # fmt: skip
+    with StatementCounter(connection) as two:
+        both = logged_in.post(f"/attempts/{attempt_id}/save", data=data, headers=JSON)
+    assert both.json["saved"] == [1, 3] and both.json["revisions"] == {"1": 1, "3": 1}
+    # Question 2, between them, was read and passed over: its answer stands.
+    again = save(logged_in, attempt_id, 2, [2], 0)
+    assert again.status_code == 409 and again.json["kept"] == {"2": [1]}
+    # The same SQL for one answer and for two (a list of positions rendered it anew).
+    select_one = [s for s in one.statements if s.startswith("SELECT")]
+    select_two = [s for s in two.statements if s.startswith("SELECT")]
+    assert select_one == select_two

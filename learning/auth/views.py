@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 from urllib.parse import urlsplit
 
 from flask import (
@@ -20,7 +19,7 @@ from werkzeug.wrappers import Response
 
 from learning import db
 from learning.audit.services import record
-from learning.auth import limits, queries, services
+from learning.auth import limits, queries, services, sessions
 from learning.auth.forms import ChangePasswordForm, LoginForm
 from learning.auth.models import User
 from learning.auth.scope import require_user
@@ -40,13 +39,11 @@ login_manager.session_protection = "basic"
 @login_manager.user_loader
 def load_user(alternative_id: str) -> User | None:
     """The user a session cookie names, if its session token is still the current one."""
-    user_id, _sep, token = alternative_id.partition(":")
-    if not user_id.isdigit() or not token:
+    claim = sessions.read_claim(alternative_id)
+    if claim is None:
         return None
-    user = queries.get_session_user(db.session, int(user_id))
-    if user is None or not user.is_active:
-        return None
-    if not hmac.compare_digest(user.session_token.encode(), token.encode()):
+    user = queries.get_session_user(db.session, claim.user_id)
+    if sessions.standing(claim.token, user) is sessions.Standing.NOBODY:
         return None
     return user
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import ScalarSelect, Select, case, func, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from learning.auth.models import Role, User
@@ -462,15 +462,31 @@ def open_rounds_for(session: Session, user: User, now: dt.datetime) -> Sequence[
     which the user has not begun an attempt: what their notices announce."""
     from learning.quizzes.models import Quiz
 
+    return session.scalars(
+        _open_rounds(select(Round), user.id, user.unit_id, now)
+        .options(joinedload(Round.contest))
+        .order_by(Quiz.closes_at, Round.id)
+    ).all()
+
+
+def open_round_count(user_id: Any, unit_id: Any, now: Any) -> ScalarSelect[int]:
+    """How many rounds `open_rounds_for` gives, as a subquery (for the header's count);
+    the arguments may be bound parameters (a NULL `unit_id` reaches no unit)."""
+    return _open_rounds(select(func.count(Round.id)), user_id, unit_id, now).scalar_subquery()
+
+
+def _open_rounds(query: Select[Any], user_id: Any, unit_id: Any, now: Any) -> Select[Any]:
+    from learning.quizzes.models import Quiz
+
     limited = select(ContestUnit.contest_id).where(ContestUnit.contest_id == Contest.id)
-    if user.unit_id is None:
+    if unit_id is None:
         open_to_user = ~limited.exists()
     else:
-        above = select(UnitClosure.ancestor_id).where(UnitClosure.descendant_id == user.unit_id)
+        above = select(UnitClosure.ancestor_id).where(UnitClosure.descendant_id == unit_id)
         open_to_user = ~limited.exists() | limited.where(ContestUnit.unit_id.in_(above)).exists()
-    taken = select(Attempt.id).where(Attempt.quiz_id == Round.quiz_id, Attempt.user_id == user.id)
-    return session.scalars(
-        select(Round)
+    taken = select(Attempt.id).where(Attempt.quiz_id == Round.quiz_id, Attempt.user_id == user_id)
+    return (
+        query.select_from(Round)
         .join(Contest, Contest.id == Round.contest_id)
         .join(Quiz, Quiz.id == Round.quiz_id)
         .where(
@@ -482,6 +498,4 @@ def open_rounds_for(session: Session, user: User, now: dt.datetime) -> Sequence[
             open_to_user,
             ~taken.exists(),
         )
-        .options(joinedload(Round.contest))
-        .order_by(Quiz.closes_at, Round.id)
-    ).all()
+    )

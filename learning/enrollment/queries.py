@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from learning.auth.models import Role, User
@@ -40,16 +41,23 @@ class AssignedCourse:
     assignment_ids: tuple[int, ...]
 
 
+def _in_force_for(user_id: Any, unit_id: Any) -> ColumnElement[bool]:
+    """Assignments in force that reach a user (`user_id`, of `unit_id`; values or bound
+    parameters): to them, or to a unit at or above theirs. A parameter that is NULL when
+    the statement runs reaches no unit, as a user without one."""
+    if unit_id is None:
+        reach = Assignment.user_id == user_id
+    else:
+        via_unit = select(UnitClosure.ancestor_id).where(UnitClosure.descendant_id == unit_id)
+        reach = or_(Assignment.user_id == user_id, Assignment.unit_id.in_(via_unit))
+    return reach & Assignment.removed_at.is_(None)
+
+
 def assigned_courses(session: Session, user: User) -> dict[int, AssignedCourse]:
     """Per course id, the assignments in force that reach `user` (one query)."""
-    if user.unit_id is None:
-        reach = Assignment.user_id == user.id
-    else:
-        via_unit = select(UnitClosure.ancestor_id).where(UnitClosure.descendant_id == user.unit_id)
-        reach = or_(Assignment.user_id == user.id, Assignment.unit_id.in_(via_unit))
     rows = session.execute(
         select(Assignment.id, Assignment.course_id, Assignment.due_on, Assignment.assigned_at)
-        .where(reach, Assignment.removed_at.is_(None))
+        .where(_in_force_for(user.id, user.unit_id))
         .order_by(Assignment.id)
     ).all()
     found: dict[int, AssignedCourse] = {}
@@ -68,6 +76,23 @@ def assigned_courses(session: Session, user: User) -> dict[int, AssignedCourse]:
             (*seen.assignment_ids, row.id),
         )
     return found
+
+
+def assigned_course_dates(
+    user_id: Any, unit_id: Any
+) -> Select[tuple[int, dt.date | None, dt.datetime]]:
+    """A statement for what `assigned_courses` gives per course, in SQL (to join into a
+    count; `user_id` and `unit_id` may be bound parameters): the course id, the nearest
+    deadline and when it was last assigned."""
+    return (
+        select(
+            Assignment.course_id,
+            func.min(Assignment.due_on).label("due_on"),  # min() passes over no deadline
+            func.max(Assignment.assigned_at).label("assigned_at"),
+        )
+        .where(_in_force_for(user_id, unit_id))
+        .group_by(Assignment.course_id)
+    )
 
 
 def unit_assignments(session: Session, unit_id: int) -> Sequence[tuple[Assignment, Course, Unit]]:

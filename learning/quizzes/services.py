@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from learning.auth.models import User
+from learning.auth.sessions import STANDING_COLUMNS, USERS, SessionClaim, require_standing
 from learning.courses.models import (
     Choice,
     ContentStatus,
@@ -328,24 +329,35 @@ def _accepts_answers(attempt: Attempt | Row[Any], grace_seconds: int, now: dt.da
 
 
 def save_answers(
-    session: Session, user: User, attempt_id: int, answers: Sequence[Answer], now: dt.datetime
+    session: Session,
+    user: User | SessionClaim,
+    attempt_id: int,
+    answers: Sequence[Answer],
+    now: dt.datetime,
 ) -> SaveResult:
     """Store answers as they are given. An answer whose revision is older than the stored
-    one comes from a stale page and is refused, leaving the newer answer untouched."""
-    rows = (
-        session.connection()
-        .execute(_SAVE_ROWS, {"attempt_id": attempt_id, "positions": [a.position for a in answers]})
-        .all()
-    )
-    if not rows:
+    one comes from a stale page and is refused, leaving the newer answer untouched.
+
+    `user` is the account saving, or a session's claim to be it: the claim is checked
+    (`require_standing`, SessionRefused) on the account the locked query reads beside the
+    attempt, before anything else, so that a save makes no separate user load."""
+    positions = {answer.position for answer in answers}
+    span = {"first": min(positions, default=1), "last": max(positions, default=0)}
+    rows = session.connection().execute(_SAVE_ROWS, {"attempt_id": attempt_id, **span}).all()
+    attempt = rows[0] if rows else None
+    if isinstance(user, SessionClaim):
+        require_standing(session, user, attempt.user_id if attempt else None, attempt)
+        user_id = user.user_id
+    else:
+        user_id = user.id
+    if attempt is None:
         raise NotFound()
-    attempt = rows[0]
-    if attempt.user_id != user.id:
+    if attempt.user_id != user_id:
         raise NotYourAttempt()
     if not _accepts_answers(attempt, attempt.grace_seconds, now):
         finish_if_overdue(session, session.get_one(Attempt, attempt_id), now)
         raise AttemptClosed()
-    slots = {row.position: row for row in rows if row.position is not None}
+    slots = {row.position: row for row in rows if row.position in positions}
     result, updates = _plan(answers, now, slots)
     if not updates:
         return result  # nothing new (or only stale answers): no write, no lock
@@ -384,22 +396,27 @@ _SLOT_COLUMNS = tuple(
 )
 _SLOT_TABLE = AttemptSlot.__table__
 _ATTEMPT_TABLE = Attempt.__table__
-# The attempt (locked), the one setting of its quiz a save needs and the slots answered.
+# The attempt (locked), the one setting of its quiz a save needs, the slots answered, and
+# what the session rule reads of the attempt's owner (not locked).
 _SAVE_ROWS = (
     select(
         _ATTEMPT_TABLE.c.user_id,
         _ATTEMPT_TABLE.c.status,
         _ATTEMPT_TABLE.c.deadline_at,
         Quiz.__table__.c.grace_seconds,
+        *STANDING_COLUMNS,
         *_SLOT_COLUMNS,
         QuestionVersion.__table__.c.type,
     )
     .select_from(_ATTEMPT_TABLE)
     .join(Quiz.__table__, Quiz.__table__.c.id == _ATTEMPT_TABLE.c.quiz_id)
+    .join(USERS, USERS.c.id == _ATTEMPT_TABLE.c.user_id)
     .outerjoin(
         _SLOT_TABLE,
         (_SLOT_TABLE.c.attempt_id == _ATTEMPT_TABLE.c.id)
-        & _SLOT_TABLE.c.position.in_(bindparam("positions", expanding=True)),
+        # The span of the positions answered, not the list (IN with a list renders the
+        # statement again at every save); the rows between are passed over.
+        & _SLOT_TABLE.c.position.between(bindparam("first"), bindparam("last")),
     )
     .outerjoin(
         QuestionVersion.__table__,

@@ -13,6 +13,7 @@ from learning import db
 from learning.audit.services import record
 from learning.auth.models import User
 from learning.auth.scope import can, require_user, staff_required
+from learning.auth.sessions import SessionClaim, checked_in_query
 from learning.courses import queries as course_queries
 from learning.courses import services as course_services
 from learning.courses.models import Course, Source
@@ -130,12 +131,12 @@ def _target_after_save(attempt_id: int, page: int) -> str:
 
 @bp.post("/attempts/<int:attempt_id>/save")
 @db.reads_first
-@login_required
-def save(attempt_id: int) -> Response | tuple[Response, int]:
+@checked_in_query
+def save(attempt_id: int, actor: User | SessionClaim) -> Response | tuple[Response, int]:
     answers = parse_answers(request.form)
     wants_json = request.accept_mimetypes.best == "application/json"
     try:
-        result = services.save_answers(db.session, current_user, attempt_id, answers, utcnow())
+        result = services.save_answers(db.session, actor, attempt_id, answers, utcnow())
     except AttemptClosed:
         db.session.commit()  # the overdue attempt was graded from its saved answers
         if wants_json:
