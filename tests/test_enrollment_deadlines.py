@@ -15,6 +15,7 @@ from learning.enrollment.deadlines import days_left, is_due_soon, is_overdue, lo
 from learning.enrollment.models import Assignment
 from learning.enrollment.queries import assigned_courses
 from learning.enrollment.services import assign_course
+from tests.clock import federation_today
 from tests.course_files import edit, write_course
 
 
@@ -55,8 +56,8 @@ def test_deadline_arithmetic():
 def test_nearest_deadline_wins_across_unit_and_direct(session, people, two_courses):
     officer, worker, tree = people
     course, _second = two_courses
-    far = dt.date.today() + dt.timedelta(days=30)
-    near = dt.date.today() + dt.timedelta(days=5)
+    far = federation_today() + dt.timedelta(days=30)
+    near = federation_today() + dt.timedelta(days=5)
     assign_course(session, officer, course.id, unit_id=tree.district_a.id, due_on=far)
     assign_course(session, officer, course.id, user_id=worker.id, due_on=near)
     found = assigned_courses(session, worker)
@@ -73,7 +74,7 @@ def test_home_shows_assignment_deadline_and_up_next(app, session, people, two_co
     page = client.get("/").text
     before = page.split('class="card next-step"')[1].split("</section>")[0]
     assert "Được giao cho bạn" not in page and "/courses/khoa-hai/" in before
-    due = dt.date.today() + dt.timedelta(days=4)
+    due = federation_today() + dt.timedelta(days=4)
     assign_course(session, officer, first.id, unit_id=tree.grassroots_a.id, due_on=due)
     session.commit()
     page = client.get("/").text
@@ -88,7 +89,7 @@ def test_course_page_shows_overdue(app, session, people, two_courses):
     first, _second = two_courses
     assignment = assign_course(session, officer, first.id, user_id=worker.id)
     # A deadline that has passed (assigning refuses past dates; time moved on).
-    assignment.due_on = dt.date.today() - dt.timedelta(days=3)
+    assignment.due_on = federation_today() - dt.timedelta(days=3)
     session.commit()
     client = app.test_client()
     _login(client, worker)

@@ -17,6 +17,7 @@ from learning.members.services import apply_import, deactivate_member
 from learning.org.models import UnitLink
 from learning.org.services import set_join_link
 from learning.reports.participation import Subject, participation
+from tests.clock import local_day
 from tests.contest_helpers import make_contest
 from tests.member_files import template
 
@@ -81,7 +82,7 @@ def test_a_refused_stranger_is_not_renamed_into_the_real_member(app, session, ma
     real_list = template([["Nguyễn Thị Thật", "", "Nữ", "0933000001", "", ""]])
     preview_url = _upload(staff, tree.grassroots_a, real_list)
     page = staff.get(preview_url).text
-    today = utcnow().strftime("%d/%m/%Y")
+    today = local_day(utcnow())
     # The preview says in words who holds the phone, and offers the choice.
     assert "Nguyễn Thị Thật" in page
     assert f"đã bị từ chối ngày {today}" in page
@@ -147,7 +148,7 @@ def test_a_member_who_left_is_not_reactivated_silently_and_keeps_the_gap(
     assert plan.to_update == [] and plan.to_create == []
     (held,) = plan.held
     assert held.state == "left" and held.returning
-    assert f"rời công đoàn ngày {left_on.strftime('%d/%m/%Y')}" in held.reason
+    assert f"rời công đoàn ngày {local_day(left_on)}" in held.reason
 
     result = apply_import(session, plan, officer, skip_invalid=False)
     session.expire_all()

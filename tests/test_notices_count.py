@@ -14,6 +14,7 @@ from learning.db import utcnow
 from learning.enrollment.models import Assignment
 from learning.enrollment.services import assign_course
 from learning.notices.queries import count_of, notice_count, notices_for
+from tests.clock import federation_today
 from tests.contest_helpers import enter, make_contest
 from tests.statements import StatementCounter
 
@@ -28,7 +29,7 @@ def scene(session, make, sample_course):
 
 
 def counts(session, connection, worker):
-    today, now = dt.date.today(), utcnow()
+    today, now = federation_today(), utcnow()
     session.expire_all()
     assert worker.id  # loaded again before counting
     with StatementCounter(connection) as counter:
@@ -42,7 +43,10 @@ def test_the_count_is_one_statement_and_matches_the_list(session, connection, ma
     assert counts(session, connection, worker) == (0, 0, 1)
 
     # Assigned twice (to the unit, far off; to the person, soon): one course, due soon.
-    soon, far = dt.date.today() + dt.timedelta(days=3), dt.date.today() + dt.timedelta(days=60)
+    soon, far = (
+        federation_today() + dt.timedelta(days=3),
+        federation_today() + dt.timedelta(days=60),
+    )
     assign_course(session, officer, course.id, unit_id=tree.district_a.id, due_on=far)
     assign_course(session, officer, course.id, user_id=worker.id, due_on=soon)
     session.commit()
@@ -55,7 +59,7 @@ def test_the_count_is_one_statement_and_matches_the_list(session, connection, ma
     assert counts(session, connection, worker) == (0, 0, 1)
 
     # Overdue: a notice again, until the course is unpublished or certified.
-    session.execute(update(Assignment).values(due_on=dt.date.today() - dt.timedelta(days=1)))
+    session.execute(update(Assignment).values(due_on=federation_today() - dt.timedelta(days=1)))
     session.commit()
     assert counts(session, connection, worker) == (1, 1, 1)
     course.status = ContentStatus.ARCHIVED

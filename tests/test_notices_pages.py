@@ -16,6 +16,7 @@ from learning.contests import services as contest_services
 from learning.db import utcnow
 from learning.enrollment.services import assign_course
 from learning.notices.models import Notice, OutboxMessage, Reminder
+from tests.clock import federation_today
 from tests.contest_helpers import enter, make_contest
 
 
@@ -27,7 +28,7 @@ def scene(session, make, sample_course):
     other = make.user(role=Role.OFFICER, unit=tree.district_b)
     worker = make.user(unit=tree.grassroots_a, full_name="Lò Văn Thư")
     worker.email = "thu@example.test"
-    due = dt.date.today() + dt.timedelta(days=20)
+    due = federation_today() + dt.timedelta(days=20)
     assignment = assign_course(session, officer, sample_course.id, unit_id=tree.district_a.id,
                                due_on=due)  # fmt: skip
     session.commit()
@@ -109,7 +110,7 @@ def test_worker_sees_reminder_deadline_and_count(app, session, scene):
 
 
 def test_overdue_and_open_contest_round_are_notices(app, session, make, scene):
-    scene["assignment"].due_on = dt.date.today() - dt.timedelta(days=2)
+    scene["assignment"].due_on = federation_today() - dt.timedelta(days=2)
     scene["assignment"].assigned_at = utcnow() - dt.timedelta(days=30)
     contest, round_, _admin = make_contest(session, make, scene["course"])
     worker = _client(app, scene["worker"])

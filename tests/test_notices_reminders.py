@@ -18,6 +18,7 @@ from learning.notices import services
 from learning.notices.models import Notice, OutboxMessage, Reminder
 from learning.notices.poster import ReadyMessage
 from learning.notices.queries import notice_count
+from tests.clock import federation_today
 from tests.smtp import free_port, smtp_server
 
 
@@ -35,7 +36,7 @@ def scene(session, make, sample_course):
     outsider.email = "ngoai@example.test"
     session.add(Certificate(code="TEST-0000-0001", user_id=done.id, course_id=sample_course.id,
                             holder_name=done.full_name, unit_name="x", course_title="x"))  # fmt: skip
-    due = dt.date.today() + dt.timedelta(days=5)
+    due = federation_today() + dt.timedelta(days=5)
     assignment = assign_course(session, officer, sample_course.id, unit_id=tree.province.id,
                                due_on=due)  # fmt: skip
     session.commit()
@@ -46,7 +47,7 @@ def scene(session, make, sample_course):
 
 def _message(scene):
     return ReadyMessage(scene["course"].title, scene["tree"].district_a.name,
-                        scene["assignment"].due_on, dt.date.today(), "http://x.test/a/1")  # fmt: skip
+                        scene["assignment"].due_on, federation_today(), "http://x.test/a/1")  # fmt: skip
 
 
 def _remind(session, scene, now=None):
@@ -83,7 +84,7 @@ def test_double_click_sends_once_and_later_again(session, scene):
 
 def test_notice_count_and_read(session, scene):
     worker = scene["without_mail"]
-    today, now = dt.date.today(), utcnow()
+    today, now = federation_today(), utcnow()
     before = notice_count(session, worker, today, now)  # the assignment, due within a week
     assert before == 1
     _remind(session, scene)
@@ -248,7 +249,7 @@ def test_postgres_two_officers_at_once_remind_once(requires_postgres, scratch_da
             assignment = assign_course(setup, officer, course.id, unit_id=tree.district_a.id)
             setup.commit()
             ids = (officer.id, assignment.id, tree.district_a.id)
-        message = ReadyMessage("K", "A", None, dt.date.today(), "http://x.test/a/1")
+        message = ReadyMessage("K", "A", None, federation_today(), "http://x.test/a/1")
         outcomes = {}
 
         def press(name, session):

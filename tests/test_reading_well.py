@@ -119,8 +119,9 @@ def test_the_bottom_list_appears_with_few_unions(app, world, make):  # noqa: F81
 
 def test_a_single_day_of_activity_is_drawn(app, world, make):  # noqa: F811
     from learning.db import utcnow
+    from tests.clock import local_day
 
-    today = utcnow().astimezone().strftime("%d/%m/%Y")
+    today = local_day(utcnow())
     client = login(app, make.user(role=Role.ADMIN))
     page = client.get(
         f"/reports/activity?unit={world['p'].id}&course=khoa-thu&from={today}&to={today}"

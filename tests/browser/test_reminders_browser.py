@@ -23,13 +23,14 @@ from learning.config import PROJECT_ROOT
 from learning.db import build_engine
 from tests.browser.test_accessibility_browser import _serious
 from tests.browser.test_login_browser import log_in
+from tests.clock import federation_today
 from tests.smtp import smtp_server
 
 COURSE = "Pháp luật lao động cho đoàn viên, người lao động"
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 PHONE = {"width": 360, "height": 740}
 DESK = {"width": 1280, "height": 800}
-DUE = dt.date.today() + dt.timedelta(days=5)
+DUE = federation_today() + dt.timedelta(days=5)
 
 
 def shoot(page, name: str) -> None:
