@@ -135,3 +135,18 @@ def test_the_menu_asks_can(app, auth, people):
     admin.post("/login", data={"login": people["admin"].phone, "password": "password123"})
     page = admin.get("/contests").text
     assert "/admin/courses" in page and "/admin/contests" in page
+
+
+def test_staff_links_show_in_both_menus_and_only_for_staff(app, people):
+    """The header asks `can("staff_pages")` once: staff get their links in the wide list and
+    in the folded phone menu; a worker gets neither the links nor the folded menu."""
+    officer = app.test_client()
+    officer.post("/login", data={"login": people["officer"].phone, "password": "password123"})
+    page = officer.get("/contests").text
+    assert 'class="staff-nav"' in page and 'class="nav-compact"' in page
+    assert page.count('href="/members"') == 2 and page.count("Báo cáo</a>") == 2
+    worker = app.test_client()
+    worker.post("/login", data={"login": people["worker"].phone, "password": "password123"})
+    page = worker.get("/contests").text
+    assert "nav-compact" not in page and 'href="/members"' not in page
+    assert "Báo cáo</a>" not in page and page.count('href="/contests"') >= 1

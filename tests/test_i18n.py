@@ -71,3 +71,25 @@ def test_the_kept_catalog_follows_the_language_of_the_moment(app):
     with app.test_request_context("/"):
         assert gettext("Question %(n)d", n=3) == "Câu 3"
         assert ngettext("%(num)d day left", "%(num)d days left", 2) == "còn 2 ngày"
+
+
+def test_templates_translate_in_one_call_and_escape_what_they_are_given(app):
+    """The templates' `_()` is one function (not Jinja's three nested calls): the page's
+    translation, safe as written, with each value escaped; `%%` reads `%` as in Jinja's."""
+    from flask import render_template_string
+
+    from learning.i18n import template_gettext
+
+    assert app.jinja_env.globals["_"] is template_gettext
+    assert app.jinja_env.globals["gettext"] is template_gettext
+    with app.test_request_context("/"):
+        assert render_template_string("{{ _('Question %(n)d', n=3) }}") == "Câu 3"
+        assert render_template_string("{{ _('answered') }}") == "đã trả lời"
+        given = render_template_string("{{ _('%(answered)s', answered=v) }}", v="<b>")
+        assert given == "&lt;b&gt;"
+        assert render_template_string("{{ _('100%%') }}") == "100%"
+        # Without autoescaping (a text template) nothing is escaped.
+        plain = app.jinja_env.from_string(
+            "{% autoescape false %}{{ _('%(v)s', v=v) }}{% endautoescape %}"
+        )
+        assert plain.render(v="<b>") == "<b>"

@@ -315,3 +315,32 @@ def final_quiz_course(session, quiz):
     from learning.courses.models import Course
 
     return session.get(Course, quiz.course_id)
+
+
+def test_the_question_map_and_the_answered_list_say_which_questions_are_answered(
+    logged_in, final_quiz
+):
+    """What the map's buttons and the submit page's list say (their words are translated
+    once a page, not once a question): each question's number, and "answered" on those that
+    are; a multiple-answer question asks for checkboxes."""
+    attempt_id = start(logged_in, final_quiz)
+    answer(logged_in, attempt_id, 1, [1])
+    page = logged_in.get(f"/attempts/{attempt_id}?page=3").text
+    buttons = re.findall(r'<button type="submit" name="go" value="(\d)"[^>]*'
+                         r'class="([^"]*)"\s+aria-label="([^"]*)">(\d)</button>', page)  # fmt: skip
+    assert buttons == [
+        ("1", "map-item answered", "Câu 1, đã trả lời", "1"),
+        ("2", "map-item", "Câu 2", "2"),
+        ("3", "map-item current", "Câu 3", "3"),
+    ]
+    assert 'data-msg-answered="đã trả lời"' in page
+    assert page.count('type="checkbox"') >= 2 and 'type="radio"' not in page
+    assert "Chọn tất cả các phương án đúng." in page
+    summary = logged_in.get(f"/attempts/{attempt_id}/summary").text
+    items = re.findall(r'<li data-position="(\d)">\s*<a href="([^"]+)">([^<]+)</a>\s*'
+                       r'<span class="badge (\w+)">([^<]+)</span>', summary)  # fmt: skip
+    assert items == [
+        ("1", f"/attempts/{attempt_id}?page=1", "Câu 1", "done", "đã trả lời"),
+        ("2", f"/attempts/{attempt_id}?page=2", "Câu 2", "todo", "chưa trả lời"),
+        ("3", f"/attempts/{attempt_id}?page=3", "Câu 3", "todo", "chưa trả lời"),
+    ]
