@@ -46,6 +46,19 @@ class ImportResult:
     taken_over: int = 0
     returned: list[int] = field(default_factory=list)
 
+    def counts(self) -> dict[str, int]:
+        """How many were created, updated, ... : what the audit entry and the batch record."""
+        return {
+            "created": len(self.created),
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "left_out": self.left_out,
+            "confirmed": self.confirmed,
+            "taken_over": self.taken_over,
+            "returned": len(self.returned),
+        }
+
     @property
     def slips(self) -> list[int]:
         """Who needs a login slip: new accounts (including those given a number taken
@@ -158,16 +171,7 @@ def apply_import(
         "members.import",
         "unit",
         None,
-        after={
-            "created": len(created_ids),
-            "updated": result.updated,
-            "unchanged": result.unchanged,
-            "rejected": result.rejected,
-            "left_out": result.left_out,
-            "confirmed": result.confirmed,
-            "taken_over": result.taken_over,
-            "returned": len(result.returned),
-        },
+        after=result.counts(),
     )
     session.flush()
     return result
@@ -197,17 +201,8 @@ def confirm_batch(
         slip_key=slip_key,
     )
     batch.confirmed_at = utcnow()
-    batch.result = {
-        "created": result.created,
-        "updated": result.updated,
-        "unchanged": result.unchanged,
-        "rejected": result.rejected,
-        "left_out": result.left_out,
-        "confirmed": result.confirmed,
-        "taken_over": result.taken_over,
-        "returned": len(result.returned),
-        "slips": result.slips,
-    }
+    # The batch keeps the new accounts' ids (the done page lists them), not only their count.
+    batch.result = {**result.counts(), "created": result.created, "slips": result.slips}
     if result.slips:
         batch.slip_key, batch.slips_issued_at = slip_key, batch.confirmed_at
     return result
