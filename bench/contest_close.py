@@ -180,18 +180,7 @@ def close_round_in_python(session: Session, round_id: int, now: dt.datetime) -> 
             Attempt.submitted_at,
         ).where(Attempt.quiz_id == quiz.id, Attempt.status == AttemptStatus.SUBMITTED)
     ).all()  # fmt: skip
-    candidates = [
-        ranking.Candidate(
-            user_id=row.user_id, attempt_id=row.id, score=float(row.score or 0),
-            max_score=float(row.max_score or 0),
-            milliseconds_used=max(
-                0, int((row.submitted_at - row.started_at).total_seconds() * 1000)
-            ),
-            submitted_at=row.submitted_at,
-        )
-        for row in rows
-    ]  # fmt: skip
-    best = ranking.best_attempts(candidates)
+    best = ranking.best_attempts(ranking.Candidate.of_attempt(row) for row in rows)
     truth = ranking.true_number(best) if round_.has_prediction else None
     predictions = dict(
         session.execute(

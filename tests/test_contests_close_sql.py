@@ -26,18 +26,7 @@ def expected(session, round_):
             Attempt.quiz_id == round_.quiz_id, Attempt.status == AttemptStatus.SUBMITTED
         )
     ).scalars()
-    candidates = [
-        ranking.Candidate(
-            user_id=a.user_id,
-            attempt_id=a.id,
-            score=float(a.score or 0),
-            max_score=float(a.max_score or 0),
-            milliseconds_used=max(0, int((a.submitted_at - a.started_at).total_seconds() * 1000)),
-            submitted_at=a.submitted_at,
-        )
-        for a in rows
-    ]
-    best = ranking.best_attempts(candidates)
+    best = ranking.best_attempts(ranking.Candidate.of_attempt(a) for a in rows)
     truth = ranking.true_number(best) if round_.has_prediction else None
     predictions = dict(
         session.execute(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,21 @@ class Candidate:
     max_score: float
     milliseconds_used: int
     submitted_at: dt.datetime
+
+    @classmethod
+    def of_attempt(cls, attempt: Any) -> Candidate:
+        """The candidate a submitted attempt (an `Attempt`, or a row with its `id`, `user_id`,
+        `score`, `max_score`, `started_at` and `submitted_at`) makes: time used in whole
+        milliseconds, never negative."""
+        used = (attempt.submitted_at - attempt.started_at).total_seconds() * 1000
+        return cls(
+            user_id=attempt.user_id,
+            attempt_id=attempt.id,
+            score=float(attempt.score or 0),
+            max_score=float(attempt.max_score or 0),
+            milliseconds_used=max(0, int(used)),
+            submitted_at=attempt.submitted_at,
+        )
 
 
 @dataclass(frozen=True)
