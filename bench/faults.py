@@ -48,6 +48,7 @@ from learning.migrate import upgrade
 from learning.org.models import UnitKind
 from learning.org.services import create_unit
 from learning.quizzes.models import Attempt, AttemptSlot, AttemptStatus, Quiz, QuizKind
+from tests.processes import end_group
 
 APPLICATION_NAME = "learning-fault-run"
 UNIT_CODE = "CS-FAULTS"
@@ -158,14 +159,7 @@ class Server:
     def stop(self) -> None:
         if self.process is None:
             return
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=20)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
+        end_group(self.process, 20)
         self.process = None
 
 

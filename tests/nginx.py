@@ -16,13 +16,13 @@ import http.client
 import os
 import re
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 from learning.config import PROJECT_ROOT
+from tests.processes import end_group
 
 TEMPLATE = PROJECT_ROOT / "deploy" / "nginx.conf"
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
@@ -200,13 +200,6 @@ class Nginx:
     def stop(self) -> None:
         if self.process is None:
             return
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)  # nginx's fast shutdown
-            self.process.wait(timeout=10)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
+        end_group(self.process, 10)  # SIGTERM: nginx's fast shutdown
         self.process = None
         shutil.rmtree(self.directory, ignore_errors=True)
