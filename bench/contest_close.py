@@ -76,30 +76,44 @@ def make_round(session: Session, rng: random.Random, course_slug: str) -> tuple[
     counts: dict[str, int] = {}
     root_id, _leaves, _names = benchdata._write_units(session, rng, 1, now, counts)
     admin = User(
-        full_name="Quản trị thử tải", name_folded="quan tri thu tai", phone="+84900000001",
-        unit_id=root_id, role=Role.ADMIN, password_hash=benchdata.PASSWORD_HASH,
+        full_name="Quản trị thử tải",
+        name_folded="quan tri thu tai",
+        phone="+84900000001",
+        unit_id=root_id,
+        role=Role.ADMIN,
+        password_hash=benchdata.PASSWORD_HASH,
         session_token="bench-admin",  # noqa: S106 (not a secret: no one logs in)
-    )  # fmt: skip
+    )
     session.add(admin)
     session.flush()
     contest = services.save_contest(
         session,
         admin,
         services.ContestData(
-            title="Cuộc thi toàn quốc (thử tải)", rules="", allows_registration=True,
-            is_published=True, prize_count=10, award_min_members=10, suspicious_percent=20,
+            title="Cuộc thi toàn quốc (thử tải)",
+            rules="",
+            allows_registration=True,
+            is_published=True,
+            prize_count=10,
+            award_min_members=10,
+            suspicious_percent=20,
         ),
-    )  # fmt: skip
+    )
     round_ = services.save_round(
         session,
         admin,
         contest,
         services.RoundData(
-            opens_at=now - dt.timedelta(days=7), closes_at=now - dt.timedelta(hours=1),
-            course_ids=[course.id], question_count=QUESTIONS, time_limit_minutes=20,
-            attempts_allowed=2, has_prediction=True, confirm_exposed=True,
+            opens_at=now - dt.timedelta(days=7),
+            closes_at=now - dt.timedelta(hours=1),
+            course_ids=[course.id],
+            question_count=QUESTIONS,
+            time_limit_minutes=20,
+            attempts_allowed=2,
+            has_prediction=True,
+            confirm_exposed=True,
         ),
-    )  # fmt: skip
+    )
     session.commit()
     return round_.id, round_.quiz_id, root_id
 
@@ -125,9 +139,22 @@ def generate(
         user_id = first_user + n
         writer.add(
             "users",
-            (user_id, f"Thí sinh {n}", f"thi sinh {n}", f"+8498{n:07d}", unit_id, "worker",
-             benchdata.PASSWORD_HASH, False, True, False, f"bench-{n}", opens, opens),
-        )  # fmt: skip
+            (
+                user_id,
+                f"Thí sinh {n}",
+                f"thi sinh {n}",
+                f"+8498{n:07d}",
+                unit_id,
+                "worker",
+                benchdata.PASSWORD_HASH,
+                False,
+                True,
+                False,
+                f"bench-{n}",
+                opens,
+                opens,
+            ),
+        )
         takes = 1 if left <= entrants - n else min(2, left)
         for number in range(1, takes + 1):
             left -= 1
@@ -138,9 +165,22 @@ def generate(
                 )
                 writer.add(
                     "attempts",
-                    (attempt_id, quiz_id, user_id, number, "in_progress", started,
-                     started + deadline, None, False, None, None, None, None),
-                )  # fmt: skip
+                    (
+                        attempt_id,
+                        quiz_id,
+                        user_id,
+                        number,
+                        "in_progress",
+                        started,
+                        started + deadline,
+                        None,
+                        False,
+                        None,
+                        None,
+                        None,
+                        None,
+                    ),
+                )
                 for slot in slots:
                     writer.add("attempt_slots", slot)
             else:
@@ -150,10 +190,22 @@ def generate(
                 )
                 writer.add(
                     "attempts",
-                    (attempt_id, quiz_id, user_id, number, "submitted", started,
-                     started + deadline, started + used, False, float(score), float(QUESTIONS),
-                     round(100 * score / QUESTIONS, 4), None),
-                )  # fmt: skip
+                    (
+                        attempt_id,
+                        quiz_id,
+                        user_id,
+                        number,
+                        "submitted",
+                        started,
+                        started + deadline,
+                        started + used,
+                        False,
+                        float(score),
+                        float(QUESTIONS),
+                        round(100 * score / QUESTIONS, 4),
+                        None,
+                    ),
+                )
             attempt_id += 1
         if rng.random() < 0.8:
             writer.add("contest_predictions", (round_id, user_id, rng.randint(0, 50_000), opens))
@@ -176,10 +228,14 @@ def close_round_in_python(session: Session, round_id: int, now: dt.datetime) -> 
         quiz_services.finish_if_overdue(session, attempt, now)
     rows = session.execute(
         select(
-            Attempt.id, Attempt.user_id, Attempt.score, Attempt.max_score, Attempt.started_at,
+            Attempt.id,
+            Attempt.user_id,
+            Attempt.score,
+            Attempt.max_score,
+            Attempt.started_at,
             Attempt.submitted_at,
         ).where(Attempt.quiz_id == quiz.id, Attempt.status == AttemptStatus.SUBMITTED)
-    ).all()  # fmt: skip
+    ).all()
     best = ranking.best_attempts(ranking.Candidate.of_attempt(row) for row in rows)
     truth = ranking.true_number(best) if round_.has_prediction else None
     predictions = dict(
@@ -191,13 +247,21 @@ def close_round_in_python(session: Session, round_id: int, now: dt.datetime) -> 
     session.execute(
         insert(RoundResult),
         [
-            {"round_id": round_.id, "user_id": r.user_id, "attempt_id": r.attempt_id,
-             "rank": r.rank, "score": r.score, "max_score": r.max_score,
-             "milliseconds_used": r.milliseconds_used, "prediction": r.prediction,
-             "distance": r.distance, "submitted_at": r.submitted_at}
+            {
+                "round_id": round_.id,
+                "user_id": r.user_id,
+                "attempt_id": r.attempt_id,
+                "rank": r.rank,
+                "score": r.score,
+                "max_score": r.max_score,
+                "milliseconds_used": r.milliseconds_used,
+                "prediction": r.prediction,
+                "distance": r.distance,
+                "submitted_at": r.submitted_at,
+            }
             for r in ranked
         ],
-    )  # fmt: skip
+    )
     round_.true_number = truth
     round_.ranked_at = now
     session.flush()

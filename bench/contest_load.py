@@ -76,23 +76,42 @@ def _entrants(url: str, count: int) -> tuple[int, int, list[str]]:
         ).one()
         connection.execute(
             insert(User),
-            [{"full_name": f"Thí sinh {n}", "name_folded": fold(f"Thí sinh {n}"), "phone": phone,
-              "unit_id": units[n % len(units)], "role": Role.WORKER,
-              "password_hash": password_hash, "must_change_password": False, "is_active": True,
-              "is_pending": False, "session_token": f"t{n}", "created_at": now}
-             for n, phone in enumerate(phones)],
-        )  # fmt: skip
+            [
+                {
+                    "full_name": f"Thí sinh {n}",
+                    "name_folded": fold(f"Thí sinh {n}"),
+                    "phone": phone,
+                    "unit_id": units[n % len(units)],
+                    "role": Role.WORKER,
+                    "password_hash": password_hash,
+                    "must_change_password": False,
+                    "is_active": True,
+                    "is_pending": False,
+                    "session_token": f"t{n}",
+                    "created_at": now,
+                }
+                for n, phone in enumerate(phones)
+            ],
+        )
         ids = dict(
             connection.execute(select(User.phone, User.id).where(User.phone.in_(phones))).all()
         )
         categories = list(Category)
         connection.execute(
             insert(Entrant),
-            [{"contest_id": contest_id, "user_id": ids[phone], "unit_id": units[n % len(units)],
-              "declared_unit_id": units[n % len(units)], "category": categories[n % 3],
-              "declared_category": categories[n % 3], "created_at": now}
-             for n, phone in enumerate(phones)],
-        )  # fmt: skip
+            [
+                {
+                    "contest_id": contest_id,
+                    "user_id": ids[phone],
+                    "unit_id": units[n % len(units)],
+                    "declared_unit_id": units[n % len(units)],
+                    "category": categories[n % 3],
+                    "declared_category": categories[n % 3],
+                    "created_at": now,
+                }
+                for n, phone in enumerate(phones)
+            ],
+        )
     engine.dispose()
     return round_id, questions, ["0" + phone[3:] for phone in phones]
 
@@ -111,9 +130,11 @@ def _locust(kind: str, *args: str) -> dict:
 def _line(name: str, r: dict, baseline: dict | None) -> str:
     rps = r["requests"] / r["seconds"] if r["seconds"] else 0.0
     base = baseline["requests"] / baseline["seconds"] if baseline else rps
-    return (f"{name:<26} {r['requests']:>6} req {rps:>8.1f} req/s {rps / base:5.2f}x of bare  "
-            f"p50 {r['p50']:>6.0f} ms  p95 {r['p95']:>6.0f} ms  p99 {r['p99']:>6.0f} ms  "
-            f"errors {r['failures']}")  # fmt: skip
+    return (
+        f"{name:<26} {r['requests']:>6} req {rps:>8.1f} req/s {rps / base:5.2f}x of bare  "
+        f"p50 {r['p50']:>6.0f} ms  p95 {r['p95']:>6.0f} ms  p99 {r['p99']:>6.0f} ms  "
+        f"errors {r['failures']}"
+    )
 
 
 def bench_database(kind: str, url: str, users: int, keep_alive: int, nginx: bool = False) -> bool:
@@ -145,9 +166,21 @@ def bench_database(kind: str, url: str, users: int, keep_alive: int, nginx: bool
         # The bare endpoint before and after the flow: the machine's other load drifts, and
         # the baseline is the mean of the two.
         bare_before = _locust("bare", *bare_args)
-        flow = _locust("flow", "--host", f"http://127.0.0.1:{app_port}", "--users", str(users),
-                       "--round", str(round_id), "--questions", str(questions), "--phones",
-                       phone_file, "--password", PASSWORD)  # fmt: skip
+        flow = _locust(
+            "flow",
+            "--host",
+            f"http://127.0.0.1:{app_port}",
+            "--users",
+            str(users),
+            "--round",
+            str(round_id),
+            "--questions",
+            str(questions),
+            "--phones",
+            phone_file,
+            "--password",
+            PASSWORD,
+        )
         bare_after = _locust("bare", *bare_args)
     finally:
         for proxy in proxies:
@@ -172,9 +205,11 @@ def bench_database(kind: str, url: str, users: int, keep_alive: int, nginx: bool
     print(_line(f"{label}: log in (argon2id)", flow["login"], bare))
     print(_line(f"{label}: quiz flow", flow, bare))
     for name, stats in sorted(flow["by_name"].items()):
-        print(f"    {name:<22} {stats['requests']:>6} req  p50 {stats['p50']:>6.0f} ms  "
-              f"p95 {stats['p95']:>6.0f} ms  p99 {stats['p99']:>6.0f} ms  "
-              f"errors {stats['failures']}")  # fmt: skip
+        print(
+            f"    {name:<22} {stats['requests']:>6} req  p50 {stats['p50']:>6.0f} ms  "
+            f"p95 {stats['p95']:>6.0f} ms  p99 {stats['p99']:>6.0f} ms  "
+            f"errors {stats['failures']}"
+        )
     for problem in flow["problems"] + bare["problems"]:
         print(f"    problem: {problem}")
     engine = build_engine(url)
@@ -182,33 +217,46 @@ def bench_database(kind: str, url: str, users: int, keep_alive: int, nginx: bool
         quiz_id = connection.scalar(select(Round.quiz_id).where(Round.id == round_id))
         duplicates = connection.scalar(
             select(func.count()).select_from(
-                select(Attempt.user_id).where(Attempt.quiz_id == quiz_id)
-                .group_by(Attempt.user_id).having(func.count() > 1).subquery()
+                select(Attempt.user_id)
+                .where(Attempt.quiz_id == quiz_id)
+                .group_by(Attempt.user_id)
+                .having(func.count() > 1)
+                .subquery()
             )
-        )  # fmt: skip
-        submitted = connection.scalar(select(func.count()).where(
-            Attempt.quiz_id == quiz_id, Attempt.status == AttemptStatus.SUBMITTED))  # fmt: skip
+        )
+        submitted = connection.scalar(
+            select(func.count()).where(
+                Attempt.quiz_id == quiz_id, Attempt.status == AttemptStatus.SUBMITTED
+            )
+        )
         predictions = connection.scalar(select(func.count()).where(Prediction.round_id == round_id))
         # Close the round, then rank it as `contests close-due` would.
-        connection.execute(update(Quiz).where(Quiz.id == quiz_id).values(
-            closes_at=utcnow() - dt.timedelta(minutes=5)))  # fmt: skip
+        connection.execute(
+            update(Quiz)
+            .where(Quiz.id == quiz_id)
+            .values(closes_at=utcnow() - dt.timedelta(minutes=5))
+        )
     engine.dispose()
     env_close = {**env}
     began = time.perf_counter()
     _flask(env_close, "contests", "close-due")
     ranking_seconds = time.perf_counter() - began
     ratio = (flow["requests"] / flow["seconds"]) / (bare["requests"] / bare["seconds"])
-    print(f"{label}: attempts submitted {submitted}/{users}, duplicate attempts {duplicates}, "
-          f"predictions stored {predictions}; ranking the round: {ranking_seconds:.1f} s "
-          f"(the whole `flask contests close-due` command)")  # fmt: skip
+    print(
+        f"{label}: attempts submitted {submitted}/{users}, duplicate attempts {duplicates}, "
+        f"predictions stored {predictions}; ranking the round: {ranking_seconds:.1f} s "
+        f"(the whole `flask contests close-due` command)"
+    )
     held = (
         flow["failures"] + flow["login"]["failures"] == 0
         and duplicates == 0
         and submitted == users
         and ratio >= 0.3
     )
-    print(f"{label}: bars (0 errors, 0 duplicates, flow >= 0.3x bare): "
-          f"{'HELD' if held else 'NOT HELD'} ({ratio:.2f}x)")  # fmt: skip
+    print(
+        f"{label}: bars (0 errors, 0 duplicates, flow >= 0.3x bare): "
+        f"{'HELD' if held else 'NOT HELD'} ({ratio:.2f}x)"
+    )
     return held
 
 
@@ -216,11 +264,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=300)
     parser.add_argument("--databases", default="postgres")
-    parser.add_argument("--keep-alive", type=int, default=None, metavar="SECONDS",
-                        help="gunicorn's keep-alive (default 0: a connection per request, as "
-                        "behind a proxy; with --nginx 5, nginx's pool of connections)")  # fmt: skip
-    parser.add_argument("--nginx", action="store_true",
-                        help="put nginx (deploy/nginx.conf) in front of both servers")  # fmt: skip
+    parser.add_argument(
+        "--keep-alive",
+        type=int,
+        default=None,
+        metavar="SECONDS",
+        help="gunicorn's keep-alive (default 0: a connection per request, as "
+        "behind a proxy; with --nginx 5, nginx's pool of connections)",
+    )
+    parser.add_argument(
+        "--nginx",
+        action="store_true",
+        help="put nginx (deploy/nginx.conf) in front of both servers",
+    )
     args = parser.parse_args()
     if args.users < 1:
         parser.error("--users must be at least 1")
@@ -230,15 +286,22 @@ def main() -> None:
         args.keep_alive = 5 if args.nginx else 0
     if args.keep_alive < 0:
         parser.error("--keep-alive must be 0 or more seconds")
-    connections = (f"keep-alive {args.keep_alive} s" if args.keep_alive
-                   else "a connection per request, as behind a proxy")  # fmt: skip
+    connections = (
+        f"keep-alive {args.keep_alive} s"
+        if args.keep_alive
+        else "a connection per request, as behind a proxy"
+    )
     if args.nginx:
-        connections = (f"behind nginx (deploy/nginx.conf; clients keep their connections to "
-                       f"nginx; gunicorn keep-alive {args.keep_alive} s)")  # fmt: skip
-    print(f"contest rush: {args.users} virtual workers (locust), gunicorn "
-          f"{os.environ.get('GUNICORN_WORKERS', os.cpu_count())} workers x "
-          f"{os.environ.get('GUNICORN_THREADS', '4')} threads, {connections}, "
-          f"{os.cpu_count()} cores")  # fmt: skip
+        connections = (
+            f"behind nginx (deploy/nginx.conf; clients keep their connections to "
+            f"nginx; gunicorn keep-alive {args.keep_alive} s)"
+        )
+    print(
+        f"contest rush: {args.users} virtual workers (locust), gunicorn "
+        f"{os.environ.get('GUNICORN_WORKERS', os.cpu_count())} workers x "
+        f"{os.environ.get('GUNICORN_THREADS', '4')} threads, {connections}, "
+        f"{os.cpu_count()} cores"
+    )
     held = True
     for kind in args.databases.split(","):
         if kind not in LABELS:

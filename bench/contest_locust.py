@@ -123,9 +123,14 @@ class FlowUser(FastHttpUser):
             if not _check(r, 200, "login page"):
                 return False
             token = TOKEN.search(r.text).group(1)
-        with c.post("/login", name="POST /login", data=_form({"login": phone,
-                    "password": SETTINGS["password"], "csrf_token": token}), headers=FORM,
-                    allow_redirects=False, catch_response=True) as r:  # fmt: skip
+        with c.post(
+            "/login",
+            name="POST /login",
+            data=_form({"login": phone, "password": SETTINGS["password"], "csrf_token": token}),
+            headers=FORM,
+            allow_redirects=False,
+            catch_response=True,
+        ) as r:
             return _check(r, 302, "log in")
 
     def _flow(self, round_id: int) -> None:
@@ -134,9 +139,14 @@ class FlowUser(FastHttpUser):
             if not _check(r, 200, "round page"):
                 return
             token = TOKEN.search(r.text).group(1)
-        with c.post(f"/rounds/{round_id}/start", name="POST start", headers=FORM,
-                    data=_form({"csrf_token": token}), allow_redirects=False,
-                    catch_response=True) as r:  # fmt: skip
+        with c.post(
+            f"/rounds/{round_id}/start",
+            name="POST start",
+            headers=FORM,
+            data=_form({"csrf_token": token}),
+            allow_redirects=False,
+            catch_response=True,
+        ) as r:
             if not _check(r, 302, "start", "/attempts/"):
                 return
             attempt = int(r.headers["Location"].rsplit("/", 1)[1])
@@ -146,9 +156,13 @@ class FlowUser(FastHttpUser):
         for position in range(1, SETTINGS["questions"] + 1):
             data = {"csrf_token": token, "shown": position, f"answer-{position}": 1,
                     f"revision-{position}": 0, "page": position}  # fmt: skip
-            with c.post(f"/attempts/{attempt}/save", name="POST save", data=_form(data),
-                        headers={**FORM, "Accept": "application/json"},
-                        catch_response=True) as r:  # fmt: skip
+            with c.post(
+                f"/attempts/{attempt}/save",
+                name="POST save",
+                data=_form(data),
+                headers={**FORM, "Accept": "application/json"},
+                catch_response=True,
+            ) as r:
                 if not _check(r, 200, "save"):
                     return
         finish = f"/contest-attempts/{attempt}/finish"
@@ -156,8 +170,14 @@ class FlowUser(FastHttpUser):
             if not _check(r, 200, "submit page"):
                 return
         data = {"csrf_token": token, "prediction": random.randint(0, 300)}
-        with c.post(finish, name="POST submit", data=_form(data), headers=FORM,
-                    allow_redirects=False, catch_response=True) as r:  # fmt: skip
+        with c.post(
+            finish,
+            name="POST submit",
+            data=_form(data),
+            headers=FORM,
+            allow_redirects=False,
+            catch_response=True,
+        ) as r:
             _check(r, 302, "submit", f"/rounds/{round_id}")
 
 
@@ -169,8 +189,9 @@ class BareUser(FastHttpUser):
         RUSH.arrive()
         try:
             for _ in range(SETTINGS["requests"]):
-                with self.client.post("/bare", name="POST bare", data="", headers=FORM,
-                                      catch_response=True) as r:  # fmt: skip
+                with self.client.post(
+                    "/bare", name="POST bare", data="", headers=FORM, catch_response=True
+                ) as r:
                     _check(r, 200, "bare")
         finally:
             RUSH.finish()
@@ -190,8 +211,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=26)
     args = parser.parse_args()
     RUSH = Rush(args.users)
-    SETTINGS.update(round=args.round, questions=args.questions, password=args.password,
-                    requests=args.requests)  # fmt: skip
+    SETTINGS.update(
+        round=args.round, questions=args.questions, password=args.password, requests=args.requests
+    )
     if args.kind == "flow":
         with open(args.phones, encoding="ascii") as handle:
             SETTINGS["phones"] = handle.read().split()
@@ -210,10 +232,14 @@ def main() -> None:
         for (name, _method), one in stats.entries.items():
             if name in names:
                 entry.extend(one)
-        return {"requests": entry.num_requests, "failures": entry.num_failures,
-                "seconds": seconds, "p50": entry.get_response_time_percentile(0.5),
-                "p95": entry.get_response_time_percentile(0.95),
-                "p99": entry.get_response_time_percentile(0.99)}  # fmt: skip
+        return {
+            "requests": entry.num_requests,
+            "failures": entry.num_failures,
+            "seconds": seconds,
+            "p50": entry.get_response_time_percentile(0.5),
+            "p95": entry.get_response_time_percentile(0.95),
+            "p99": entry.get_response_time_percentile(0.99),
+        }
 
     login = {"GET /login", "POST /login"}
     everything = {name for name, _method in stats.entries}
@@ -224,12 +250,15 @@ def main() -> None:
     else:
         result = figures(everything, end - RUSH.released_at)
     result["by_name"] = {
-        name: {"requests": s.num_requests, "failures": s.num_failures,
-               "p50": s.get_response_time_percentile(0.5),
-               "p95": s.get_response_time_percentile(0.95),
-               "p99": s.get_response_time_percentile(0.99)}
+        name: {
+            "requests": s.num_requests,
+            "failures": s.num_failures,
+            "p50": s.get_response_time_percentile(0.5),
+            "p95": s.get_response_time_percentile(0.95),
+            "p99": s.get_response_time_percentile(0.99),
+        }
         for (name, _method), s in stats.entries.items()
-    }  # fmt: skip
+    }
     result["problems"] = RUSH.problems
     sys.stdout.write(json.dumps(result) + "\n")
 

@@ -218,9 +218,14 @@ class Browser:
         self.csrf = ""
         self._connection: http.client.HTTPConnection | None = None
 
-    def request(self, method: str, path: str, form: dict[str, Any] | None = None,
-                accept: str = "text/html", headers: dict[str, str] | None = None,
-                ) -> tuple[int, str, dict[str, str]]:  # fmt: skip
+    def request(
+        self,
+        method: str,
+        path: str,
+        form: dict[str, Any] | None = None,
+        accept: str = "text/html",
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, str, dict[str, str]]:
         body = urllib.parse.urlencode(form or {}) if method == "POST" else None
         headers = {"Accept": accept, **(headers or {})}
         if body is not None:
@@ -230,9 +235,11 @@ class Browser:
         reused = self._connection is not None
         if self._connection is None:
             self._connection = http.client.HTTPConnection(
-                "127.0.0.1", self.port, timeout=60,
+                "127.0.0.1",
+                self.port,
+                timeout=60,
                 source_address=(self.source, 0) if self.source else None,
-            )  # fmt: skip
+            )
         try:
             try:
                 self._connection.request(method, path, body=body, headers=headers)
@@ -320,8 +327,14 @@ def _start(browser: Browser, world: World, ledger: Ledger) -> int:
     raise RuntimeError("could not start an attempt")
 
 
-def _save(browser: Browser, attempt: int, position: int, revisions: dict[int, int],
-          choices: dict[int, int], ledger: Ledger) -> None:  # fmt: skip
+def _save(
+    browser: Browser,
+    attempt: int,
+    position: int,
+    revisions: dict[int, int],
+    choices: dict[int, int],
+    ledger: Ledger,
+) -> None:
     choice = choices.get(position, 0) % 2 + 1  # always a change, so always a new revision
     key = (attempt, position)
     form = {"csrf_token": browser.csrf, "shown": position, f"answer-{position}": choice,
@@ -433,9 +446,16 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return not (self.lost_saves or self.wrong_answers or self.unsubmitted or self.regraded
-                    or self.misgraded or self.duplicate_in_progress or self.locked_errors
-                    or self.resumed != self.unfinished)  # fmt: skip
+        return not (
+            self.lost_saves
+            or self.wrong_answers
+            or self.unsubmitted
+            or self.regraded
+            or self.misgraded
+            or self.duplicate_in_progress
+            or self.locked_errors
+            or self.resumed != self.unfinished
+        )
 
     def lines(self) -> list[str]:
         c = self.counts
@@ -468,8 +488,9 @@ def connection_name() -> str:
     return f"{APPLICATION_NAME}-{os.getpid()}-{threading.get_ident() % 10_000}"
 
 
-def fault_run(label: str, url: str, *, operations: int, users: int, workers: int = 2,
-              threads: int = 4) -> Report:  # fmt: skip
+def fault_run(
+    label: str, url: str, *, operations: int, users: int, workers: int = 2, threads: int = 4
+) -> Report:
     """Run `operations` saves and submits by `users` workers on a fresh database `url`,
     killing one gunicorn worker at 30% and terminating the database connections at 60%."""
     world = prepare(url, users)
@@ -479,8 +500,9 @@ def fault_run(label: str, url: str, *, operations: int, users: int, workers: int
         return run_faults(label, world, server, world.phones, operations, name)
 
 
-def run_faults(label: str, world: World, server: Server, phones: list[str], operations: int,
-               name: str) -> Report:  # fmt: skip
+def run_faults(
+    label: str, world: World, server: Server, phones: list[str], operations: int, name: str
+) -> Report:
     """The fault run on a running server whose database connections are named `name`: the
     workers with `phones` save and submit until `operations` are sent."""
     url = world.url
@@ -528,8 +550,9 @@ def run_faults(label: str, world: World, server: Server, phones: list[str], oper
     return report
 
 
-def _check(label: str, world: World, browsers: list[Browser], phones: list[str],
-           ledger: Ledger) -> Report:  # fmt: skip
+def _check(
+    label: str, world: World, browsers: list[Browser], phones: list[str], ledger: Ledger
+) -> Report:
     engine = build_engine(world.url)
     with engine.connect() as connection:
         ids = dict(connection.execute(select(User.phone, User.id)).all())
@@ -592,8 +615,11 @@ def _check(label: str, world: World, browsers: list[Browser], phones: list[str],
             "POST", f"/quizzes/{world.quiz_id}/start", {"csrf_token": browser.csrf}
         )
         location = headers.get("Location", "")
-        current = [a.id for a in attempts.values()
-                   if a.user_id == user_id and a.status is AttemptStatus.IN_PROGRESS]  # fmt: skip
+        current = [
+            a.id
+            for a in attempts.values()
+            if a.user_id == user_id and a.status is AttemptStatus.IN_PROGRESS
+        ]
         if (
             status == 302
             and location.endswith(f"/attempts/{current[0]}")
@@ -608,12 +634,22 @@ def _check(label: str, world: World, browsers: list[Browser], phones: list[str],
     engine.dispose()
     regraded = sum(1 for a, graded in before.items() if after[a] != graded)
     return Report(
-        database=label, seconds=0.0, counts=ledger.counts, workers_killed=0,
-        connections_terminated=None, lost_saves=lost, wrong_answers=wrong,
-        unsubmitted=unsubmitted, regraded=regraded, misgraded=misgraded,
+        database=label,
+        seconds=0.0,
+        counts=ledger.counts,
+        workers_killed=0,
+        connections_terminated=None,
+        lost_saves=lost,
+        wrong_answers=wrong,
+        unsubmitted=unsubmitted,
+        regraded=regraded,
+        misgraded=misgraded,
         duplicate_in_progress=sum(1 for n in in_progress.values() if n > 1),
-        unfinished=len(in_progress), resumed=resumed, locked_errors=0, tracebacks=0,
-    )  # fmt: skip
+        unfinished=len(in_progress),
+        resumed=resumed,
+        locked_errors=0,
+        tracebacks=0,
+    )
 
 
 def main() -> None:

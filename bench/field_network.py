@@ -74,8 +74,13 @@ def _free_port() -> int:
 
 def _serve(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
     for args in (("db", "upgrade"), ("courses", "load"), ("demo",)):
-        subprocess.run([sys.executable, "-m", "flask", "--app", "learning", *args],
-                       cwd=PROJECT_ROOT, env=env, check=True, capture_output=True)  # fmt: skip
+        subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "learning", *args],
+            cwd=PROJECT_ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "--bind",
@@ -106,8 +111,12 @@ def _log_in(page, phone: str) -> None:
 def _measure(browser, base: str, phone: str, network: dict, runs: int) -> dict[str, list]:
     """Lesson and question pages, cold and warm, and background saves, under `network`."""
     found: dict[str, list] = {}
-    context = browser.new_context(viewport={"width": 360, "height": 740}, base_url=base,
-                                  locale="vi-VN", service_workers="block")  # fmt: skip
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740},
+        base_url=base,
+        locale="vi-VN",
+        service_workers="block",
+    )
     page = context.new_page()
     page.set_default_timeout(120_000)
     _log_in(page, phone)
@@ -123,8 +132,9 @@ def _measure(browser, base: str, phone: str, network: dict, runs: int) -> dict[s
     for _run in range(runs):
         for name, url in (("lesson", lesson_url), ("question", attempt_url + "?page=1")):
             # Cold: a new context (no cached stylesheet or script) with the session cookie.
-            context = browser.new_context(viewport={"width": 360, "height": 740},
-                                          base_url=base, service_workers="block")  # fmt: skip
+            context = browser.new_context(
+                viewport={"width": 360, "height": 740}, base_url=base, service_workers="block"
+            )
             context.add_cookies(cookies)
             page = context.new_page()
             page.set_default_timeout(120_000)
@@ -159,19 +169,24 @@ def main() -> None:
                 browser = playwright.chromium.launch(
                     executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
                 )
-                print("| condition | lesson page usable (cold / warm) | question page usable "
-                      "(cold / warm) | save acknowledged | bytes before images (lesson / "
-                      "question, cold) |")  # fmt: skip
+                print(
+                    "| condition | lesson page usable (cold / warm) | question page usable "
+                    "(cold / warm) | save acknowledged | bytes before images (lesson / "
+                    "question, cold) |"
+                )
                 print("|---|---|---|---|---|")
                 for i, (label, network) in enumerate(CONDITIONS):
                     found = _measure(browser, base, f"090000001{i + 1}", network, args.runs)
                     med = {key: statistics.median(values) for key, values in found.items()}
-                    print(f"| {label} | {med['lesson cold'] / 1000:.2f} s / "
-                          f"{med['lesson warm'] / 1000:.2f} s | "
-                          f"{med['question cold'] / 1000:.2f} s / "
-                          f"{med['question warm'] / 1000:.2f} s | {med['save'] / 1000:.2f} s | "
-                          f"{med['lesson cold bytes'] / 1024:.0f} KB / "
-                          f"{med['question cold bytes'] / 1024:.0f} KB |", flush=True)  # fmt: skip
+                    print(
+                        f"| {label} | {med['lesson cold'] / 1000:.2f} s / "
+                        f"{med['lesson warm'] / 1000:.2f} s | "
+                        f"{med['question cold'] / 1000:.2f} s / "
+                        f"{med['question warm'] / 1000:.2f} s | {med['save'] / 1000:.2f} s | "
+                        f"{med['lesson cold bytes'] / 1024:.0f} KB / "
+                        f"{med['question cold bytes'] / 1024:.0f} KB |",
+                        flush=True,
+                    )
                 browser.close()
         finally:
             server.terminate()

@@ -26,13 +26,15 @@ class Client:
         # One user does one thing at a time, like a phone's browser: requests queue here.
         self.lock = threading.Lock()
 
-    def request(self, method: str, path: str, form: dict | None = None,
-                accept: str = "text/html") -> tuple[int, str, dict[str, str]]:  # fmt: skip
+    def request(
+        self, method: str, path: str, form: dict | None = None, accept: str = "text/html"
+    ) -> tuple[int, str, dict[str, str]]:
         with self.lock:
             return self._request(method, path, form, accept)
 
-    def _request(self, method: str, path: str, form: dict | None,
-                 accept: str) -> tuple[int, str, dict[str, str]]:  # fmt: skip
+    def _request(
+        self, method: str, path: str, form: dict | None, accept: str
+    ) -> tuple[int, str, dict[str, str]]:
         body = urllib.parse.urlencode(form or {}, doseq=True) if form is not None else None
         headers = {"Accept": accept, "Connection": "keep-alive"}
         if body is not None:
@@ -76,9 +78,11 @@ class Measure:
     def line(self, baseline: Measure | None = None) -> str:
         ratio = f"{self.rps / baseline.rps:5.2f}x" if baseline and baseline.rps else "  1.00x"
         median = statistics.median(self.latencies) * 1000 if self.latencies else 0.0
-        return (f"{self.name:<28} {self.requests:>6} req {self.rps:>8.1f} req/s  {ratio} of bare  "
-                f"p50 {median:6.1f} ms  p95 {self.percentile(95):6.1f} ms  "
-                f"p99 {self.percentile(99):6.1f} ms  errors {self.errors}")  # fmt: skip
+        return (
+            f"{self.name:<28} {self.requests:>6} req {self.rps:>8.1f} req/s  {ratio} of bare  "
+            f"p50 {median:6.1f} ms  p95 {self.percentile(95):6.1f} ms  "
+            f"p99 {self.percentile(99):6.1f} ms  errors {self.errors}"
+        )
 
 
 def run(name: str, jobs: list[Callable[[], bool]], concurrency: int) -> Measure:

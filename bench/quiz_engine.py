@@ -55,8 +55,13 @@ def _serve(module: str, port: int, env: dict[str, str]) -> subprocess.Popen:
 
 
 def _flask(env: dict[str, str], *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "flask", "--app", "learning", *args], cwd=PROJECT_ROOT,
-                   env=env, check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "learning", *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
 
 
 def _make_users(url: str, count: int, unit_code: str = "CS-TANPHAT") -> list[str]:
@@ -67,11 +72,22 @@ def _make_users(url: str, count: int, unit_code: str = "CS-TANPHAT") -> list[str
         unit_id = connection.scalar(select(Unit.id).where(Unit.code == unit_code))
         connection.execute(
             insert(User),
-            [{"full_name": f"Người thử {n}", "name_folded": fold(f"Người thử {n}"), "phone": phone,
-              "unit_id": unit_id, "role": Role.WORKER, "password_hash": password_hash,
-              "must_change_password": False, "is_active": True, "session_token": f"t{n}",
-              "created_at": utcnow()} for n, phone in enumerate(phones)],
-        )  # fmt: skip
+            [
+                {
+                    "full_name": f"Người thử {n}",
+                    "name_folded": fold(f"Người thử {n}"),
+                    "phone": phone,
+                    "unit_id": unit_id,
+                    "role": Role.WORKER,
+                    "password_hash": password_hash,
+                    "must_change_password": False,
+                    "is_active": True,
+                    "session_token": f"t{n}",
+                    "created_at": utcnow(),
+                }
+                for n, phone in enumerate(phones)
+            ],
+        )
     engine.dispose()
     return ["0" + phone[3:] for phone in phones]
 
@@ -94,11 +110,16 @@ def bench_database(label: str, url: str, users: int, concurrency: int) -> list[M
     phones = _make_users(url, users)
     engine = build_engine(url)
     with engine.connect() as connection:
-        quiz_id = connection.scalar(text(
-            "SELECT q.id FROM quizzes q JOIN courses c ON c.id = q.course_id "
-            "WHERE c.slug = :slug AND q.kind = 'course_final'"), {"slug": COURSE})  # fmt: skip
-        questions = connection.scalar(text("SELECT question_count FROM quizzes WHERE id = :id"),
-                                      {"id": quiz_id})  # fmt: skip
+        quiz_id = connection.scalar(
+            text(
+                "SELECT q.id FROM quizzes q JOIN courses c ON c.id = q.course_id "
+                "WHERE c.slug = :slug AND q.kind = 'course_final'"
+            ),
+            {"slug": COURSE},
+        )
+        questions = connection.scalar(
+            text("SELECT question_count FROM quizzes WHERE id = :id"), {"id": quiz_id}
+        )
     engine.dispose()
     app_port, bare_port = 18000 + os.getpid() % 1000, 19000 + os.getpid() % 1000
     servers = [_serve("wsgi:app", app_port, env), _serve("bench.bare_app:app", bare_port, env)]
@@ -107,12 +128,19 @@ def bench_database(label: str, url: str, users: int, concurrency: int) -> list[M
 
         def login(client: Client, phone: str) -> bool:
             login_page = client.request("GET", "/login")[1]
-            status, _, _ = client.request("POST", "/login", {"login": phone, "password": PASSWORD,
-                                                             "csrf_token": _token(login_page)})  # fmt: skip
+            status, _, _ = client.request(
+                "POST",
+                "/login",
+                {"login": phone, "password": PASSWORD, "csrf_token": _token(login_page)},
+            )
             client.csrf = _token(client.request("GET", f"/quizzes/{quiz_id}")[1])
             return status == 302
 
-        run("log in (not measured)", [lambda c=c, p=p: login(c, p) for c, p in zip(clients, phones, strict=True)], concurrency)  # fmt: skip
+        run(
+            "log in (not measured)",
+            [lambda c=c, p=p: login(c, p) for c, p in zip(clients, phones, strict=True)],
+            concurrency,
+        )
         attempts: dict[int, int] = {}
 
         def start(index: int) -> bool:
@@ -126,9 +154,16 @@ def bench_database(label: str, url: str, users: int, concurrency: int) -> list[M
         def save(index: int, position: int) -> bool:
             client = clients[index]
             status, _, _ = client.request(
-                "POST", f"/attempts/{attempts[index]}/save",
-                {"csrf_token": client.csrf, "shown": position, f"answer-{position}": 1,
-                 f"revision-{position}": 0}, accept="application/json")  # fmt: skip
+                "POST",
+                f"/attempts/{attempts[index]}/save",
+                {
+                    "csrf_token": client.csrf,
+                    "shown": position,
+                    f"answer-{position}": 1,
+                    f"revision-{position}": 0,
+                },
+                accept="application/json",
+            )
             return status == 200
 
         def submit(index: int) -> bool:
@@ -175,9 +210,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.users < 1 or args.concurrency < 1:
         parser.error("--users and --concurrency must be at least 1")
-    print(f"quiz engine benchmark: {args.users} users, concurrency {args.concurrency}, "
-          f"gunicorn {os.environ.get('GUNICORN_WORKERS', '2')} workers x "
-          f"{os.environ.get('GUNICORN_THREADS', '8')} threads")  # fmt: skip
+    print(
+        f"quiz engine benchmark: {args.users} users, concurrency {args.concurrency}, "
+        f"gunicorn {os.environ.get('GUNICORN_WORKERS', '2')} workers x "
+        f"{os.environ.get('GUNICORN_THREADS', '8')} threads"
+    )
     for kind in args.databases.split(","):
         if kind not in LABELS:
             parser.error(f"unknown database {kind!r}: use sqlite and/or postgres")

@@ -211,13 +211,21 @@ def _register_error_handlers(app: Flask) -> None:
         attempt_id = (request.view_args or {}).get("attempt_id")
         if attempt_id is not None and request.endpoint in ("quizzes.save", "quizzes.submit"):
             # A long quiz outlived its form: the answers saved so far are on the server.
-            flash(i18n.gettext("The page had expired. Your saved answers are safe: check the "
-                               "last one and continue."), "error")  # fmt: skip
+            flash(
+                i18n.gettext(
+                    "The page had expired. Your saved answers are safe: check the "
+                    "last one and continue."
+                ),
+                "error",
+            )
             return redirect(url_for("quizzes.attempt", attempt_id=attempt_id))
-        return _render_error(400, i18n.gettext(
-            "This form has expired or was sent from another page. Go back, reload the page "
-            "and send it again."
-        ))  # fmt: skip
+        return _render_error(
+            400,
+            i18n.gettext(
+                "This form has expired or was sent from another page. Go back, reload the page "
+                "and send it again."
+            ),
+        )
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
@@ -231,10 +239,13 @@ def _register_error_handlers(app: Flask) -> None:
         # database is fine, and the person can simply look again.
         app.logger.warning("integrity error: %s", error.orig)
         db.session.rollback()
-        return _render_error(409, i18n.gettext(
-            "Someone else changed the same data at the same moment, so nothing was saved. "
-            "Reload the page to see the current state and try again."
-        ))  # fmt: skip
+        return _render_error(
+            409,
+            i18n.gettext(
+                "Someone else changed the same data at the same moment, so nothing was saved. "
+                "Reload the page to see the current state and try again."
+            ),
+        )
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)

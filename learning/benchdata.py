@@ -465,10 +465,22 @@ def _write_members(
         created_at = plan.now - dt.timedelta(days=90 + rng.random() * 600)
         writer.add(
             "users",
-            (user_id, name, folded[name], f"{PHONE_PREFIX}{first_phone + n:07d}", unit_id,
-             worker, PASSWORD_HASH, False, True, False, secrets.token_urlsafe(24), created_at,
-             plan.now),
-        )  # fmt: skip
+            (
+                user_id,
+                name,
+                folded[name],
+                f"{PHONE_PREFIX}{first_phone + n:07d}",
+                unit_id,
+                worker,
+                PASSWORD_HASH,
+                False,
+                True,
+                False,
+                secrets.token_urlsafe(24),
+                created_at,
+                plan.now,
+            ),
+        )
         writer.add("unit_memberships", (user_id, unit_id, created_at))
         if rng.random() * (members - n) < takers_left:
             count = tries + (1 if takers - takers_left < extra else 0)
@@ -487,10 +499,22 @@ def _write_members(
                 percents.append(percent)
                 writer.add(
                     "attempts",
-                    (attempt_id, quiz.id, user_id, number, submitted, start,
-                     start + limit if limit else None, submitted_at, False, float(score),
-                     float(size), percent, percent >= quiz.pass_percent),
-                )  # fmt: skip
+                    (
+                        attempt_id,
+                        quiz.id,
+                        user_id,
+                        number,
+                        submitted,
+                        start,
+                        start + limit if limit else None,
+                        submitted_at,
+                        False,
+                        float(score),
+                        float(size),
+                        percent,
+                        percent >= quiz.pass_percent,
+                    ),
+                )
                 for slot in slots:
                     writer.add("attempt_slots", slot)
                 attempt_id += 1
@@ -502,11 +526,18 @@ def _write_members(
             if passed:
                 writer.add(
                     "certificates",
-                    (f"{CODE_PREFIX}{user_id:09d}", user_id, course.id,
-                     # After their last attempt, which ends before the hour before generation.
-                     plan.now - dt.timedelta(minutes=30), round(grade, 2), name,
-                     unit_names[unit_id], course.title),
-                )  # fmt: skip
+                    (
+                        f"{CODE_PREFIX}{user_id:09d}",
+                        user_id,
+                        course.id,
+                        # After their last attempt, which ends before the hour before generation.
+                        plan.now - dt.timedelta(minutes=30),
+                        round(grade, 2),
+                        name,
+                        unit_names[unit_id],
+                        course.title,
+                    ),
+                )
         elif rng.random() * (members - n - takers_left) < openers_left:
             openers_left -= 1
             opened_at = plan.now - dt.timedelta(days=2 + rng.random() * 50)
@@ -547,9 +578,17 @@ def _attempt_slots(
         score += right
         answered_at += dt.timedelta(seconds=10 + rng.random() * 40)
         slots.append(
-            (attempt_id, position, question.version_id, order_text, selected, 1, answered_at,
-             float(right))
-        )  # fmt: skip
+            (
+                attempt_id,
+                position,
+                question.version_id,
+                order_text,
+                selected,
+                1,
+                answered_at,
+                float(right),
+            )
+        )
     return slots, score, answered_at + dt.timedelta(seconds=5)
 
 

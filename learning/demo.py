@@ -143,10 +143,15 @@ def load_demo_contest(session: Session) -> bool:
         session,
         admin,
         contest_services.ContestData(
-            title=DEMO_CONTEST_TITLE, rules=DEMO_CONTEST_RULES, allows_registration=True,
-            is_published=True, prize_count=10, award_min_members=2, suspicious_percent=20,
+            title=DEMO_CONTEST_TITLE,
+            rules=DEMO_CONTEST_RULES,
+            allows_registration=True,
+            is_published=True,
+            prize_count=10,
+            award_min_members=2,
+            suspicious_percent=20,
         ),
-    )  # fmt: skip
+    )
     now = utcnow().replace(second=0, microsecond=0)
     for opens in (now - dt.timedelta(days=1), now + dt.timedelta(days=6)):
         contest_services.save_round(
@@ -154,12 +159,15 @@ def load_demo_contest(session: Session) -> bool:
             admin,
             contest,
             contest_services.RoundData(
-                opens_at=opens, closes_at=opens + dt.timedelta(days=7),
-                course_ids=[c.id for c in courses], question_count=20, time_limit_minutes=20,
+                opens_at=opens,
+                closes_at=opens + dt.timedelta(days=7),
+                course_ids=[c.id for c in courses],
+                question_count=20,
+                time_limit_minutes=20,
                 # Demo data: the demo courses' final quizzes review at once, said and accepted.
                 confirm_exposed=True,
             ),
-        )  # fmt: skip
+        )
     return True
 
 

@@ -27,19 +27,29 @@ def template(rows: list[list[object]]) -> bytes:
 
 def messy_list() -> bytes:
     """What a grassroots union really sends: titles, its own headers, totals, signatures."""
-    return xlsx([
-        ["LIÊN ĐOÀN LAO ĐỘNG TỈNH LÀO CAI"],
-        ["DANH SÁCH ĐOÀN VIÊN CÔNG ĐOÀN CƠ SỞ CÔNG TY TNHH ĐIỆN TỬ TÂN PHÁT"],
-        [],
-        ["STT", "Họ tên", "SĐT", "Giới", "Năm sinh", "Số thẻ ĐV", "Ghi chú"],
-        [1, unicodedata.normalize("NFD", "Nguyễn Thị Ánh Tuyết"), "0912 345 678", "Nữ", 1995, "LC-1001", ""],
-        [2, "Lò Văn Páo", "+84 987.654.321", "Nam", "12/05/1990", "", "tổ 2"],
-        [3, "Hoàng Thị Mây", 912000111, "nu", "", "LC-1003", ""],
-        [],
-        ["Tổng cộng: 3 đoàn viên"],
-        ["", "", "", "", "Ngày 20 tháng 11 năm 2026"],
-        ["", "Người lập biểu", "", "", "TM. Ban chấp hành"],
-    ])  # fmt: skip
+    return xlsx(
+        [
+            ["LIÊN ĐOÀN LAO ĐỘNG TỈNH LÀO CAI"],
+            ["DANH SÁCH ĐOÀN VIÊN CÔNG ĐOÀN CƠ SỞ CÔNG TY TNHH ĐIỆN TỬ TÂN PHÁT"],
+            [],
+            ["STT", "Họ tên", "SĐT", "Giới", "Năm sinh", "Số thẻ ĐV", "Ghi chú"],
+            [
+                1,
+                unicodedata.normalize("NFD", "Nguyễn Thị Ánh Tuyết"),
+                "0912 345 678",
+                "Nữ",
+                1995,
+                "LC-1001",
+                "",
+            ],
+            [2, "Lò Văn Páo", "+84 987.654.321", "Nam", "12/05/1990", "", "tổ 2"],
+            [3, "Hoàng Thị Mây", 912000111, "nu", "", "LC-1003", ""],
+            [],
+            ["Tổng cộng: 3 đoàn viên"],
+            ["", "", "", "", "Ngày 20 tháng 11 năm 2026"],
+            ["", "Người lập biểu", "", "", "TM. Ban chấp hành"],
+        ]
+    )
 
 
 _SHAPE_MARKS = {"\u0302", "\u0306", "\u031b"}  # circumflex, breve, horn

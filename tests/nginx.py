@@ -41,8 +41,9 @@ def _once(pattern: str, replacement: str, text: str) -> str:
     return text.replace(pattern, replacement)
 
 
-def render(template: str, *, upstreams: list[str], port: int, static_root: Path,
-           access_log: Path) -> str:  # fmt: skip
+def render(
+    template: str, *, upstreams: list[str], port: int, static_root: Path, access_log: Path
+) -> str:
     """The site configuration of `template` (deploy/nginx.conf's text) for loopback: nginx
     listening on 127.0.0.1:`port` over plain HTTP, in front of `upstreams` ("host:port")."""
     if not upstreams:
@@ -84,8 +85,9 @@ class Nginx:
     serving this checkout's static folder. `access_log()` reads its access log, one line a
     request, with the upstream that answered ("upstream=-": nginx itself)."""
 
-    def __init__(self, upstreams: list[str], *, port: int, workers: int = 1,
-                 connections: int = 1024) -> None:  # fmt: skip
+    def __init__(
+        self, upstreams: list[str], *, port: int, workers: int = 1, connections: int = 1024
+    ) -> None:
         if NGINX is None:
             raise FileNotFoundError("nginx is not installed")
         self.upstreams, self.port = upstreams, port
@@ -93,11 +95,18 @@ class Nginx:
         self.directory = Path(tempfile.mkdtemp(prefix="nginx-"))
         self.access_path = self.directory / "access.log"
         self.error_path = self.directory / "error.log"
-        site = render(TEMPLATE.read_text("utf-8"), upstreams=upstreams, port=port,
-                      static_root=PROJECT_ROOT / "static", access_log=self.access_path)  # fmt: skip
+        site = render(
+            TEMPLATE.read_text("utf-8"),
+            upstreams=upstreams,
+            port=port,
+            static_root=PROJECT_ROOT / "static",
+            access_log=self.access_path,
+        )
         (self.directory / "learning.conf").write_text(site, "utf-8")
-        temp = {name: self.directory / name for name in
-                ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")}  # fmt: skip
+        temp = {
+            name: self.directory / name
+            for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        }
         for path in temp.values():
             path.mkdir()
         # As root, nginx's workers would switch to an unprivileged user that cannot read this
@@ -127,8 +136,16 @@ class Nginx:
 
     def _command(self, *extra: str) -> list[str]:
         assert NGINX is not None
-        return [NGINX, "-p", f"{self.directory}/", "-c", str(self.directory / "nginx.conf"),
-                "-e", str(self.error_path), *extra]  # fmt: skip
+        return [
+            NGINX,
+            "-p",
+            f"{self.directory}/",
+            "-c",
+            str(self.directory / "nginx.conf"),
+            "-e",
+            str(self.error_path),
+            *extra,
+        ]
 
     def __enter__(self) -> Nginx:
         self.start()
@@ -138,14 +155,17 @@ class Nginx:
         self.stop()
 
     def start(self, timeout: float = 20) -> None:
-        check = subprocess.run(self._command("-t", "-q"), capture_output=True, text=True,
-                               check=False)  # fmt: skip
+        check = subprocess.run(
+            self._command("-t", "-q"), capture_output=True, text=True, check=False
+        )
         if check.returncode != 0:
             raise RuntimeError(f"nginx -t refused the rendered configuration:\n{check.stderr}")
         self.process = subprocess.Popen(
-            self._command("-g", "daemon off;"), stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, start_new_session=True,
-        )  # fmt: skip
+            self._command("-g", "daemon off;"),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -156,8 +176,9 @@ class Nginx:
         self.stop()
         raise RuntimeError(f"nginx did not answer:\n{self.error_log()[-2000:]}")
 
-    def get(self, path: str, headers: dict[str, str] | None = None,
-            source: str | None = None) -> tuple[int, bytes, dict[str, str]]:  # fmt: skip
+    def get(
+        self, path: str, headers: dict[str, str] | None = None, source: str | None = None
+    ) -> tuple[int, bytes, dict[str, str]]:
         """One GET through nginx on a new connection (from the loopback address `source`)."""
         connection = http.client.HTTPConnection(
             "127.0.0.1", self.port, timeout=30, source_address=(source, 0) if source else None

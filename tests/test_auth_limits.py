@@ -30,16 +30,19 @@ def frozen_clock(monkeypatch):
 def post_login(app, login, password, address="198.51.100.1", client=None):
     client = client or app.test_client()
     return client.post(
-        "/login", data={"login": login, "password": password},
+        "/login",
+        data={"login": login, "password": password},
         environ_base={"REMOTE_ADDR": address},
-    )  # fmt: skip
+    )
 
 
 def test_alternating_phone_and_member_code_share_one_bucket(app, make):
     user = make.user(phone="0912345001", member_code="CD-7781")
     forms = ["0912345001", "cd-7781", "+84 912 345 001", "CD-7781", "84912345001"]
-    answers = [post_login(app, form, "wrong-guess", f"10.1.0.{n}").status_code
-               for n, form in enumerate(forms)]  # fmt: skip
+    answers = [
+        post_login(app, form, "wrong-guess", f"10.1.0.{n}").status_code
+        for n, form in enumerate(forms)
+    ]
     assert answers == [401] * 5
     blocked = post_login(app, "cd-7781", "password123", "10.1.9.9")
     assert blocked.status_code == 429
@@ -50,8 +53,9 @@ def test_alternating_phone_and_member_code_share_one_bucket(app, make):
 
 def test_unknown_logins_are_counted_by_their_normalised_text(app):
     forms = ["0919000000", "+84919000000", "0919 000 000", "84 919 000 000", "0919.000.000"]
-    assert [post_login(app, f, "x-guess-1", f"10.2.0.{n}").status_code
-            for n, f in enumerate(forms)] == [401] * 5  # fmt: skip
+    assert [
+        post_login(app, f, "x-guess-1", f"10.2.0.{n}").status_code for n, f in enumerate(forms)
+    ] == [401] * 5
     assert post_login(app, "0919-000-000", "x-guess-1", "10.2.9.9").status_code == 429
 
 
@@ -68,8 +72,12 @@ def test_failures_are_counted_in_the_shared_database(app, make, session):
 def test_malformed_posts_do_not_spend_the_address_budget(app, make):
     worker = make.user()
     client = app.test_client()
-    for data in ({}, {"login": "", "password": ""}, {"login": worker.phone},
-                 {"login": "x" * 500, "password": "y"}) * 5:  # fmt: skip
+    for data in (
+        {},
+        {"login": "", "password": ""},
+        {"login": worker.phone},
+        {"login": "x" * 500, "password": "y"},
+    ) * 5:
         response = client.post("/login", data=data, environ_base={"REMOTE_ADDR": "203.0.113.7"})
         assert response.status_code == 400
     assert post_login(app, worker.phone, "password123", "203.0.113.7").status_code == 302
@@ -84,16 +92,18 @@ def test_posts_failing_csrf_do_not_spend_the_address_budget(app_config, connecti
     client = app.test_client()
     for _ in range(15):
         response = client.post(
-            "/login", data={"login": worker.phone, "password": "wrong-guess"},
+            "/login",
+            data={"login": worker.phone, "password": "wrong-guess"},
             environ_base={"REMOTE_ADDR": "203.0.113.8"},
-        )  # fmt: skip
+        )
         assert response.status_code == 400
     page = client.get("/login", environ_base={"REMOTE_ADDR": "203.0.113.8"}).text
     token = page.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
     response = client.post(
-        "/login", data={"login": worker.phone, "password": "password123", "csrf_token": token},
+        "/login",
+        data={"login": worker.phone, "password": "password123", "csrf_token": token},
         environ_base={"REMOTE_ADDR": "203.0.113.8"},
-    )  # fmt: skip
+    )
     assert response.status_code == 302
 
 
@@ -107,8 +117,9 @@ def test_one_address_with_many_people_behind_it(app, make):
     assert post_login(app, clumsy.phone, "password123", address).status_code == 429
     broken = app.test_client()
     for n in range(40):
-        broken.post("/login", data={"login": "", "password": "p"},
-                    environ_base={"REMOTE_ADDR": address})  # fmt: skip
+        broken.post(
+            "/login", data={"login": "", "password": "p"}, environ_base={"REMOTE_ADDR": address}
+        )
         if n % 2 == 0:
             colleague = make.user()
             assert post_login(app, colleague.phone, "password123", address).status_code == 302

@@ -118,9 +118,15 @@ def test_can_answers_every_named_permission_for_every_role(session, people):
 
 def test_contest_services_refuse_a_non_admin_with_not_in_scope(session, people):
     data = contest_services.ContestData(
-        title="Cuộc thi", rules="", allows_registration=False, is_published=False,
-        prize_count=1, award_min_members=1, suspicious_percent=20, unit_ids=(),
-    )  # fmt: skip
+        title="Cuộc thi",
+        rules="",
+        allows_registration=False,
+        is_published=False,
+        prize_count=1,
+        award_min_members=1,
+        suspicious_percent=20,
+        unit_ids=(),
+    )
     for actor in (people["officer"], people["worker"]):
         with pytest.raises(NotInScope):
             contest_services.save_contest(session, actor, data)

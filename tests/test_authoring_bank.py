@@ -34,10 +34,18 @@ def bank(session, sample_course, admins):
     """The sample bank (3 published) and one draft, a true/false 'thử việc' question."""
     lesson = session.scalar(select(Lesson).where(Lesson.slug == "bai-mot"))
     question = services.save_question(
-        session, admins[0], sample_course, None,
-        draft(text="Thời gian thử việc tối đa 180 ngày?", type=QuestionType.TRUE_FALSE,
-              true_answer=True, tags=["thu-viec"], lesson_id=lesson.id),
-    )  # fmt: skip
+        session,
+        admins[0],
+        sample_course,
+        None,
+        draft(
+            text="Thời gian thử việc tối đa 180 ngày?",
+            type=QuestionType.TRUE_FALSE,
+            true_answer=True,
+            tags=["thu-viec"],
+            lesson_id=lesson.id,
+        ),
+    )
     session.commit()
     return question
 
@@ -196,11 +204,12 @@ def test_uploads_that_lie_or_are_too_big_are_refused(
 @pytest.mark.parametrize("kind", sorted(GARBAGE))
 def test_garbage_to_every_authoring_form_is_refused_cleanly(app, client, sample_course, kind):
     routes = [
-        rule.rule.replace("<int:course_id>", str(sample_course.id)).replace("<int:lesson_id>", "1")
+        rule.rule.replace("<int:course_id>", str(sample_course.id))
+        .replace("<int:lesson_id>", "1")
         .replace("<int:question_id>", "1")
         for rule in app.url_map.iter_rules()
         if rule.endpoint.startswith("authoring.") and "POST" in rule.methods
-    ]  # fmt: skip
+    ]
     assert len(routes) >= 10
     for route in routes:
         response = client.post(route, data=GARBAGE[kind])

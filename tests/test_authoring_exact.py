@@ -104,8 +104,11 @@ def test_an_edit_in_the_browser_keeps_weights_format_and_name(app, session, samp
     version = newest(session, penalties)
     assert version.number == 2 and version.explanation.startswith("Điều 20")
     assert [c.weight for c in version.choices] == [
-        Fraction(1, 2), Fraction(1, 2), Fraction(-1), Fraction(-1)
-    ]  # fmt: skip
+        Fraction(1, 2),
+        Fraction(1, 2),
+        Fraction(-1),
+        Fraction(-1),
+    ]
     assert version.name == "Phạt"
 
     page = client.get(f"/admin/questions/{markdown.id}").get_data(as_text=True)

@@ -32,13 +32,17 @@ def _edit_q001(session, course, author, text):
     """The same question with a new text and the right answer moved to the second choice."""
     question = _q001(session, course)
     services.save_question(
-        session, author, course, question,
+        session,
+        author,
+        course,
+        question,
         draft(
             text=text,
             choices=[services.ChoiceDraft("Hai loại"), services.ChoiceDraft("Ba loại", True)],
-            source_article="Điều 20", lesson_id=question.lesson_id,
+            source_article="Điều 20",
+            lesson_id=question.lesson_id,
         ),
-    )  # fmt: skip
+    )
     session.commit()
     return question
 
@@ -94,20 +98,31 @@ def test_saving_only_metadata_makes_no_new_version(session, sample_course, admin
     question = _q001(session, sample_course)
     working = services.working_version(session, question)
     services.save_question(
-        session, admins[0], sample_course, question,
+        session,
+        admins[0],
+        sample_course,
+        question,
         services.QuestionDraft(
-            type=QuestionType.SINGLE, text=working.text,
-            choices=[services.ChoiceDraft(c.text, c.is_correct, c.feedback or "") for c in working.choices],
-            explanation=working.explanation, source_document=working.source_document,
-            source_article=working.source_article, tags=["hop-dong", "moi"],
+            type=QuestionType.SINGLE,
+            text=working.text,
+            choices=[
+                services.ChoiceDraft(c.text, c.is_correct, c.feedback or "")
+                for c in working.choices
+            ],
+            explanation=working.explanation,
+            source_document=working.source_document,
+            source_article=working.source_article,
+            tags=["hop-dong", "moi"],
             lesson_id=question.lesson_id,
         ),
-    )  # fmt: skip
+    )
     session.commit()
     count = session.scalar(
-        select(QuestionVersion.number).where(QuestionVersion.question_id == question.id)
-        .order_by(QuestionVersion.number.desc()).limit(1)
-    )  # fmt: skip
+        select(QuestionVersion.number)
+        .where(QuestionVersion.question_id == question.id)
+        .order_by(QuestionVersion.number.desc())
+        .limit(1)
+    )
     assert count == 1
     assert question.tags == ["hop-dong", "moi"]
 
@@ -135,9 +150,12 @@ def test_a_published_question_waits_for_its_draft_lesson(session, sample_course,
     from learning.quizzes.errors import BankTooSmall
 
     lesson = services.save_lesson(
-        session, admins[0], sample_course, None,
+        session,
+        admins[0],
+        sample_course,
+        None,
         services.LessonDraft("Bài mới", "Chữ.", [{"document": "blld-2019", "section": "Điều 113"}]),
-    )  # fmt: skip
+    )
     question = publish(session, admins[0], admins[1], sample_course, draft(lesson_id=lesson.id))
     services.update_quiz_settings(session, admins[0], sample_course, {"question_count": 4})
     session.commit()

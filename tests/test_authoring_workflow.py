@@ -192,18 +192,28 @@ def test_an_imported_draft_without_a_source_is_listed_and_can_be_completed(
 ):
     # What the question exchange import creates: a DRAFT question, version 1, no source yet.
     question = Question(
-        course_id=sample_course.id, key="gift-1", difficulty="medium", tags=[],
-        status=ContentStatus.DRAFT, current_version=1,
-    )  # fmt: skip
+        course_id=sample_course.id,
+        key="gift-1",
+        difficulty="medium",
+        tags=[],
+        status=ContentStatus.DRAFT,
+        current_version=1,
+    )
     session.add(question)
     session.flush()
     from learning.courses.models import Choice
 
     version = QuestionVersion(
-        question_id=question.id, number=1, type="single", text="Câu nhập từ GIFT?",
-        explanation="", source_document="", source_article="", content_hash="x",
+        question_id=question.id,
+        number=1,
+        type="single",
+        text="Câu nhập từ GIFT?",
+        explanation="",
+        source_document="",
+        source_article="",
+        content_hash="x",
         choices=[Choice(position=1, text="A", is_correct=True), Choice(position=2, text="B")],
-    )  # fmt: skip
+    )
     session.add(version)
     session.commit()
     client = client_for(app, admins[0])
@@ -217,9 +227,15 @@ def test_an_imported_draft_without_a_source_is_listed_and_can_be_completed(
         == 400
     )
     form = question_form(
-        0, text="Câu nhập từ GIFT?", **{"choices-0-text": "A", "choices-1-text": "B",
-        "choices-0-feedback": "", "choices-1-feedback": ""}
-    )  # fmt: skip
+        0,
+        text="Câu nhập từ GIFT?",
+        **{
+            "choices-0-text": "A",
+            "choices-1-text": "B",
+            "choices-0-feedback": "",
+            "choices-1-feedback": "",
+        },
+    )
     assert client.post(f"/admin/questions/{question.id}", data=form).status_code == 302
     assert (
         client.post(f"/admin/questions/{question.id}/step", data={"step": "submit"}).status_code
@@ -379,13 +395,23 @@ def test_quiz_settings_and_lesson_order(app, session, sample_course, final_quiz,
     client = client_for(app, admins[0])
     response = client.post(
         f"/admin/courses/{sample_course.id}/quiz",
-        data={"question_count": "3", "time_limit_minutes": "15", "pass_percent": "80",
-              "attempts_allowed": "2", "grading_method": "last"},
-    )  # fmt: skip
+        data={
+            "question_count": "3",
+            "time_limit_minutes": "15",
+            "pass_percent": "80",
+            "attempts_allowed": "2",
+            "grading_method": "last",
+        },
+    )
     assert response.status_code == 302
     session.expire_all()
-    assert (final_quiz.question_count, final_quiz.time_limit_seconds, final_quiz.pass_percent,
-            final_quiz.attempts_allowed, final_quiz.grading_method.value) == (3, 900, 80, 2, "last")  # fmt: skip
+    assert (
+        final_quiz.question_count,
+        final_quiz.time_limit_seconds,
+        final_quiz.pass_percent,
+        final_quiz.attempts_allowed,
+        final_quiz.grading_method.value,
+    ) == (3, 900, 80, 2, "last")
     bad = client.post(f"/admin/courses/{sample_course.id}/quiz", data={"question_count": "0"})
     assert bad.status_code == 400
 
@@ -403,12 +429,21 @@ def test_only_admins_reach_authoring(app, make, sample_course, role):
     tree = make.tree()
     client = client_for(app, make.user(role=role, unit=tree.district_a))
     question = 1
-    for url in ["/admin/courses", f"/admin/courses/{sample_course.id}", "/admin/questions",
-                f"/admin/questions/new?course={sample_course.id}", f"/admin/questions/{question}",
-                f"/admin/questions/{question}/history"]:  # fmt: skip
+    for url in [
+        "/admin/courses",
+        f"/admin/courses/{sample_course.id}",
+        "/admin/questions",
+        f"/admin/questions/new?course={sample_course.id}",
+        f"/admin/questions/{question}",
+        f"/admin/questions/{question}/history",
+    ]:
         assert client.get(url).status_code == 403, url
-    for url in ["/admin/courses", f"/admin/courses/{sample_course.id}/step", "/admin/questions/bulk",
-                f"/admin/questions/new?course={sample_course.id}"]:  # fmt: skip
+    for url in [
+        "/admin/courses",
+        f"/admin/courses/{sample_course.id}/step",
+        "/admin/questions/bulk",
+        f"/admin/questions/new?course={sample_course.id}",
+    ]:
         assert client.post(url, data={"step": "submit", "title": "x"}).status_code == 403, url
     assert app.test_client().get("/admin/questions").status_code == 302
 

@@ -32,20 +32,37 @@ def _build(session, author, approver, title, text_for):
     for i in range(len(PAYLOADS)):
         text = text_for(i)
         lesson = services.save_lesson(
-            session, author, course, None,
-            services.LessonDraft(text[:300], f"{text}\n\n**{text}**", [{"document": text[:100], "section": text[:300]}]),
-        )  # fmt: skip
+            session,
+            author,
+            course,
+            None,
+            services.LessonDraft(
+                text[:300],
+                f"{text}\n\n**{text}**",
+                [{"document": text[:100], "section": text[:300]}],
+            ),
+        )
         services.submit_lesson(session, author, lesson)
         services.approve_lesson(session, approver, lesson, four_eyes=True)
         question = services.save_question(
-            session, author, course, None,
+            session,
+            author,
+            course,
+            None,
             services.QuestionDraft(
-                type=QuestionType.SINGLE, text=text,
-                choices=[services.ChoiceDraft(text, True, text), services.ChoiceDraft("Khác", False, text)],
-                explanation=text, source_document=text[:100], source_article=text[:300],
-                tags=[text[:50]], lesson_id=lesson.id,
+                type=QuestionType.SINGLE,
+                text=text,
+                choices=[
+                    services.ChoiceDraft(text, True, text),
+                    services.ChoiceDraft("Khác", False, text),
+                ],
+                explanation=text,
+                source_document=text[:100],
+                source_article=text[:300],
+                tags=[text[:50]],
+                lesson_id=lesson.id,
             ),
-        )  # fmt: skip
+        )
         services.submit_question(session, author, question)
         services.approve_question(session, approver, question, four_eyes=True)
         lessons.append(lesson)
@@ -135,9 +152,13 @@ def test_the_lesson_preview_stays_inert(app, session, worlds):
     def preview(text):
         return client.post(
             f"/admin/lessons/{lesson.id}",
-            data={"title": text[:300], "body": f"{text}\n\n*{text}*", "sources": f"a | {text}",
-                  "action": "preview"},
-        )  # fmt: skip
+            data={
+                "title": text[:300],
+                "body": f"{text}\n\n*{text}*",
+                "sources": f"a | {text}",
+                "action": "preview",
+            },
+        )
 
     baseline = preview(_benign(1))
     assert baseline.status_code == 200 and "Xem trước (chưa lưu)" in baseline.text

@@ -157,9 +157,15 @@ def test_a_registration_naming_a_unit_beyond_an_id_is_refused(
     contest, _round, _admin = make_contest(session, make, sample_course)
     response = client.post(
         f"/contests/{contest.id}/register",
-        data={"full_name": "Lê Văn Bình", "phone": "0987654321", "unit": unit,
-              "category": "member", "password": "mat-khau-123", "confirm": "mat-khau-123"},
-    )  # fmt: skip
+        data={
+            "full_name": "Lê Văn Bình",
+            "phone": "0987654321",
+            "unit": unit,
+            "category": "member",
+            "password": "mat-khau-123",
+            "confirm": "mat-khau-123",
+        },
+    )
     assert response.status_code == 400
 
 
@@ -178,8 +184,13 @@ def test_dates_at_the_calendar_ends_in_forms_are_refused(
         assert response.status_code in (302, 400), (day, response.status_code)
         response = admin_client.post(
             f"/admin/rounds/{round_.id}",
-            data={"opens_at": f"{day}T00:00", "closes_at": f"{day}T23:59",
-                  "courses": [sample_course.id], "question_count": 1, "time_limit_minutes": 5,
-                  "attempts_allowed": 1},
-        )  # fmt: skip
+            data={
+                "opens_at": f"{day}T00:00",
+                "closes_at": f"{day}T23:59",
+                "courses": [sample_course.id],
+                "question_count": 1,
+                "time_limit_minutes": 5,
+                "attempts_allowed": 1,
+            },
+        )
         assert response.status_code in (302, 400), (day, response.status_code)

@@ -27,8 +27,14 @@ def test_demo_loads_once_and_is_idempotent(runner, session):
 def test_demo_models_the_reorganised_province(runner, session):
     runner.invoke(args=["demo"])
     kinds = set(session.scalars(select(Unit.kind)))
-    assert {UnitKind.FEDERATION, UnitKind.COMMUNE_UNION, UnitKind.SECTOR_UNION,
-            UnitKind.ZONE_UNION, UnitKind.GRASSROOTS, UnitKind.UNION_GROUP} <= kinds  # fmt: skip
+    assert {
+        UnitKind.FEDERATION,
+        UnitKind.COMMUNE_UNION,
+        UnitKind.SECTOR_UNION,
+        UnitKind.ZONE_UNION,
+        UnitKind.GRASSROOTS,
+        UnitKind.UNION_GROUP,
+    } <= kinds
     names = set(session.scalars(select(Unit.name)))
     assert "Công đoàn phường Sa Pa" in names
     assert "Công đoàn ngành Y tế tỉnh Lào Cai" in names

@@ -39,10 +39,19 @@ def expected(session, round_):
 def stored(session, round_):
     results = session.scalars(select(RoundResult).where(RoundResult.round_id == round_.id))
     return sorted(
-        (r.user_id, r.attempt_id, r.rank, r.score, r.max_score, r.milliseconds_used,
-         r.prediction, r.distance, r.submitted_at)
+        (
+            r.user_id,
+            r.attempt_id,
+            r.rank,
+            r.score,
+            r.max_score,
+            r.milliseconds_used,
+            r.prediction,
+            r.distance,
+            r.submitted_at,
+        )
         for r in results
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -69,11 +78,18 @@ def test_the_database_ranks_as_the_rule_says(session, make, sample_course, seed,
             status = AttemptStatus.SUBMITTED if rng.random() < 0.9 else AttemptStatus.IN_PROGRESS
             session.add(
                 Attempt(
-                    quiz_id=quiz.id, user_id=user.id, number=number, status=status,
-                    started_at=started, deadline_at=None, submitted_at=started + used,
-                    score=score, max_score=3.0, percent=round(100 * score / 3, 4),
+                    quiz_id=quiz.id,
+                    user_id=user.id,
+                    number=number,
+                    status=status,
+                    started_at=started,
+                    deadline_at=None,
+                    submitted_at=started + used,
+                    score=score,
+                    max_score=3.0,
+                    percent=round(100 * score / 3, 4),
                 )
-            )  # fmt: skip
+            )
         if prediction and rng.random() < 0.7:
             session.add(Prediction(round_id=round_.id, user_id=user.id, value=rng.randint(5, 12)))
     session.commit()
@@ -83,10 +99,19 @@ def test_the_database_ranks_as_the_rule_says(session, make, sample_course, seed,
     closed = session.get_one(Round, round_.id)
     assert closed.true_number == truth
     assert stored(session, round_) == sorted(
-        (r.user_id, r.attempt_id, r.rank, r.score, r.max_score, r.milliseconds_used,
-         r.prediction, r.distance, r.submitted_at)
+        (
+            r.user_id,
+            r.attempt_id,
+            r.rank,
+            r.score,
+            r.max_score,
+            r.milliseconds_used,
+            r.prediction,
+            r.distance,
+            r.submitted_at,
+        )
         for r in ranks
-    )  # fmt: skip
+    )
     # The random round has ties: some rank is shared, and the rank after a tie skips.
     shared = [r.rank for r in ranks]
     assert len(set(shared)) < len(shared)
@@ -99,8 +124,16 @@ def graded(session, attempt_id):
         .where(AttemptSlot.attempt_id == attempt_id)
         .order_by(AttemptSlot.position)
     ).all()
-    return (attempt.status, attempt.submitted_at, attempt.is_auto_submitted, attempt.score,
-            attempt.max_score, attempt.percent, attempt.is_passed, marks)  # fmt: skip
+    return (
+        attempt.status,
+        attempt.submitted_at,
+        attempt.is_auto_submitted,
+        attempt.score,
+        attempt.max_score,
+        attempt.percent,
+        attempt.is_passed,
+        marks,
+    )
 
 
 def test_unfinished_attempts_are_graded_in_batches_as_one_at_a_time(session, make, sample_course):
@@ -153,10 +186,18 @@ def test_a_ranking_that_names_a_wrong_attempt_is_refused_and_the_round_stays_ope
     users = [make.user() for _ in range(3)]
     for user in users:
         session.add(
-            Attempt(quiz_id=quiz.id, user_id=user.id, number=1, status=AttemptStatus.SUBMITTED,
-                    started_at=started, submitted_at=started + dt.timedelta(seconds=30),
-                    score=1.0, max_score=3.0, percent=33.3333)
-        )  # fmt: skip
+            Attempt(
+                quiz_id=quiz.id,
+                user_id=user.id,
+                number=1,
+                status=AttemptStatus.SUBMITTED,
+                started_at=started,
+                submitted_at=started + dt.timedelta(seconds=30),
+                score=1.0,
+                max_score=3.0,
+                percent=33.3333,
+            )
+        )
     session.commit()
     # Each result pointed at the next person: every id exists, none is that person's attempt.
     for name, column in (("_RANKS", "b.user_id,"), ("_RANKS_WITH_PREDICTIONS", "user_id,")):

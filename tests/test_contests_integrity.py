@@ -75,8 +75,14 @@ def test_each_account_is_rate_limited(client, auth, session, make, sample_course
     assert client.post(f"/rounds/{round_.id}/start").status_code == 302  # another account
 
 
-def test_live_counters_are_shared_through_redis(app_config, connection, redis_client, session, make,  # noqa: F811
-                                                sample_course):  # fmt: skip
+def test_live_counters_are_shared_through_redis(
+    app_config,
+    connection,
+    redis_client,  # noqa: F811
+    session,
+    make,
+    sample_course,
+):
     app = create_app({**app_config, "REDIS_URL": REDIS_URL})
     app.extensions["database"].bind_to(connection)
     limiter.reset()

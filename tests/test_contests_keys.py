@@ -23,9 +23,17 @@ ROUND = {"opens_at": "2026-05-01T08:00", "closes_at": "2026-05-08T08:00",
 def _contest(client, auth, make):
     admin = make.user(role=Role.ADMIN)
     auth.login(admin.phone)
-    response = client.post("/admin/contests/new", data={
-        "title": "Cuộc thi", "rules": "", "is_published": "y", "prize_count": "3",
-        "award_min_members": "1", "suspicious_percent": "20"})  # fmt: skip
+    response = client.post(
+        "/admin/contests/new",
+        data={
+            "title": "Cuộc thi",
+            "rules": "",
+            "is_published": "y",
+            "prize_count": "3",
+            "award_min_members": "1",
+            "suspicious_percent": "20",
+        },
+    )
     return admin, response.headers["Location"]
 
 
@@ -33,13 +41,16 @@ def test_a_round_from_banks_reviewed_at_once_asks_to_confirm(
     client, auth, session, make, sample_course
 ):
     _admin, edit_url = _contest(client, auth, make)
-    refused = client.post(edit_url + "/rounds/new",
-                          data={**ROUND, "courses": str(sample_course.id)})  # fmt: skip
+    refused = client.post(
+        edit_url + "/rounds/new", data={**ROUND, "courses": str(sample_course.id)}
+    )
     assert refused.status_code == 409
     assert sample_course.title in refused.text and 'name="confirm_exposed"' in refused.text
     assert session.scalar(select(func.count(Round.id))) == 0
-    confirmed = client.post(edit_url + "/rounds/new", data={
-        **ROUND, "courses": str(sample_course.id), "confirm_exposed": "y"})  # fmt: skip
+    confirmed = client.post(
+        edit_url + "/rounds/new",
+        data={**ROUND, "courses": str(sample_course.id), "confirm_exposed": "y"},
+    )
     assert confirmed.status_code == 302
     assert session.scalar(select(func.count(Round.id))) == 1
 
@@ -71,8 +82,9 @@ def test_a_bank_kept_for_contests_is_in_no_quiz_and_needs_no_confirmation(
 
 def test_the_service_refuses_without_confirmation(session, make, sample_course):
     admin = make.user(role=Role.ADMIN)
-    contest = services.save_contest(session, admin, services.ContestData(
-        "Thi", "", True, True, 3, 1, 20))  # fmt: skip
+    contest = services.save_contest(
+        session, admin, services.ContestData("Thi", "", True, True, 3, 1, 20)
+    )
     now = dt.datetime(2026, 5, 1, tzinfo=dt.UTC)
     data = services.RoundData(now, now + dt.timedelta(days=1), [sample_course.id])
     try:

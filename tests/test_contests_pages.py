@@ -25,10 +25,17 @@ def test_anonymous_registration_then_log_in_and_take_part(client, session, make,
     assert tree.district_a.name in page.text and tree.province.name in page.text  # parents shown
     response = client.post(
         f"/contests/{contest.id}/register",
-        data={"full_name": "Lê Văn Bình", "phone": "0987 654 321", "unit": tree.grassroots_a.id,
-              "category": "non_member", "birth_year": "1990", "gender": "male",
-              "password": "mat-khau-123", "confirm": "mat-khau-123"},
-    )  # fmt: skip
+        data={
+            "full_name": "Lê Văn Bình",
+            "phone": "0987 654 321",
+            "unit": tree.grassroots_a.id,
+            "category": "non_member",
+            "birth_year": "1990",
+            "gender": "male",
+            "password": "mat-khau-123",
+            "confirm": "mat-khau-123",
+        },
+    )
     assert response.status_code == 302 and response.headers["Location"] == f"/contests/{contest.id}"
     entrant = session.scalar(select(Entrant))
     assert entrant.category is Category.NON_MEMBER and entrant.unit_id == tree.grassroots_a.id
@@ -45,9 +52,15 @@ def test_registration_with_an_existing_phone_says_log_in_like_any_other(
     users = session.scalar(select(func.count(User.id)))
     response = client.post(
         f"/contests/{contest.id}/register",
-        data={"full_name": "Kẻ Mạo Danh", "phone": "+84987654321", "unit": tree.grassroots_a.id,
-              "category": "member", "password": "mat-khau-123", "confirm": "mat-khau-123"},
-    )  # fmt: skip
+        data={
+            "full_name": "Kẻ Mạo Danh",
+            "phone": "+84987654321",
+            "unit": tree.grassroots_a.id,
+            "category": "member",
+            "password": "mat-khau-123",
+            "confirm": "mat-khau-123",
+        },
+    )
     assert response.status_code == 302 and response.headers["Location"] == f"/contests/{contest.id}"
     assert "hỏi cán bộ công đoàn" in client.get(response.headers["Location"]).text
     assert session.scalar(select(func.count(User.id))) == users
@@ -60,9 +73,15 @@ def test_registration_with_a_unit_that_does_not_exist_is_refused(
     contest, _round, _admin = make_contest(session, make, sample_course)
     response = client.post(
         f"/contests/{contest.id}/register",
-        data={"full_name": "Lê Văn Bình", "phone": "0987654321", "unit": "424242",
-              "category": "member", "password": "mat-khau-123", "confirm": "mat-khau-123"},
-    )  # fmt: skip
+        data={
+            "full_name": "Lê Văn Bình",
+            "phone": "0987654321",
+            "unit": "424242",
+            "category": "member",
+            "password": "mat-khau-123",
+            "confirm": "mat-khau-123",
+        },
+    )
     assert response.status_code == 400
     assert session.scalar(select(func.count(User.id)).where(User.phone == "+84987654321")) == 0
 
@@ -148,14 +167,18 @@ def test_officer_confirms_an_entrant_of_their_subtree(client, auth, session, mak
     other = make.user(role=Role.OFFICER, unit=tree.district_b)
     auth.login(other.phone)
     assert worker.full_name not in client.get(f"/contests/{contest.id}/entrants").text
-    denied = client.post(f"/contests/{contest.id}/entrants/{entrant.id}",
-                         data={"unit": tree.grassroots_b.id, "category": "official"})  # fmt: skip
+    denied = client.post(
+        f"/contests/{contest.id}/entrants/{entrant.id}",
+        data={"unit": tree.grassroots_b.id, "category": "official"},
+    )
     assert denied.status_code == 403
     auth.logout()
     auth.login(officer.phone)
     assert worker.full_name in client.get(f"/contests/{contest.id}/entrants").text
-    client.post(f"/contests/{contest.id}/entrants/{entrant.id}",
-                data={"unit": tree.grassroots_a.id, "category": "official"})  # fmt: skip
+    client.post(
+        f"/contests/{contest.id}/entrants/{entrant.id}",
+        data={"unit": tree.grassroots_a.id, "category": "official"},
+    )
     session.refresh(entrant)
     assert entrant.category is Category.OFFICIAL and entrant.confirmed_by_id == officer.id
 
@@ -163,20 +186,45 @@ def test_officer_confirms_an_entrant_of_their_subtree(client, auth, session, mak
 def test_admin_creates_a_contest_and_a_round(client, auth, session, make, sample_course):
     admin = make.user(role=Role.ADMIN)
     auth.login(admin.phone)
-    response = client.post("/admin/contests/new", data={
-        "title": "Cuộc thi thử", "rules": "Luật", "allows_registration": "y", "is_published": "y",
-        "prize_count": "10", "award_min_members": "10", "suspicious_percent": "20"})  # fmt: skip
+    response = client.post(
+        "/admin/contests/new",
+        data={
+            "title": "Cuộc thi thử",
+            "rules": "Luật",
+            "allows_registration": "y",
+            "is_published": "y",
+            "prize_count": "10",
+            "award_min_members": "10",
+            "suspicious_percent": "20",
+        },
+    )
     assert response.status_code == 302
     edit = response.headers["Location"]
-    bad = client.post(edit + "/rounds/new", data={
-        "opens_at": "2026-05-02T08:00", "closes_at": "2026-05-01T08:00",
-        "courses": str(sample_course.id), "question_count": "3", "time_limit_minutes": "15",
-        "attempts_allowed": "1"})  # fmt: skip
+    bad = client.post(
+        edit + "/rounds/new",
+        data={
+            "opens_at": "2026-05-02T08:00",
+            "closes_at": "2026-05-01T08:00",
+            "courses": str(sample_course.id),
+            "question_count": "3",
+            "time_limit_minutes": "15",
+            "attempts_allowed": "1",
+        },
+    )
     assert bad.status_code == 400
-    good = client.post(edit + "/rounds/new", data={
-        "opens_at": "2026-05-01T08:00", "closes_at": "2026-05-08T08:00",
-        "courses": str(sample_course.id), "question_count": "3", "time_limit_minutes": "15",
-        "attempts_allowed": "2", "has_prediction": "y", "confirm_exposed": "y"})  # fmt: skip
+    good = client.post(
+        edit + "/rounds/new",
+        data={
+            "opens_at": "2026-05-01T08:00",
+            "closes_at": "2026-05-08T08:00",
+            "courses": str(sample_course.id),
+            "question_count": "3",
+            "time_limit_minutes": "15",
+            "attempts_allowed": "2",
+            "has_prediction": "y",
+            "confirm_exposed": "y",
+        },
+    )
     assert good.status_code == 302
     page = client.get(edit).text
     assert "Cuộc thi thử" in page and "01/05/2026 08:00" in page
@@ -244,8 +292,15 @@ def test_the_round_page_of_an_open_round_does_not_look_for_a_result(
         page = client.get(f"/rounds/{round_.id}")
     assert page.status_code == 200 and "Bắt đầu" in page.text
     assert counter.statements and not [s for s in counter.statements if "contest_results" in s]
-    take(session, worker, round_, right=2, started=utcnow() - dt.timedelta(minutes=20), seconds=60,
-         prediction=1)  # fmt: skip
+    take(
+        session,
+        worker,
+        round_,
+        right=2,
+        started=utcnow() - dt.timedelta(minutes=20),
+        seconds=60,
+        prediction=1,
+    )
     round_.quiz.closes_at = utcnow() - dt.timedelta(minutes=5)
     session.commit()
     client.get(f"/rounds/{round_.id}/ranking")  # ranks the round on the first view

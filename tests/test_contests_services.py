@@ -24,8 +24,15 @@ from tests.statements import StatementCounter
 
 
 def registration(unit_id, phone="0912 000 111", **changes):
-    data = dict(full_name="  Nguyễn   Thị Lan ", phone=phone, password="mat-khau-dai",
-                unit_id=unit_id, category=Category.MEMBER, birth_year=1994, gender=None)  # fmt: skip
+    data = dict(
+        full_name="  Nguyễn   Thị Lan ",
+        phone=phone,
+        password="mat-khau-dai",
+        unit_id=unit_id,
+        category=Category.MEMBER,
+        birth_year=1994,
+        gender=None,
+    )
     data.update(changes)
     return services.Registration(**data)
 
@@ -134,8 +141,11 @@ def test_closing_ranks_once_with_the_true_number(session, make, sample_course):
     assert round_.true_number == 3
     rows = queries.ranking(session, round_)
     assert [(r.user_id, r.rank, r.distance) for r in rows] == [
-        (people[2].id, 1, 6), (people[0].id, 2, 1), (people[1].id, 3, 2), (people[3].id, 4, 1)
-    ]  # fmt: skip
+        (people[2].id, 1, 6),
+        (people[0].id, 2, 1),
+        (people[1].id, 3, 2),
+        (people[3].id, 4, 1),
+    ]
     assert not services.close_round(session, round_.id, after_close)
     assert services.close_due(session, after_close) == []
     assert session.scalar(select(func.count(RoundResult.id))) == 4
@@ -244,8 +254,9 @@ def test_unit_awards_by_participation_and_by_number(session, make, sample_course
     ]
     assert by_rate[0].rate == pytest.approx(0.4)
     assert [(r.unit_id, r.participants) for r in by_count] == [
-        (tree.grassroots_a.id, 2), (tree.grassroots_b.id, 2)
-    ]  # fmt: skip
+        (tree.grassroots_a.id, 2),
+        (tree.grassroots_b.id, 2),
+    ]
     assert to_confirm == []
 
 
@@ -272,8 +283,9 @@ def test_unit_awards_count_only_confirmed_members_and_never_pass_100_percent(
     by_rate, by_count, to_confirm = queries.unit_awards(session, contest)
     assert by_rate == [] and by_count == []  # nobody is confirmed yet: nothing counts
     assert {(r.unit_id, r.unconfirmed) for r in to_confirm} == {
-        (tree.grassroots_a.id, 4), (tree.grassroots_b.id, 1)
-    }  # fmt: skip
+        (tree.grassroots_a.id, 4),
+        (tree.grassroots_b.id, 1),
+    }
     _confirm_all(session, admin, contest)
     by_rate, by_count, to_confirm = queries.unit_awards(session, contest)
     rows = {r.unit_id: r for r in by_rate}
@@ -282,8 +294,9 @@ def test_unit_awards_count_only_confirmed_members_and_never_pass_100_percent(
     assert a.rate == pytest.approx(0.5)
     assert all(r.rate <= 1 for r in by_rate)
     assert [(r.unit_id, r.counted) for r in by_count] == [
-        (tree.grassroots_a.id, 4), (tree.grassroots_b.id, 1)
-    ]  # fmt: skip
+        (tree.grassroots_a.id, 4),
+        (tree.grassroots_b.id, 1),
+    ]
     assert to_confirm == []
 
 
@@ -298,13 +311,16 @@ def test_officers_confirm_entrants_of_their_subtree_only(session, make, sample_c
     ]
     assert queries.entrants_in_scope(session, other, contest.id) == []
     with pytest.raises(NotInScope):
-        services.confirm_entrant(session, other, entrant, unit_id=tree.grassroots_b.id,
-                                 category=Category.NON_MEMBER)  # fmt: skip
+        services.confirm_entrant(
+            session, other, entrant, unit_id=tree.grassroots_b.id, category=Category.NON_MEMBER
+        )
     with pytest.raises(NotInScope):  # may not move an entrant out of their own subtree
-        services.confirm_entrant(session, officer, entrant, unit_id=tree.grassroots_b.id,
-                                 category=Category.NON_MEMBER)  # fmt: skip
-    services.confirm_entrant(session, officer, entrant, unit_id=tree.grassroots_a.id,
-                             category=Category.NON_MEMBER)  # fmt: skip
+        services.confirm_entrant(
+            session, officer, entrant, unit_id=tree.grassroots_b.id, category=Category.NON_MEMBER
+        )
+    services.confirm_entrant(
+        session, officer, entrant, unit_id=tree.grassroots_a.id, category=Category.NON_MEMBER
+    )
     assert entrant.category is Category.NON_MEMBER
     assert entrant.declared_category is Category.MEMBER and entrant.confirmed_by_id == officer.id
 

@@ -64,13 +64,20 @@ def database_content(session: Session, slug: str) -> dict:
         )
         questions.append(
             (
-                question.key, slugs.get(question.lesson_id), question.difficulty.value,
-                list(question.tags), question.status.value, version.type.value, version.text,
-                version.explanation, version.source_document, version.source_article,
+                question.key,
+                slugs.get(question.lesson_id),
+                question.difficulty.value,
+                list(question.tags),
+                question.status.value,
+                version.type.value,
+                version.text,
+                version.explanation,
+                version.source_document,
+                version.source_article,
                 version.scoring.value,
                 [(c.position, c.text, c.is_correct, c.feedback) for c in version.choices],
             )
-        )  # fmt: skip
+        )
     return {
         "course": (course.title, course.summary, course.status.value, dict(course.final_quiz)),
         "sources": [
@@ -160,10 +167,15 @@ def test_a_question_with_moodle_weights_is_not_written_without_them(
 def test_the_current_version_is_written(session, sample_course, tmp_path):
     question = session.scalar(select(Question).where(Question.key == "q-001"))
     version = QuestionVersion(
-        question_id=question.id, number=2, type=question.versions[0].type,
-        text="Hợp đồng lao động có mấy loại? (sửa)", explanation="Điều 20.",
-        source_document="blld-2019", source_article="Điều 20 khoản 1", content_hash="x",
-    )  # fmt: skip
+        question_id=question.id,
+        number=2,
+        type=question.versions[0].type,
+        text="Hợp đồng lao động có mấy loại? (sửa)",
+        explanation="Điều 20.",
+        source_document="blld-2019",
+        source_article="Điều 20 khoản 1",
+        content_hash="x",
+    )
     version.choices = [
         type(question.versions[0].choices[0])(position=1, text="Hai", is_correct=True),
         type(question.versions[0].choices[0])(position=2, text="Ba", is_correct=False),

@@ -129,8 +129,9 @@ def test_a_question_edited_and_approved_in_the_browser_is_not_overwritten(sessio
 
 def test_quiz_settings_changed_in_the_browser_are_kept(session, world):
     folder, course, first, _second = world
-    authoring.update_quiz_settings(session, first, course, {"pass_percent": 90,
-                                                            "attempts_allowed": 3})  # fmt: skip
+    authoring.update_quiz_settings(
+        session, first, course, {"pass_percent": 90, "attempts_allowed": 3}
+    )
     session.commit()
     touch_files(folder)
     load_course(session, read_course(folder))
@@ -158,10 +159,14 @@ def test_a_lesson_edited_in_the_browser_is_kept(session, world):
     folder, course, first, _second = world
     lesson = next(x for x in course_lessons(session, course) if x.slug == "bai-mot")
     authoring.save_lesson(
-        session, first, course, lesson,
-        authoring.LessonDraft("Bài một", "Văn bản mới.", [{"document": "blld-2019",
-                                                           "section": "Điều 20"}]),
-    )  # fmt: skip
+        session,
+        first,
+        course,
+        lesson,
+        authoring.LessonDraft(
+            "Bài một", "Văn bản mới.", [{"document": "blld-2019", "section": "Điều 20"}]
+        ),
+    )
     session.commit()
     edit(folder / "lessons" / "01-bai-mot.md", "Hai loại hợp đồng", "Hai loại hợp đồng lao động")
     report = load_course(session, read_course(folder))
@@ -221,8 +226,14 @@ def test_the_command_reports_both_sides_and_exits_1(runner, session, world):
 def test_export_brings_browser_work_back_to_the_files(runner, session, world):
     folder, course, first, second = world
     q = question(session, "q-001")
-    publish(session, first, second, course, draft(text="Có bao nhiêu loại hợp đồng?",
-                                                  lesson_id=q.lesson_id), q)  # fmt: skip
+    publish(
+        session,
+        first,
+        second,
+        course,
+        draft(text="Có bao nhiêu loại hợp đồng?", lesson_id=q.lesson_id),
+        q,
+    )
     authoring.update_quiz_settings(session, first, course, {"pass_percent": 90})
     session.commit()
     exported = runner.invoke(args=["courses", "export", "khoa-thu", "-o", str(folder)])

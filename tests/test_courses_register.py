@@ -85,21 +85,46 @@ def test_the_shipped_register_records_the_known_changes():
 @pytest.mark.parametrize(
     ("text", "where", "words"),
     [
-        (REGISTER + "  - key: blld-2019\n    title: x\n    number: x\n    issuer: x\n"
-         "    issued_on: 2019-01-01\n", "sources.yaml:13", "already names"),
-        (REGISTER.replace("    in_force_on: 2021-01-01\n", "    in_force_on: 2021-01-01\n"
-         "    changes:\n      - kind: amended\n        by: luat-khac\n"),
-         "sources.yaml:9", "needs 'from'"),
-        (REGISTER.replace("    in_force_on: 2021-01-01\n", "    in_force_on: 2021-01-01\n"
-         "    changes:\n      - kind: repealed\n        by: luat-khac\n        from: 2020-01-01\n"),
-         "sources.yaml:9", "changes[0].kind"),
-        (REGISTER.replace("    in_force_on: 2021-01-01\n", "    in_force_on: 2021-01-01\n"
-         "    changes:\n      - kind: amended\n        by: blld-2019\n        from: 2020-01-01\n"),
-         "sources.yaml:10", "cannot amend or replace itself"),
-        (REGISTER.replace("issued_on: 2019-11-20", "issued_on: hôm qua"), "sources.yaml:6",
-         "issued_on"),
+        (
+            REGISTER + "  - key: blld-2019\n    title: x\n    number: x\n    issuer: x\n"
+            "    issued_on: 2019-01-01\n",
+            "sources.yaml:13",
+            "already names",
+        ),
+        (
+            REGISTER.replace(
+                "    in_force_on: 2021-01-01\n",
+                "    in_force_on: 2021-01-01\n"
+                "    changes:\n      - kind: amended\n        by: luat-khac\n",
+            ),
+            "sources.yaml:9",
+            "needs 'from'",
+        ),
+        (
+            REGISTER.replace(
+                "    in_force_on: 2021-01-01\n",
+                "    in_force_on: 2021-01-01\n"
+                "    changes:\n      - kind: repealed\n        by: luat-khac\n        from: 2020-01-01\n",
+            ),
+            "sources.yaml:9",
+            "changes[0].kind",
+        ),
+        (
+            REGISTER.replace(
+                "    in_force_on: 2021-01-01\n",
+                "    in_force_on: 2021-01-01\n"
+                "    changes:\n      - kind: amended\n        by: blld-2019\n        from: 2020-01-01\n",
+            ),
+            "sources.yaml:10",
+            "cannot amend or replace itself",
+        ),
+        (
+            REGISTER.replace("issued_on: 2019-11-20", "issued_on: hôm qua"),
+            "sources.yaml:6",
+            "issued_on",
+        ),
     ],
-)  # fmt: skip
+)
 def test_each_register_error_names_its_line(tmp_path, text, where, words):
     messages = _register_errors(tmp_path, text)
     assert any(m.startswith(where) and words in m for m in messages), messages
@@ -125,14 +150,32 @@ def test_a_broken_register_stops_courses_load_with_its_line(runner, session, roo
 def _bank(*, true=0, false=0, keyed=()):
     questions = []
     for n in range(true + false):
-        questions.append({"key": f"tf-{n}", "lesson": "a", "type": "true_false",
-                          "difficulty": "easy", "text": "?", "answer": n < true,
-                          "explanation": "x", "source": {"document": "d", "article": "Điều 1"}})  # fmt: skip
+        questions.append(
+            {
+                "key": f"tf-{n}",
+                "lesson": "a",
+                "type": "true_false",
+                "difficulty": "easy",
+                "text": "?",
+                "answer": n < true,
+                "explanation": "x",
+                "source": {"document": "d", "article": "Điều 1"},
+            }
+        )
     for n, position in enumerate(keyed):
         choices = [{"text": f"c{i}", "correct": i == position} for i in range(1, 5)]
-        questions.append({"key": f"s-{n}", "lesson": "a", "type": "single", "difficulty": "easy",
-                          "text": "?", "choices": choices, "explanation": "x",
-                          "source": {"document": "d", "article": "Điều 1"}})  # fmt: skip
+        questions.append(
+            {
+                "key": f"s-{n}",
+                "lesson": "a",
+                "type": "single",
+                "difficulty": "easy",
+                "text": "?",
+                "choices": choices,
+                "explanation": "x",
+                "source": {"document": "d", "article": "Điều 1"},
+            }
+        )
     return QuestionBankSpec.model_validate({"questions": questions})
 
 
@@ -190,9 +233,12 @@ def test_recording_an_amendment_puts_citing_content_on_the_review_page_until_rev
     due = due_for_review(session)
     # Both lessons and the 3 questions cite blld-2019.
     assert sorted((item.kind, item.label.split(":")[0]) for item in due) == [
-        ("lesson", "Bài hai"), ("lesson", "Bài một"),
-        ("question", "q-001"), ("question", "q-002"), ("question", "q-003"),
-    ]  # fmt: skip
+        ("lesson", "Bài hai"),
+        ("lesson", "Bài một"),
+        ("question", "q-001"),
+        ("question", "q-002"),
+        ("question", "q-003"),
+    ]
     page = client.get("/admin/review")
     assert "Cần rà soát" in page.text
     assert "q-001: Hợp đồng lao động có mấy loại?" in page.text

@@ -58,8 +58,14 @@ def test_refused_attempt_posts_change_nothing(app, make, final_quiz, session):
     client.post(f"/attempts/{attempt.id}/submit", data=forged)
     session.expire_all()
     assert session.get(Attempt, attempt.id).status is AttemptStatus.IN_PROGRESS
-    assert session.scalar(select(AttemptSlot.selected).where(
-        AttemptSlot.attempt_id == attempt.id, AttemptSlot.position == 1)) == []  # fmt: skip
+    assert (
+        session.scalar(
+            select(AttemptSlot.selected).where(
+                AttemptSlot.attempt_id == attempt.id, AttemptSlot.position == 1
+            )
+        )
+        == []
+    )
 
 
 def test_the_walk_covers_every_state_changing_route(app):

@@ -62,8 +62,13 @@ def test_removing_keeps_history(session, make, officer, closed_course):
 def test_a_past_deadline_is_refused(session, officer, closed_course):
     officer, tree = officer
     with pytest.raises(InvalidInput):
-        assign_course(session, officer, closed_course.id, unit_id=tree.grassroots_a.id,
-                      due_on=dt.date(2020, 1, 1))  # fmt: skip
+        assign_course(
+            session,
+            officer,
+            closed_course.id,
+            unit_id=tree.grassroots_a.id,
+            due_on=dt.date(2020, 1, 1),
+        )
 
 
 def test_officer_home_counts_and_not_started_export(app, session, make, officer, closed_course):

@@ -77,8 +77,10 @@ def test_apply_writes_drafts_at_version_one_and_refuses_a_file_with_errors(sessi
     )
     assert version.number == 1 and version.source_article == "Điều 25"
     assert [(c.text, c.is_correct) for c in version.choices] == [
-        ("180 ngày", True), ("60 ngày", False), ("30 ngày", False)
-    ]  # fmt: skip
+        ("180 ngày", True),
+        ("60 ngày", False),
+        ("30 ngày", False),
+    ]
     true_false = created[1]
     tf_version = session.scalar(
         select(QuestionVersion).where(QuestionVersion.question_id == true_false.id)
@@ -192,16 +194,42 @@ def test_the_xlsx_template_reads_back_its_example(session, sample_course):
 
 def test_xlsx_rows_with_errors_give_their_row_numbers(session, sample_course):
     data = template_rows(
-        row(**{"Câu hỏi": "Đúng hay sai?", "Loại câu hỏi": "đúng/sai", "Đáp án đúng": "Sai",
-               "Văn bản nguồn": "blld-2019", "Điều, khoản": "Điều 1", "Giải thích": "Vì."}),
-        row(**{"Câu hỏi": "Chọn?", "Loại câu hỏi": "nhiều đáp án", "Phương án A": "x",
-               "Phương án B": "y", "Phương án C": "'=1+1", "Đáp án đúng": "A, C",
-               "Mức độ": "khó", "Bài học": "Bài hai: Thử việc", "Thẻ": "a, b"}),
+        row(
+            **{
+                "Câu hỏi": "Đúng hay sai?",
+                "Loại câu hỏi": "đúng/sai",
+                "Đáp án đúng": "Sai",
+                "Văn bản nguồn": "blld-2019",
+                "Điều, khoản": "Điều 1",
+                "Giải thích": "Vì.",
+            }
+        ),
+        row(
+            **{
+                "Câu hỏi": "Chọn?",
+                "Loại câu hỏi": "nhiều đáp án",
+                "Phương án A": "x",
+                "Phương án B": "y",
+                "Phương án C": "'=1+1",
+                "Đáp án đúng": "A, C",
+                "Mức độ": "khó",
+                "Bài học": "Bài hai: Thử việc",
+                "Thẻ": "a, b",
+            }
+        ),
         [],
         row(**{"Câu hỏi": "Sai loại", "Loại câu hỏi": "tự luận", "Đáp án đúng": "A"}),
-        row(**{"Câu hỏi": "Thiếu", "Loại câu hỏi": "một đáp án", "Phương án A": "x",
-               "Phương án C": "z", "Đáp án đúng": "D", "Mức độ": "rất khó"}),
-    )  # fmt: skip
+        row(
+            **{
+                "Câu hỏi": "Thiếu",
+                "Loại câu hỏi": "một đáp án",
+                "Phương án A": "x",
+                "Phương án C": "z",
+                "Đáp án đúng": "D",
+                "Mức độ": "rất khó",
+            }
+        ),
+    )
     result = services.plan_import(session, sample_course, data, "xlsx")
     assert [p.line for p in result.questions] == [2, 3]
     true_false, multiple = (p.question for p in result.questions)
@@ -404,10 +432,31 @@ def test_cli_xlsx_import_reports_rows(runner, session, sample_course, tmp_path):
 
 def test_an_xlsx_key_must_be_a_plain_key(session, sample_course):
     data = template_rows(
-        row(**{"Mã câu hỏi": "câu 1", "Câu hỏi": "A?", "Loại câu hỏi": "đúng/sai", "Đáp án đúng": "Đúng"}),
-        row(**{"Mã câu hỏi": "k" * 101, "Câu hỏi": "B?", "Loại câu hỏi": "đúng/sai", "Đáp án đúng": "Sai"}),
-        row(**{"Mã câu hỏi": "cau-1.b_2", "Câu hỏi": "C?", "Loại câu hỏi": "đúng/sai", "Đáp án đúng": "Sai"}),
-    )  # fmt: skip
+        row(
+            **{
+                "Mã câu hỏi": "câu 1",
+                "Câu hỏi": "A?",
+                "Loại câu hỏi": "đúng/sai",
+                "Đáp án đúng": "Đúng",
+            }
+        ),
+        row(
+            **{
+                "Mã câu hỏi": "k" * 101,
+                "Câu hỏi": "B?",
+                "Loại câu hỏi": "đúng/sai",
+                "Đáp án đúng": "Sai",
+            }
+        ),
+        row(
+            **{
+                "Mã câu hỏi": "cau-1.b_2",
+                "Câu hỏi": "C?",
+                "Loại câu hỏi": "đúng/sai",
+                "Đáp án đúng": "Sai",
+            }
+        ),
+    )
     result = services.plan_import(session, sample_course, data, "xlsx")
     assert [p.line for p in result.errors] == [2, 3]
     assert [p.question.key for p in result.questions] == ["cau-1.b_2"]
@@ -459,8 +508,11 @@ def test_penalties_markdown_and_names_are_kept_not_only_named(session, sample_co
     first, second = result.questions
     assert first.line == 2 and second.line == 5
     assert [c.weight for c in first.question.choices] == [
-        Fraction(1, 2), Fraction(1, 2), Fraction(-1), Fraction(-1)
-    ]  # fmt: skip
+        Fraction(1, 2),
+        Fraction(1, 2),
+        Fraction(-1),
+        Fraction(-1),
+    ]
     assert first.question.name == "Phạt" and second.question.text_format == "markdown"
     assert first.warnings == [str(NO_EXPLANATION)] and second.warnings == [str(NO_EXPLANATION)]
 
@@ -495,8 +547,13 @@ def test_what_moodle_xml_has_and_the_bank_cannot_hold_is_named_on_its_line(sessi
     (planned,) = result.questions
     assert planned.line == 3
     notes = " | ".join(planned.warnings)
-    for expected in ("1 hint(s)", "<file>", "mark 2.0000000", "<correctfeedback>",
-                     "another text format"):  # fmt: skip
+    for expected in (
+        "1 hint(s)",
+        "<file>",
+        "mark 2.0000000",
+        "<correctfeedback>",
+        "another text format",
+    ):
         assert expected in notes
 
 

@@ -121,12 +121,20 @@ def bank_questions(
         explanation=draw(st.just("") | text),
         source_document=draw(SLUG) if has_source else "",
         source_article=draw(lines(ARTICLE_WORD, multiline=False)) if has_source else "",
-        tags=draw(st.lists(lines(TAG_WORD, multiline=False).filter(lambda t: len(t) <= 50), max_size=3, unique=True)),
+        tags=draw(
+            st.lists(
+                lines(TAG_WORD, multiline=False).filter(lambda t: len(t) <= 50),
+                max_size=3,
+                unique=True,
+            )
+        ),
         difficulty=draw(st.sampled_from(("easy", "medium", "hard"))),
         lesson=draw(st.none() | SLUG),
-        scoring=draw(st.sampled_from(("partial", "all_or_nothing"))) if kind == "multiple" else "partial",
+        scoring=draw(st.sampled_from(("partial", "all_or_nothing")))
+        if kind == "multiple"
+        else "partial",
         text_format=text_format,
-    )  # fmt: skip
+    )
     name = None if plain else draw(st.none() | lines(WORD, multiline=False))
     # A name that is what an export makes from the text is not stored (None).
     if name is not None and name != default_title(to_exchange(question)):
@@ -194,9 +202,9 @@ def test_aiken_round_trip_keeps_what_aiken_can_hold(bank):
     assert (skipped, errors) == ([], [])
     left_out = {key for key, _ in export.left_out}
     kept = [q for q in bank if q.key not in left_out]
-    assert [(c.question.text, [(x.text, x.correct) for x in c.question.choices]) for c in converted] == [
-        (q.text, [(x.text, x.correct) for x in q.choices]) for q in kept
-    ]  # fmt: skip
+    assert [
+        (c.question.text, [(x.text, x.correct) for x in c.question.choices]) for c in converted
+    ] == [(q.text, [(x.text, x.correct) for x in q.choices]) for q in kept]
 
 
 @ROUND_TRIP
@@ -219,14 +227,16 @@ def test_through_the_database(session, sample_course, bank, fmt):
     """Imported into a course and read from it again, each question is what was written
     (sources and lessons made to fit the course)."""
     fitted = [
-        BankQuestion(**{
-            **question.__dict__,
-            "key": f"x-{question.key}",
-            "source_document": "blld-2019" if question.source_document else "",
-            "lesson": "bai-hai" if question.lesson else None,
-        })
+        BankQuestion(
+            **{
+                **question.__dict__,
+                "key": f"x-{question.key}",
+                "source_document": "blld-2019" if question.source_document else "",
+                "lesson": "bai-hai" if question.lesson else None,
+            }
+        )
         for question in bank
-    ]  # fmt: skip
+    ]
     data = services.dump_questions(fitted, fmt).data
     savepoint = session.begin_nested()
     try:
@@ -311,8 +321,10 @@ def test_the_bank_keeps_every_field_a_moodle_file_gives(question):
     back = to_exchange(converted.question)
     assert [c.fraction for c in back.choices] == [c.fraction for c in question.choices]
     assert (back.text_format, back.text, back.general_feedback) == (
-        question.text_format, question.text, question.general_feedback
-    )  # fmt: skip
+        question.text_format,
+        question.text,
+        question.general_feedback,
+    )
     assert [c.feedback for c in back.choices] == [c.feedback for c in question.choices]
     assert (back.tags, back.idnumber) == (question.tags, question.idnumber)
     assert (back.title or default_title(back)) == question.title

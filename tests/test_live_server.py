@@ -138,8 +138,9 @@ def _redis_available() -> bool:
 class Live:
     """The shared server and what the tests need to reach it."""
 
-    def __init__(self, world: World, server: Server, env: dict[str, str],
-                 proxy: Proxy | None, name: str) -> None:  # fmt: skip
+    def __init__(
+        self, world: World, server: Server, env: dict[str, str], proxy: Proxy | None, name: str
+    ) -> None:
         self.world, self.server, self.env, self.proxy, self.name = world, server, env, proxy, name
         phones = world.phones
         self.writers = phones[:WRITERS]
@@ -218,8 +219,11 @@ def test_more_parallel_writers_than_threads_lock_nothing_and_duplicate_nothing(l
         for position in range(1 + index % 2, world.questions + 1, 2):
             form = {"csrf_token": browser.csrf, "shown": position, f"answer-{position}": 1,
                     f"revision-{position}": 0}  # fmt: skip
-            note(browser.request("POST", f"/attempts/{attempt}/save", form,
-                                 accept="application/json")[0])  # fmt: skip
+            note(
+                browser.request(
+                    "POST", f"/attempts/{attempt}/save", form, accept="application/json"
+                )[0]
+            )
         barrier.wait()
         note(
             browser.request("POST", f"/attempts/{attempt}/submit", {"csrf_token": browser.csrf})[0]
@@ -405,11 +409,15 @@ def test_two_servers_share_sessions_limits_and_figures(live, second_server):
             token = browser.request("GET", "/login")[1]
             answers.append(
                 browser.request(
-                    "POST", "/login",
-                    {"login": live.limited_user, "password": "wrong-password",
-                     "csrf_token": _token(token)},
+                    "POST",
+                    "/login",
+                    {
+                        "login": live.limited_user,
+                        "password": "wrong-password",
+                        "csrf_token": _token(token),
+                    },
                 )[0]
-            )  # fmt: skip
+            )
         assert answers[:5] == [401] * 5
         assert answers[5] == 429
     finally:
@@ -434,10 +442,11 @@ def test_the_login_limit_holds_across_worker_processes(live, request):
             browser.request("GET", "/healthz")
         answers.append(
             browser.request(
-                "POST", "/login",
+                "POST",
+                "/login",
                 {"login": written[n % 3], "password": "wrong-password", "csrf_token": token},
             )[0]
-        )  # fmt: skip
+        )
     assert answers == [401] * 5 + [429] * 5, answers
     if front is not None:
         upstreams = {_upstream(line) for line in front.logged('"POST /login ', 10)}
@@ -525,8 +534,12 @@ def test_behind_nginx_a_file_too_large_is_refused_by_the_app_in_its_language(fro
     def post(size: int) -> tuple[int, str, dict[str, str]]:
         connection = http.client.HTTPConnection("127.0.0.1", front.port, timeout=60)
         try:
-            connection.request("POST", "/login", body=b"a=" + b"x" * (size - 2),
-                               headers={"Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
+            connection.request(
+                "POST",
+                "/login",
+                body=b"a=" + b"x" * (size - 2),
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+            )
             response = connection.getresponse()
             return (
                 response.status,
@@ -578,18 +591,31 @@ def test_two_servers_agree_on_a_rounds_live_counter_and_forget_it_together(live,
         )
         course_id = session.scalar(select(Quiz.course_id).where(Quiz.id == live.world.quiz_id))
         contest = contest_services.save_contest(
-            session, admin, contest_services.ContestData(
-                title="Cuộc thi hai máy chủ", rules="", allows_registration=True,
-                is_published=True, prize_count=3, award_min_members=1, suspicious_percent=20,
+            session,
+            admin,
+            contest_services.ContestData(
+                title="Cuộc thi hai máy chủ",
+                rules="",
+                allows_registration=True,
+                is_published=True,
+                prize_count=3,
+                award_min_members=1,
+                suspicious_percent=20,
             ),
-        )  # fmt: skip
+        )
         now = utcnow()
         round_ = contest_services.save_round(
-            session, admin, contest, contest_services.RoundData(
-                opens_at=now - dt.timedelta(hours=1), closes_at=now + dt.timedelta(hours=1),
-                course_ids=[course_id], question_count=3, confirm_exposed=True,
+            session,
+            admin,
+            contest,
+            contest_services.RoundData(
+                opens_at=now - dt.timedelta(hours=1),
+                closes_at=now + dt.timedelta(hours=1),
+                course_ids=[course_id],
+                question_count=3,
+                confirm_exposed=True,
             ),
-        )  # fmt: skip
+        )
         entrant = contest_services.enter(
             session, contest, worker, unit_id=worker.unit_id, category=Category.MEMBER
         )

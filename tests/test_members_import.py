@@ -322,8 +322,13 @@ def test_cli_refuses_bad_arguments(runner, tmp_path, tree):
 def test_slips_only_for_members_who_have_not_logged_in(ctx, session, make, tree, officer):
     fresh = make.user(unit=tree.grassroots_a, must_change_password=True)
     settled = make.user(unit=tree.grassroots_a)
-    batch = ImportBatch(actor_id=officer.id, unit_id=tree.grassroots_a.id, filename="x",
-                        data=b"", result={"slips": [fresh.id, settled.id]})  # fmt: skip
+    batch = ImportBatch(
+        actor_id=officer.id,
+        unit_id=tree.grassroots_a.id,
+        filename="x",
+        data=b"",
+        result={"slips": [fresh.id, settled.id]},
+    )
     assert [u.full_name for u in slip_members(session, officer, batch)] == [fresh.full_name]
 
 

@@ -85,8 +85,11 @@ def test_existing_self_registrations_stay_unconfirmed(scratch_database_url):
                 ),
                 {"name": name, "phone": f"+8490000000{n}", "role": role},
             )
-        for name, action in (("joined", "member.register"), ("approved", "member.register"),
-                             ("approved", "member.approve")):  # fmt: skip
+        for name, action in (
+            ("joined", "member.register"),
+            ("approved", "member.register"),
+            ("approved", "member.approve"),
+        ):
             connection.execute(
                 text(
                     "INSERT INTO audit_entries (action, object_type, object_id, created_at) "
@@ -102,5 +105,9 @@ def test_existing_self_registrations_stay_unconfirmed(scratch_database_url):
         )
     engine.dispose()
     assert {name: bool(value) for name, value in confirmed.items()} == {
-        "imported": True, "contest": False, "joined": False, "approved": True, "admin": True,
-    }  # fmt: skip
+        "imported": True,
+        "contest": False,
+        "joined": False,
+        "approved": True,
+        "admin": True,
+    }

@@ -66,8 +66,16 @@ def test_the_count_is_one_statement_and_matches_the_list(session, connection, ma
     session.commit()
     assert counts(session, connection, worker) == (0, 0, 1)
     course.status = ContentStatus.PUBLISHED
-    session.add(Certificate(code="TEST-0000-0009", user_id=worker.id, course_id=course.id,
-                            holder_name="x", unit_name="x", course_title="x"))  # fmt: skip
+    session.add(
+        Certificate(
+            code="TEST-0000-0009",
+            user_id=worker.id,
+            course_id=course.id,
+            holder_name="x",
+            unit_name="x",
+            course_title="x",
+        )
+    )
     session.commit()
     assert counts(session, connection, worker) == (0, 0, 1)
 

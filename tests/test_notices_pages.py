@@ -29,11 +29,19 @@ def scene(session, make, sample_course):
     worker = make.user(unit=tree.grassroots_a, full_name="Lò Văn Thư")
     worker.email = "thu@example.test"
     due = federation_today() + dt.timedelta(days=20)
-    assignment = assign_course(session, officer, sample_course.id, unit_id=tree.district_a.id,
-                               due_on=due)  # fmt: skip
+    assignment = assign_course(
+        session, officer, sample_course.id, unit_id=tree.district_a.id, due_on=due
+    )
     session.commit()
-    return {"tree": tree, "officer": officer, "other": other, "worker": worker,
-            "assignment": assignment, "course": sample_course, "due": due}  # fmt: skip
+    return {
+        "tree": tree,
+        "officer": officer,
+        "other": other,
+        "worker": worker,
+        "assignment": assignment,
+        "course": sample_course,
+        "due": due,
+    }
 
 
 def _client(app, user):
@@ -95,8 +103,9 @@ def test_worker_sees_reminder_deadline_and_count(app, session, scene):
     home = worker.get("/").text
     # A new assignment (made today) is a notice by itself.
     assert _header_count(home) == 1 and "Chuyên đề mới được giao" in home
-    _client(app, scene["officer"]).post(f"/assignments/{scene['assignment'].id}/remind",
-                                        data={"unit": scene["tree"].district_a.id})  # fmt: skip
+    _client(app, scene["officer"]).post(
+        f"/assignments/{scene['assignment'].id}/remind", data={"unit": scene["tree"].district_a.id}
+    )
     home = worker.get("/").text
     assert _header_count(home) == 2
     # Another page counts the same way (its own queries, not the home page's list).

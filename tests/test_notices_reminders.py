@@ -34,26 +34,52 @@ def scene(session, make, sample_course):
     done.email = "xong@example.test"
     outsider = make.user(unit=tree.grassroots_b)
     outsider.email = "ngoai@example.test"
-    session.add(Certificate(code="TEST-0000-0001", user_id=done.id, course_id=sample_course.id,
-                            holder_name=done.full_name, unit_name="x", course_title="x"))  # fmt: skip
+    session.add(
+        Certificate(
+            code="TEST-0000-0001",
+            user_id=done.id,
+            course_id=sample_course.id,
+            holder_name=done.full_name,
+            unit_name="x",
+            course_title="x",
+        )
+    )
     due = federation_today() + dt.timedelta(days=5)
-    assignment = assign_course(session, officer, sample_course.id, unit_id=tree.province.id,
-                               due_on=due)  # fmt: skip
+    assignment = assign_course(
+        session, officer, sample_course.id, unit_id=tree.province.id, due_on=due
+    )
     session.commit()
-    return {"tree": tree, "officer": officer, "with_mail": with_mail, "without_mail": without_mail,
-            "done": done, "outsider": outsider, "assignment": assignment,
-            "course": sample_course}  # fmt: skip
+    return {
+        "tree": tree,
+        "officer": officer,
+        "with_mail": with_mail,
+        "without_mail": without_mail,
+        "done": done,
+        "outsider": outsider,
+        "assignment": assignment,
+        "course": sample_course,
+    }
 
 
 def _message(scene):
-    return ReadyMessage(scene["course"].title, scene["tree"].district_a.name,
-                        scene["assignment"].due_on, federation_today(), "http://x.test/a/1")  # fmt: skip
+    return ReadyMessage(
+        scene["course"].title,
+        scene["tree"].district_a.name,
+        scene["assignment"].due_on,
+        federation_today(),
+        "http://x.test/a/1",
+    )
 
 
 def _remind(session, scene, now=None):
-    outcome = services.remind(session, scene["officer"], scene["assignment"],
-                              unit_id=scene["tree"].district_a.id, message=_message(scene),
-                              now=now or utcnow())  # fmt: skip
+    outcome = services.remind(
+        session,
+        scene["officer"],
+        scene["assignment"],
+        unit_id=scene["tree"].district_a.id,
+        message=_message(scene),
+        now=now or utcnow(),
+    )
     session.commit()
     return outcome
 
@@ -94,8 +120,12 @@ def test_notice_count_and_read(session, scene):
 
 
 def _send(runner, inbox, app):
-    app.config.update(SMTP_HOST=inbox.host, SMTP_PORT=inbox.port, SMTP_STARTTLS=False,
-                      SMTP_FROM="hoc-tap@congdoan.test")  # fmt: skip
+    app.config.update(
+        SMTP_HOST=inbox.host,
+        SMTP_PORT=inbox.port,
+        SMTP_STARTTLS=False,
+        SMTP_FROM="hoc-tap@congdoan.test",
+    )
     return runner.invoke(args=["notices", "send"])
 
 
@@ -117,8 +147,12 @@ def test_send_delivers_to_the_smtp_server_once(app, runner, session, scene):
 
 def test_refused_address_is_given_up_and_server_down_is_retried(app, runner, session, scene):
     _remind(session, scene)
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port(), SMTP_STARTTLS=False,
-                      SMTP_FROM="hoc-tap@congdoan.test")  # fmt: skip
+    app.config.update(
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=free_port(),
+        SMTP_STARTTLS=False,
+        SMTP_FROM="hoc-tap@congdoan.test",
+    )
     down = runner.invoke(args=["notices", "send"])
     assert down.exit_code == 1 and "1 to retry later" in down.output
     row = session.scalar(select(OutboxMessage).execution_options(populate_existing=True))
@@ -216,8 +250,12 @@ def test_a_dead_workers_claim_is_taken_over_by_the_next_run(app, runner, session
 def test_worker_loop_sends_and_stops(app, runner, session, scene):
     _remind(session, scene)
     with smtp_server() as inbox:
-        app.config.update(SMTP_HOST=inbox.host, SMTP_PORT=inbox.port, SMTP_STARTTLS=False,
-                          SMTP_FROM="hoc-tap@congdoan.test")  # fmt: skip
+        app.config.update(
+            SMTP_HOST=inbox.host,
+            SMTP_PORT=inbox.port,
+            SMTP_STARTTLS=False,
+            SMTP_FROM="hoc-tap@congdoan.test",
+        )
         result = runner.invoke(args=["notices", "worker", "--interval", "1", "--max-runs", "2"])
     assert result.exit_code == 0, result.output
     assert "1 sent" in result.output and "Stopped." in result.output
@@ -257,8 +295,9 @@ def test_postgres_two_officers_at_once_remind_once(requires_postgres, scratch_da
             from learning.enrollment.models import Assignment
 
             actor, target = session.get(User, ids[0]), session.get(Assignment, ids[1])
-            outcomes[name] = services.remind(session, actor, target, unit_id=ids[2],
-                                             message=message, now=utcnow())  # fmt: skip
+            outcomes[name] = services.remind(
+                session, actor, target, unit_id=ids[2], message=message, now=utcnow()
+            )
 
         with Session(engine) as one, Session(engine) as two:
             press("one", one)  # holds the assignment's row lock until it commits

@@ -63,8 +63,11 @@ def test_answers_after_the_deadline_and_grace_are_refused_by_name(logged_in, fin
             "revision-3": "0"}  # fmt: skip
     late = logged_in.post(f"/attempts/{attempt_id}/save", data=data, headers=JSON)
     assert late.status_code == 409
-    assert late.json == {"closed": True, "refused": [2, 3],
-                         "result": f"/attempts/{attempt_id}/result"}  # fmt: skip
+    assert late.json == {
+        "closed": True,
+        "refused": [2, 3],
+        "result": f"/attempts/{attempt_id}/result",
+    }
 
 
 def test_pages_carry_the_save_states_in_words(logged_in, final_quiz):

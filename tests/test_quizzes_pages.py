@@ -237,17 +237,28 @@ def test_expired_form_on_submit_keeps_the_saved_answers(app, final_quiz, worker,
     )
     intro = client.get(f"/quizzes/{final_quiz.id}").text
     token = intro.split('name="csrf_token" value="')[1].split('"')[0]
-    attempt_id = int(client.post(f"/quizzes/{final_quiz.id}/start", data={"csrf_token": token})
-                     .headers["Location"].rsplit("/", 1)[1])  # fmt: skip
-    client.post(f"/attempts/{attempt_id}/save",
-                data={"shown": "1", "answer-1": "1", "revision-1": "0", "csrf_token": token})  # fmt: skip
+    attempt_id = int(
+        client.post(f"/quizzes/{final_quiz.id}/start", data={"csrf_token": token})
+        .headers["Location"]
+        .rsplit("/", 1)[1]
+    )
+    client.post(
+        f"/attempts/{attempt_id}/save",
+        data={"shown": "1", "answer-1": "1", "revision-1": "0", "csrf_token": token},
+    )
     expired = client.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": "expired"})
     assert expired.status_code == 302
     assert expired.headers["Location"] == f"/attempts/{attempt_id}"
     page = client.get(expired.headers["Location"]).text
     assert "Câu trả lời đã lưu của bạn vẫn còn" in page
-    assert session.scalar(select(AttemptSlot.selected).where(
-        AttemptSlot.attempt_id == attempt_id, AttemptSlot.position == 1)) != []  # fmt: skip
+    assert (
+        session.scalar(
+            select(AttemptSlot.selected).where(
+                AttemptSlot.attempt_id == attempt_id, AttemptSlot.position == 1
+            )
+        )
+        != []
+    )
 
 
 def test_officer_sees_attempts_of_their_subtree_only(app, make, final_quiz, auth, client):
@@ -282,8 +293,11 @@ def test_all_questions_on_one_page_when_the_quiz_says_so(logged_in, final_quiz, 
     session.commit()
     attempt_id = start(logged_in, final_quiz)
     page = logged_in.get(f"/attempts/{attempt_id}").text
-    for text in ("Hợp đồng lao động có mấy loại?", "Hợp đồng dưới 01 tháng không thử việc.",
-                 "Chọn các ý đúng về thử việc."):  # fmt: skip
+    for text in (
+        "Hợp đồng lao động có mấy loại?",
+        "Hợp đồng dưới 01 tháng không thử việc.",
+        "Chọn các ý đúng về thử việc.",
+    ):
         assert text in page
     assert page.count('name="shown"') == 3
 
@@ -326,8 +340,11 @@ def test_the_question_map_and_the_answered_list_say_which_questions_are_answered
     attempt_id = start(logged_in, final_quiz)
     answer(logged_in, attempt_id, 1, [1])
     page = logged_in.get(f"/attempts/{attempt_id}?page=3").text
-    buttons = re.findall(r'<button type="submit" name="go" value="(\d)"[^>]*'
-                         r'class="([^"]*)"\s+aria-label="([^"]*)">(\d)</button>', page)  # fmt: skip
+    buttons = re.findall(
+        r'<button type="submit" name="go" value="(\d)"[^>]*'
+        r'class="([^"]*)"\s+aria-label="([^"]*)">(\d)</button>',
+        page,
+    )
     assert buttons == [
         ("1", "map-item answered", "Câu 1, đã trả lời", "1"),
         ("2", "map-item", "Câu 2", "2"),
@@ -337,8 +354,11 @@ def test_the_question_map_and_the_answered_list_say_which_questions_are_answered
     assert page.count('type="checkbox"') >= 2 and 'type="radio"' not in page
     assert "Chọn tất cả các phương án đúng." in page
     summary = logged_in.get(f"/attempts/{attempt_id}/summary").text
-    items = re.findall(r'<li data-position="(\d)">\s*<a href="([^"]+)">([^<]+)</a>\s*'
-                       r'<span class="badge (\w+)">([^<]+)</span>', summary)  # fmt: skip
+    items = re.findall(
+        r'<li data-position="(\d)">\s*<a href="([^"]+)">([^<]+)</a>\s*'
+        r'<span class="badge (\w+)">([^<]+)</span>',
+        summary,
+    )
     assert items == [
         ("1", f"/attempts/{attempt_id}?page=1", "Câu 1", "done", "đã trả lời"),
         ("2", f"/attempts/{attempt_id}?page=2", "Câu 2", "todo", "chưa trả lời"),

@@ -25,18 +25,34 @@ def test_regrade_after_a_correction(session, make, final_quiz, tmp_path, runner)
     services.submit_attempt(session, alice, first.id, NOW, [A(1, (2,), 0)])  # "Ba loại": wrong
     second = services.start_attempt(session, bob, final_quiz, NOW)
     services.submit_attempt(session, bob, second.id, NOW, [A(1, (1,), 0)])  # "Hai loại": right
-    old_version = session.scalar(select(AttemptSlot.question_version_id).where(
-        AttemptSlot.attempt_id == first.id, AttemptSlot.position == 1))  # fmt: skip
+    old_version = session.scalar(
+        select(AttemptSlot.question_version_id).where(
+            AttemptSlot.attempt_id == first.id, AttemptSlot.position == 1
+        )
+    )
     assert (first.score, second.score) == (0, 1)
 
     # The key was wrong: the file is corrected, which makes a new version of q-001.
-    edit(folder / "questions.yaml", '      - text: "Hai loại"\n        correct: true\n      - text: "Ba loại"',
-         '      - text: "Hai loại"\n      - text: "Ba loại"\n        correct: true')  # fmt: skip
+    edit(
+        folder / "questions.yaml",
+        '      - text: "Hai loại"\n        correct: true\n      - text: "Ba loại"',
+        '      - text: "Hai loại"\n      - text: "Ba loại"\n        correct: true',
+    )
     load_course(session, read_course(folder))
     session.commit()
 
-    result = runner.invoke(args=["quizzes", "regrade", "--course", "khoa-thu", "--question", "q-001",
-                                 "--admin", "0900000099"])  # fmt: skip
+    result = runner.invoke(
+        args=[
+            "quizzes",
+            "regrade",
+            "--course",
+            "khoa-thu",
+            "--question",
+            "q-001",
+            "--admin",
+            "0900000099",
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert "2 attempt(s) regraded." in result.output
     session.expire_all()
@@ -47,20 +63,46 @@ def test_regrade_after_a_correction(session, make, final_quiz, tmp_path, runner)
     ]
     assert all(r.regraded_by_id == admin.id for r in records)
     # The attempts still show the version they saw.
-    assert session.scalar(select(AttemptSlot.question_version_id).where(
-        AttemptSlot.attempt_id == first.id, AttemptSlot.position == 1)) == old_version  # fmt: skip
+    assert (
+        session.scalar(
+            select(AttemptSlot.question_version_id).where(
+                AttemptSlot.attempt_id == first.id, AttemptSlot.position == 1
+            )
+        )
+        == old_version
+    )
     question = session.scalar(select(Question).where(Question.key == "q-001"))
     assert question.current_version == 2
 
 
 def test_regrade_refuses_unknown_question_and_non_admin(runner, make, sample_course):
     make.user(phone="0900000098")
-    result = runner.invoke(args=["quizzes", "regrade", "--course", "khoa-thu", "--question", "q-001",
-                                 "--admin", "0900000098"])  # fmt: skip
+    result = runner.invoke(
+        args=[
+            "quizzes",
+            "regrade",
+            "--course",
+            "khoa-thu",
+            "--question",
+            "q-001",
+            "--admin",
+            "0900000098",
+        ]
+    )
     assert result.exit_code == 2 and "not an administrator" in result.output
     make.user(role=Role.ADMIN, phone="0900000097")
-    result = runner.invoke(args=["quizzes", "regrade", "--course", "khoa-thu", "--question", "zzz",
-                                 "--admin", "0900000097"])  # fmt: skip
+    result = runner.invoke(
+        args=[
+            "quizzes",
+            "regrade",
+            "--course",
+            "khoa-thu",
+            "--question",
+            "zzz",
+            "--admin",
+            "0900000097",
+        ]
+    )
     assert result.exit_code == 2 and "no question 'zzz'" in result.output
 
 
@@ -79,10 +121,15 @@ def test_regrade_to_weights_gives_moodle_marks(session, make, final_quiz):
     question = session.scalar(select(Question).where(Question.key == "q-001"))
     old = question.versions[0]
     new = QuestionVersion(
-        question_id=question.id, number=2, type=old.type, text=old.text,
-        explanation=old.explanation, source_document=old.source_document,
-        source_article=old.source_article, content_hash="w",
-    )  # fmt: skip
+        question_id=question.id,
+        number=2,
+        type=old.type,
+        text=old.text,
+        explanation=old.explanation,
+        source_document=old.source_document,
+        source_article=old.source_article,
+        content_hash="w",
+    )
     new.choices = [
         Choice(position=c.position, text=c.text, is_correct=c.is_correct) for c in old.choices
     ]

@@ -41,8 +41,11 @@ def test_saved_answers_survive_and_resume(session, worker, attempt, final_quiz):
     session.commit()
     resumed = services.start_attempt(session, worker, final_quiz, NOW + dt.timedelta(minutes=2))
     assert resumed.id == attempt.id
-    order = session.scalar(select(AttemptSlot.choice_order).where(
-        AttemptSlot.attempt_id == attempt.id, AttemptSlot.position == 3))  # fmt: skip
+    order = session.scalar(
+        select(AttemptSlot.choice_order).where(
+            AttemptSlot.attempt_id == attempt.id, AttemptSlot.position == 3
+        )
+    )
     assert selected(session, attempt, 1) != []
     assert sorted(selected(session, attempt, 3)) == sorted(order[:2])
 

@@ -164,19 +164,36 @@ def test_command_line(runner, world, tmp_path):
     out = tmp_path / "r.csv"
     result = runner.invoke(
         args=[
-            "report", "participation", "--unit", world["p"].code,
-            "--contest", str(world["contest"].id), "--round", "1",
-            "--format", "csv", "-o", str(out),
+            "report",
+            "participation",
+            "--unit",
+            world["p"].code,
+            "--contest",
+            str(world["contest"].id),
+            "--round",
+            "1",
+            "--format",
+            "csv",
+            "-o",
+            str(out),
         ]
-    )  # fmt: skip
+    )
     assert result.exit_code == 0, result.output
     text = out.read_text(encoding="utf-8-sig")
     assert "CĐCS G2" in text and "CUỘC THI" not in text  # CSV has no title block
     missing = runner.invoke(
         args=[
-            "report", "participation", "--unit", world["p"].code,
-            "--contest", "999999", "--format", "csv", "-o", str(tmp_path / "x.csv"),
+            "report",
+            "participation",
+            "--unit",
+            world["p"].code,
+            "--contest",
+            "999999",
+            "--format",
+            "csv",
+            "-o",
+            str(tmp_path / "x.csv"),
         ]
-    )  # fmt: skip
+    )
     assert missing.exit_code != 0 and "cuộc thi" in missing.output.lower()
     assert not (tmp_path / "x.csv").exists()

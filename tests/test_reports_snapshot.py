@@ -38,10 +38,20 @@ def subject_of(session, quiz_id, kind="course", subject_id=None):
 
 def as_numbers(rows):
     return [
-        (r.unit.id, r.depth, r.members, r.assigned, r.started, r.completed, r.participants,
-         r.passed, r.has_children, round(r.grade_sum, 6))
+        (
+            r.unit.id,
+            r.depth,
+            r.members,
+            r.assigned,
+            r.started,
+            r.completed,
+            r.participants,
+            r.passed,
+            r.has_children,
+            round(r.grade_sum, 6),
+        )
         for r in rows
-    ]  # fmt: skip
+    ]
 
 
 def assert_snapshot_agrees(session, subject, roots):

@@ -39,8 +39,9 @@ def is_staff(actor: Any) -> bool:
 
 def is_admin(actor: Any) -> bool:
     """An active admin: authoring, contests, item analysis, the whole tree."""
-    return bool(getattr(actor, "is_authenticated", False) and actor.is_active
-                and actor.role is Role.ADMIN)  # fmt: skip
+    return bool(
+        getattr(actor, "is_authenticated", False) and actor.is_active and actor.role is Role.ADMIN
+    )
 
 
 def can_manage_unit(session: Session, actor: User, unit_id: int | None) -> bool:

@@ -114,12 +114,16 @@ def _too_many(form: LoginForm, bucket: str, seconds: int) -> tuple[str, int, dic
     db.session.rollback()
     wait = limits.minutes(seconds)
     if bucket == "address":
-        error = _("Too many failed logins from this network. Wait %(minutes)d minute(s) and "
-                  "try again.", minutes=wait)  # fmt: skip
+        error = _(
+            "Too many failed logins from this network. Wait %(minutes)d minute(s) and try again.",
+            minutes=wait,
+        )
     else:
-        error = _("Too many failed attempts for this account. Wait %(minutes)d minute(s) "
-                  "and try again, or log in from the device you usually use.",
-                  minutes=wait)  # fmt: skip
+        error = _(
+            "Too many failed attempts for this account. Wait %(minutes)d minute(s) "
+            "and try again, or log in from the device you usually use.",
+            minutes=wait,
+        )
     page = render_template("auth/login.html", form=form, error=error)
     return page, 429, {"Retry-After": str(seconds)}
 
@@ -174,7 +178,8 @@ def profile(user_id: int) -> str:
     require_user(db.session, current_user, user)
     if current_user.id != user.id:
         # Someone else's personal data was shown (Law on Personal Data Protection).
-        record(db.session, current_user.id, "member.view", "user", user.id,
-               after={"page": "profile"})  # fmt: skip
+        record(
+            db.session, current_user.id, "member.view", "user", user.id, after={"page": "profile"}
+        )
         db.session.commit()
     return render_template("auth/profile.html", user=user)

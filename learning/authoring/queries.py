@@ -152,10 +152,16 @@ def bank(session: Session, filters: BankFilters, *, page: int = 1) -> BankPage:
         if words:
             haystack = fold(
                 " ".join(
-                    [question.key, version.text, version.source_document, version.source_article,
-                     " ".join(question.tags or []), *(c.text for c in version.choices)]
+                    [
+                        question.key,
+                        version.text,
+                        version.source_document,
+                        version.source_article,
+                        " ".join(question.tags or []),
+                        *(c.text for c in version.choices),
+                    ]
                 )
-            )  # fmt: skip
+            )
             if not all(word in haystack for word in words):
                 continue
         matches.append(BankRow(question, version, state, course, lesson))
@@ -316,15 +322,20 @@ def media_uploads(session: Session, course_id: int) -> list[MediaUpload]:
     author, approver = aliased(User), aliased(User)
     rows = session.execute(
         select(
-            MediaVersion.id, MediaVersion.name, MediaVersion.content_type,
-            func.length(MediaVersion.data), MediaVersion.status, author.full_name,
-            MediaVersion.created_at, approver.full_name,
+            MediaVersion.id,
+            MediaVersion.name,
+            MediaVersion.content_type,
+            func.length(MediaVersion.data),
+            MediaVersion.status,
+            author.full_name,
+            MediaVersion.created_at,
+            approver.full_name,
         )
         .outerjoin(author, author.id == MediaVersion.author_id)
         .outerjoin(approver, approver.id == MediaVersion.approved_by_id)
         .where(MediaVersion.course_id == course_id)
         .order_by(MediaVersion.id.desc())
-    ).all()  # fmt: skip
+    ).all()
     return [MediaUpload(*row) for row in rows]
 
 

@@ -380,9 +380,13 @@ def save_question(
         session.add(version)
         session.flush()
     record(
-        session, actor.id, "question.edit", "question", question.id,
+        session,
+        actor.id,
+        "question.edit",
+        "question",
+        question.id,
         after={"version": number, "metadata": True} if number is None else {"version": number},
-    )  # fmt: skip
+    )
     return question
 
 
@@ -397,8 +401,14 @@ def submit_question(session: Session, actor: User, question: Question) -> None:
     working.status = IN_REVIEW
     if question.status is DRAFT:
         question.status = IN_REVIEW
-    record(session, actor.id, "question.submit", "question", question.id,
-           after={"version": working.number})  # fmt: skip
+    record(
+        session,
+        actor.id,
+        "question.submit",
+        "question",
+        question.id,
+        after={"version": working.number},
+    )
     session.flush()
 
 
@@ -444,8 +454,15 @@ def _publish(
     working.status = PUBLISHED
     item.status = PUBLISHED
     kind = _kind(item)
-    record(session, actor.id, f"{kind}.approve", kind, item.id, before=before,
-           after={"version": working.number, "status": "published"})  # fmt: skip
+    record(
+        session,
+        actor.id,
+        f"{kind}.approve",
+        kind,
+        item.id,
+        before=before,
+        after={"version": working.number, "status": "published"},
+    )
     session.flush()
     refresh_quizzes(session, session.get_one(Course, item.course_id))
 
@@ -466,8 +483,14 @@ def _send_back(
     if item.status is IN_REVIEW:
         item.status = DRAFT
     kind = _kind(item)
-    record(session, actor.id, f"{kind}.return", kind, item.id,
-           after={"version": working.number, "comment": nfc(comment)[:500]})  # fmt: skip
+    record(
+        session,
+        actor.id,
+        f"{kind}.return",
+        kind,
+        item.id,
+        after={"version": working.number, "comment": nfc(comment)[:500]},
+    )
     session.flush()
 
 
@@ -478,8 +501,15 @@ def _retire(session: Session, actor: User, item: Question | Lesson) -> None:
     before = {"status": str(item.status)}
     item.status = ARCHIVED
     kind = _kind(item)
-    record(session, actor.id, f"{kind}.retire", kind, item.id, before=before,
-           after={"status": "archived"})  # fmt: skip
+    record(
+        session,
+        actor.id,
+        f"{kind}.retire",
+        kind,
+        item.id,
+        before=before,
+        after={"status": "archived"},
+    )
     session.flush()
     refresh_quizzes(session, session.get_one(Course, item.course_id))
 
@@ -501,8 +531,14 @@ def bulk_add_tag(session: Session, actor: User, ids: list[int], tag: str) -> int
         if tag not in (question.tags or []):
             question.tags = [*(question.tags or []), tag]
             changed += 1
-    record(session, actor.id, "question.bulk_tag", "question", None,
-           after={"ids": sorted(ids[:500]), "tag": tag})  # fmt: skip
+    record(
+        session,
+        actor.id,
+        "question.bulk_tag",
+        "question",
+        None,
+        after={"ids": sorted(ids[:500]), "tag": tag},
+    )
     session.flush()
     return changed
 
@@ -517,8 +553,14 @@ def bulk_move(session: Session, actor: User, ids: list[int], lesson_id: int) -> 
         raise InvalidInput(_("That lesson is not part of this course."))
     for question in questions:
         question.lesson_id = lesson.id
-    record(session, actor.id, "question.bulk_move", "question", None,
-           after={"ids": sorted(q.id for q in questions), "lesson": lesson.id})  # fmt: skip
+    record(
+        session,
+        actor.id,
+        "question.bulk_move",
+        "question",
+        None,
+        after={"ids": sorted(q.id for q in questions), "lesson": lesson.id},
+    )
     session.flush()
     refresh_quizzes(session, session.get_one(Course, lesson.course_id))
     return len(questions)
@@ -606,11 +648,16 @@ def save_lesson(
             # Loaded from files: its published text becomes version `lesson.version`, so
             # that the history starts from what workers read.
             working = LessonVersion(
-                lesson_id=lesson.id, number=lesson.version, title=lesson.title,
-                body_markdown=lesson.body_markdown, sources=list(lesson.sources or []),
-                is_required=lesson.is_required, status=lesson.status, author_id=None,
+                lesson_id=lesson.id,
+                number=lesson.version,
+                title=lesson.title,
+                body_markdown=lesson.body_markdown,
+                sources=list(lesson.sources or []),
+                is_required=lesson.is_required,
+                status=lesson.status,
+                author_id=None,
                 created_at=lesson.updated_at,
-            )  # fmt: skip
+            )
             session.add(working)
     same = working is not None and (
         working.title == title
@@ -639,8 +686,7 @@ def save_lesson(
     version.lesson_id = lesson.id
     session.add(version)
     session.flush()
-    record(session, actor.id, "lesson.edit", "lesson", lesson.id,
-           after={"version": version.number})  # fmt: skip
+    record(session, actor.id, "lesson.edit", "lesson", lesson.id, after={"version": version.number})
     return lesson
 
 
@@ -664,8 +710,9 @@ def submit_lesson(session: Session, actor: User, lesson: Lesson) -> None:
     working.status = IN_REVIEW
     if lesson.status is DRAFT:
         lesson.status = IN_REVIEW
-    record(session, actor.id, "lesson.submit", "lesson", lesson.id,
-           after={"version": working.number})  # fmt: skip
+    record(
+        session, actor.id, "lesson.submit", "lesson", lesson.id, after={"version": working.number}
+    )
     session.flush()
 
 
@@ -707,8 +754,14 @@ def move_lesson(session: Session, actor: User, lesson: Lesson, offset: int) -> N
     lessons[index], lessons[index + offset] = lessons[index + offset], lessons[index]
     for position, item in enumerate(lessons, start=1):
         item.position = position
-    record(session, actor.id, "lesson.move", "lesson", lesson.id,
-           after={"position": index + offset + 1})  # fmt: skip
+    record(
+        session,
+        actor.id,
+        "lesson.move",
+        "lesson",
+        lesson.id,
+        after={"position": index + offset + 1},
+    )
     session.flush()
 
 
@@ -721,9 +774,13 @@ def create_course(session: Session, actor: User, slug: str, title: str, summary:
     if session.scalar(select(Course.id).where(Course.slug == slug)):
         raise InvalidInput(_("A course with this address already exists."))
     course = Course(
-        slug=slug, title=nfc(title)[:300], summary=summary.strip(), status=DRAFT,
-        final_quiz=dict(DEFAULT_FINAL_QUIZ), search_text=fold(f"{title} {summary}"),
-    )  # fmt: skip
+        slug=slug,
+        title=nfc(title)[:300],
+        summary=summary.strip(),
+        status=DRAFT,
+        final_quiz=dict(DEFAULT_FINAL_QUIZ),
+        search_text=fold(f"{title} {summary}"),
+    )
     session.add(course)
     session.flush()
     record(session, actor.id, "course.edit", "course", course.id, after={"title": course.title})
@@ -738,8 +795,15 @@ def update_course(session: Session, actor: User, course: Course, title: str, sum
     course.updated_at = utcnow()
     if course.status is IN_REVIEW:
         course.status = DRAFT
-    record(session, actor.id, "course.edit", "course", course.id, before=before,
-           after={"title": course.title, "summary": course.summary})  # fmt: skip
+    record(
+        session,
+        actor.id,
+        "course.edit",
+        "course",
+        course.id,
+        before=before,
+        after={"title": course.title, "summary": course.summary},
+    )
     session.flush()
 
 
@@ -759,8 +823,15 @@ def course_step(
         course.status = ARCHIVED
     else:
         raise WrongState()
-    record(session, actor.id, f"course.{step}", "course", course.id, before=before,
-           after={"status": str(course.status)})  # fmt: skip
+    record(
+        session,
+        actor.id,
+        f"course.{step}",
+        "course",
+        course.id,
+        before=before,
+        after={"status": str(course.status)},
+    )
     session.flush()
     refresh_quizzes(session, course)
 
@@ -781,8 +852,15 @@ def update_quiz_settings(
     grading method); they apply to attempts started from now on."""
     before = dict(course.final_quiz or {})
     course.final_quiz = {**DEFAULT_FINAL_QUIZ, **before, **settings}
-    record(session, actor.id, "course.quiz_settings", "course", course.id, before=before,
-           after=course.final_quiz)  # fmt: skip
+    record(
+        session,
+        actor.id,
+        "course.quiz_settings",
+        "course",
+        course.id,
+        before=before,
+        after=course.final_quiz,
+    )
     session.flush()
     refresh_quizzes(session, course)
 
@@ -809,15 +887,31 @@ def upload_media(
     if suffix not in _EXTENSIONS[kind]:
         raise InvalidInput(_("The file's name does not match its content (%(kind)s).", kind=kind))
     version = MediaVersion(
-        course_id=course.id, name=name, content_type=kind, data=data,
-        sha256=hashlib.sha256(data).hexdigest(), author_id=actor.id, created_at=utcnow(),
+        course_id=course.id,
+        name=name,
+        content_type=kind,
+        data=data,
+        sha256=hashlib.sha256(data).hexdigest(),
+        author_id=actor.id,
+        created_at=utcnow(),
         status=IN_REVIEW if course.status is PUBLISHED else PUBLISHED,
-    )  # fmt: skip
+    )
     session.add(version)
     session.flush()
-    record(session, actor.id, "media.edit", "media", version.id,
-           after={"course": course.id, "name": name, "type": kind, "bytes": len(data),
-                  "status": str(version.status)})  # fmt: skip
+    record(
+        session,
+        actor.id,
+        "media.edit",
+        "media",
+        version.id,
+        after={
+            "course": course.id,
+            "name": name,
+            "type": kind,
+            "bytes": len(data),
+            "status": str(version.status),
+        },
+    )
     if version.status is PUBLISHED:
         # Nobody but admins sees an unpublished course: its files apply at once.
         _publish_media(session, version)
@@ -849,6 +943,12 @@ def approve_media(
     _check_four_eyes(session, actor, "media", version.id, version.author_id, four_eyes)
     version.status = PUBLISHED
     version.approved_by_id, version.approved_at = actor.id, utcnow()
-    record(session, actor.id, "media.approve", "media", version.id,
-           after={"course": version.course_id, "name": version.name})  # fmt: skip
+    record(
+        session,
+        actor.id,
+        "media.approve",
+        "media",
+        version.id,
+        after={"course": version.course_id, "name": version.name},
+    )
     return _publish_media(session, version)

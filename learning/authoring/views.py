@@ -183,8 +183,13 @@ def upload_media(course_id: int) -> Response | tuple[str, int]:
     )
     db.session.commit()
     if media.status is ContentStatus.IN_REVIEW:
-        flash(_("Uploaded. Workers get media/%(name)s once a second admin approves it.",
-                name=media.name), "success")  # fmt: skip
+        flash(
+            _(
+                "Uploaded. Workers get media/%(name)s once a second admin approves it.",
+                name=media.name,
+            ),
+            "success",
+        )
     else:
         flash(_("Uploaded. Link to it in a lesson as media/%(name)s", name=media.name), "success")
     return redirect(url_for("authoring.course", course_id=course.id))

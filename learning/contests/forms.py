@@ -49,32 +49,36 @@ class ContestForm(Form):
     allows_registration = BooleanField(_l("People without an account may register"))
     is_published = BooleanField(_l("Published"))
     prize_count = IntegerField(
-        _l("Individual prizes per round"), default=10,
+        _l("Individual prizes per round"),
+        default=10,
         validators=[InputRequired(), NumberRange(1, 1000)],
-    )  # fmt: skip
+    )
     award_min_members = IntegerField(
-        _l("Minimum members for a unit award"), default=10,
+        _l("Minimum members for a unit award"),
+        default=10,
         validators=[InputRequired(), NumberRange(0, 1_000_000)],
-    )  # fmt: skip
+    )
     suspicious_percent = IntegerField(
-        _l("Suspicious below this share of the time limit (%)"), default=20,
+        _l("Suspicious below this share of the time limit (%)"),
+        default=20,
         validators=[InputRequired(), NumberRange(0, 100)],
-    )  # fmt: skip
+    )
 
 
 class RoundForm(Form):
     opens_at = MomentField(
         _l("Opens"),
         validators=[DataRequired(_l("Enter a date and time."))],
-    )  # fmt: skip
+    )
     closes_at = MomentField(
         _l("Closes"),
         validators=[DataRequired(_l("Enter a date and time."))],
-    )  # fmt: skip
+    )
     courses = SelectMultipleField(
-        _l("Question banks"), coerce=int,
+        _l("Question banks"),
+        coerce=int,
         validators=[DataRequired(_l("Choose at least one question bank."))],
-    )  # fmt: skip
+    )
     question_count = IntegerField(
         _l("Questions drawn"), default=20, validators=[InputRequired(), NumberRange(1, 200)]
     )

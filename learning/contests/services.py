@@ -97,8 +97,14 @@ def save_contest(
         session.execute(
             insert(ContestUnit), [{"contest_id": contest.id, "unit_id": u} for u in sorted(units)]
         )
-    record(session, actor.id, "contest.create" if created else "contest.update", "contest",
-           contest.id, after={"title": title, "units": sorted(units)})  # fmt: skip
+    record(
+        session,
+        actor.id,
+        "contest.create" if created else "contest.update",
+        "contest",
+        contest.id,
+        after={"title": title, "units": sorted(units)},
+    )
     session.flush()
     return contest
 
@@ -157,11 +163,13 @@ def save_round(
     exposed = exposed_banks(session, data.course_ids)
     if exposed and not data.confirm_exposed:
         raise ExposedBanks(
-            _("Some of these banks are used by course quizzes that show the answers as soon as "
-              "an attempt is submitted, so the round's key can be collected in advance: "
-              "%(courses)s. Draw from banks kept for contests, or confirm to go on.",
-              courses=", ".join(c.title for c in exposed))
-        )  # fmt: skip
+            _(
+                "Some of these banks are used by course quizzes that show the answers as soon as "
+                "an attempt is submitted, so the round's key can be collected in advance: "
+                "%(courses)s. Draw from banks kept for contests, or confirm to go on.",
+                courses=", ".join(c.title for c in exposed),
+            )
+        )
     if round_ is None:
         number = len(contest.rounds) + 1
         quiz = Quiz(
@@ -189,9 +197,18 @@ def save_round(
     quiz.attempts_allowed = data.attempts_allowed
     round_.has_prediction = data.has_prediction
     session.flush()
-    record(session, actor.id, "contest.round", "contest", contest.id,
-           after={"round": round_.number, "closes_at": data.closes_at.isoformat(),
-                  "exposed_banks_confirmed": [c.id for c in exposed]})  # fmt: skip
+    record(
+        session,
+        actor.id,
+        "contest.round",
+        "contest",
+        contest.id,
+        after={
+            "round": round_.number,
+            "closes_at": data.closes_at.isoformat(),
+            "exposed_banks_confirmed": [c.id for c in exposed],
+        },
+    )
     return round_
 
 
@@ -247,8 +264,9 @@ def register(
         raise InvalidInput(_("This is not a Vietnamese phone number.")) from None
     unit = _check_unit(session, contest, form.unit_id)
     if len(form.password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(_("The password must have at least %(n)d characters.",
-                             n=MIN_PASSWORD_LENGTH))  # fmt: skip
+        raise InvalidInput(
+            _("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
+        )
     holder = session.scalar(select(User.id).where(User.phone == phone))
     if holder is None:
         try:
@@ -265,14 +283,21 @@ def register(
             holder = session.scalar(select(User.id).where(User.phone == phone))
     if holder is not None:
         hash_password(form.password)  # the same hashing as a new account: time tells nothing
-        record(session, None, "contest.register_held", "contest", contest.id,
-               after={"user_id": holder})  # fmt: skip
+        record(
+            session, None, "contest.register_held", "contest", contest.id, after={"user_id": holder}
+        )
         return None
     entrant = _add_entrant(
         session, contest, user, unit, form.category, form.birth_year, form.gender, address
     )
-    record(session, None, "contest.register", "contest", contest.id,
-           after={"user_id": user.id, "unit_id": unit.id})  # fmt: skip
+    record(
+        session,
+        None,
+        "contest.register",
+        "contest",
+        contest.id,
+        after={"user_id": user.id, "unit_id": unit.id},
+    )
     return user, entrant
 
 
@@ -597,8 +622,14 @@ def close_due(session: Session, now: dt.datetime) -> list[Round]:
 
 def record_export(session: Session, actor: User, round_: Round, rows: int) -> None:
     """Log who exported a round's prize list (it holds personal data)."""
-    record(session, actor.id, "export", "contest", round_.contest_id,
-           after={"report": "prizes", "round": round_.number, "rows": rows})  # fmt: skip
+    record(
+        session,
+        actor.id,
+        "export",
+        "contest",
+        round_.contest_id,
+        after={"report": "prizes", "round": round_.number, "rows": rows},
+    )
 
 
 # --- officers ------------------------------------------------------------------------------
@@ -619,7 +650,13 @@ def confirm_entrant(
     entrant.category = category
     entrant.confirmed_by_id = actor.id
     entrant.confirmed_at = utcnow()
-    record(session, actor.id, "contest.confirm_entrant", "contest", entrant.contest_id,
-           before=before, after={"entrant_id": entrant.id, "unit_id": unit.id,
-                                 "category": category.value})  # fmt: skip
+    record(
+        session,
+        actor.id,
+        "contest.confirm_entrant",
+        "contest",
+        entrant.contest_id,
+        before=before,
+        after={"entrant_id": entrant.id, "unit_id": unit.id, "category": category.value},
+    )
     session.flush()

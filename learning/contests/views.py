@@ -301,15 +301,18 @@ def finish(attempt_id: int) -> str | tuple[str, int] | Response:
         if prediction is None and round_.has_prediction:
             raise InvalidPrediction(_("Enter your prediction: a whole number, zero or more."))
         services.finish(
-            db.session, current_user, round_, attempt_id,
-            prediction if round_.has_prediction else None, utcnow(),
-        )  # fmt: skip
+            db.session,
+            current_user,
+            round_,
+            attempt_id,
+            prediction if round_.has_prediction else None,
+            utcnow(),
+        )
     except InvalidPrediction as error:
         db.session.rollback()
         return _finish_page(round_, attempt, form, str(error)), error.status
     db.session.commit()
-    flash(_("Your answers are submitted. Results are published when the round closes."),
-          "success")  # fmt: skip
+    flash(_("Your answers are submitted. Results are published when the round closes."), "success")
     return redirect(url_for("contests.round_page", round_id=round_.id))
 
 
@@ -374,11 +377,24 @@ def prizes(round_id: int) -> Response:
               _("Time used (seconds)"), _("Prediction"), _("Distance"), _("Submitted")]  # fmt: skip
     genders = {g.value: g.label for g in Gender}
     body = [
-        [r.rank, r.full_name, r.birth_year, genders.get(r.gender or "", ""), format_phone(r.phone),
-         r.unit, r.parent, r.category.label, r.score, r.max_score,
-         round(r.milliseconds_used / 1000, 1), r.prediction, r.distance, r.submitted_at]
+        [
+            r.rank,
+            r.full_name,
+            r.birth_year,
+            genders.get(r.gender or "", ""),
+            format_phone(r.phone),
+            r.unit,
+            r.parent,
+            r.category.label,
+            r.score,
+            r.max_score,
+            round(r.milliseconds_used / 1000, 1),
+            r.prediction,
+            r.distance,
+            r.submitted_at,
+        ]
         for r in rows
-    ]  # fmt: skip
+    ]
     db.begin_write()
     services.record_export(db.session, current_user, round_, len(body))
     db.session.commit()
@@ -399,9 +415,13 @@ def awards(contest_id: int) -> str:
     round_id = request.args.get("round", type=int)
     by_rate, by_count, to_confirm = queries.unit_awards(db.session, contest, round_id)
     return render_template(
-        "contests/awards.html", contest=contest, by_rate=by_rate[:50], by_count=by_count[:50],
-        to_confirm=to_confirm, round_id=round_id,
-    )  # fmt: skip
+        "contests/awards.html",
+        contest=contest,
+        by_rate=by_rate[:50],
+        by_count=by_count[:50],
+        to_confirm=to_confirm,
+        round_id=round_id,
+    )
 
 
 @bp.get("/contests/<int:contest_id>/suspicious")
@@ -429,8 +449,14 @@ def entrants(contest_id: int) -> str:
         db.session, current_user, contest.id, unconfirmed_only=unconfirmed
     )
     # A list of people with their phone and birth year: who looked is kept (personal data).
-    record(db.session, current_user.id, "members.view", "contest", contest.id,
-           after={"page": "contest_entrants", "shown": len(rows)})  # fmt: skip
+    record(
+        db.session,
+        current_user.id,
+        "members.view",
+        "contest",
+        contest.id,
+        after={"page": "contest_entrants", "shown": len(rows)},
+    )
     db.session.commit()
     return render_template(
         "contests/entrants.html",
@@ -458,9 +484,12 @@ def confirm(contest_id: int, entrant_id: int) -> Response:
     if not form.validate():
         raise UnknownUnit()
     services.confirm_entrant(
-        db.session, current_user, entrant, unit_id=form.unit.data,
+        db.session,
+        current_user,
+        entrant,
+        unit_id=form.unit.data,
         category=Category(form.category.data),
-    )  # fmt: skip
+    )
     db.session.commit()
     queries.forget_live_counters(contest)
     flash(_("Confirmed."), "success")
@@ -566,9 +595,13 @@ def _round_page(contest: Contest, form: RoundForm, round_: Round | None, error: 
     # The confirmation is asked only once the admin has been told what is exposed.
     exposed = services.exposed_banks(db.session, form.courses.data or [])
     return render_template(
-        "contests/round_form.html", contest=contest, form=form, round=round_, error=error,
+        "contests/round_form.html",
+        contest=contest,
+        form=form,
+        round=round_,
+        error=error,
         exposed=exposed,
-    )  # fmt: skip
+    )
 
 
 def _round_data(form: RoundForm) -> services.RoundData:

@@ -59,9 +59,13 @@ _Dumper.add_representer(str, _text)
 
 def _dump(data: Any) -> str:
     return yaml.dump(
-        data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False,
+        data,
+        Dumper=_Dumper,
+        allow_unicode=True,
+        sort_keys=False,
+        default_flow_style=False,
         width=100,
-    )  # fmt: skip
+    )
 
 
 def course_files(session: Session, course: Course) -> tuple[dict[str, str | bytes], ExportReport]:

@@ -419,26 +419,49 @@ def due_for_review(session: Session) -> list[ReviewItem]:
     for lesson, course_title in lessons:
         keys = {ref.get("document", "") for ref in lesson.sources or []}
         item = _review_item(
-            "lesson", lesson.id, course_title, lesson.title, keys, changes,
-            lesson.updated_at, lesson_reviews.get(lesson.id),
-        )  # fmt: skip
+            "lesson",
+            lesson.id,
+            course_title,
+            lesson.title,
+            keys,
+            changes,
+            lesson.updated_at,
+            lesson_reviews.get(lesson.id),
+        )
         if item:
             items.append(item)
     questions = session.execute(
-        select(Question.id, Question.key, QuestionVersion.text, QuestionVersion.source_document,
-               QuestionVersion.created_at, Course.title)
-        .join(QuestionVersion, and_(QuestionVersion.question_id == Question.id,
-                                    QuestionVersion.number == Question.current_version))
+        select(
+            Question.id,
+            Question.key,
+            QuestionVersion.text,
+            QuestionVersion.source_document,
+            QuestionVersion.created_at,
+            Course.title,
+        )
+        .join(
+            QuestionVersion,
+            and_(
+                QuestionVersion.question_id == Question.id,
+                QuestionVersion.number == Question.current_version,
+            ),
+        )
         .join(Course, Course.id == Question.course_id)
         .where(Question.status == PUBLISHED)
         .order_by(Course.title, Question.key)
-    ).all()  # fmt: skip
+    ).all()
     for question_id, key, text, document, created_at, course_title in questions:
         label = f"{key}: {shorten(text, 140, placeholder=' …')}"
         item = _review_item(
-            "question", question_id, course_title, label, {document}, changes,
-            created_at, question_reviews.get(question_id),
-        )  # fmt: skip
+            "question",
+            question_id,
+            course_title,
+            label,
+            {document},
+            changes,
+            created_at,
+            question_reviews.get(question_id),
+        )
         if item:
             items.append(item)
     return items

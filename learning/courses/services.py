@@ -463,8 +463,9 @@ def _load_lessons(
             if conflict is None:
                 # The files say what the browser made (`courses export`): they caught up.
                 lesson.content_hash = content_hash
-                snapshots.record("lesson", spec.slug, file_hash,
-                                 _lesson_state(lesson, browser.get(lesson.id, 0)))  # fmt: skip
+                snapshots.record(
+                    "lesson", spec.slug, file_hash, _lesson_state(lesson, browser.get(lesson.id, 0))
+                )
                 continue
             if prefer_files:
                 number = _lesson_draft_from_file(session, lesson, spec, body, sources)
@@ -863,11 +864,18 @@ def _load_media(
                 conflict = Conflict("media", item.name, _CHANGED, browser, files)
                 if prefer_files:
                     # The file's version waits for a second admin, as a browser upload does.
-                    session.add(MediaVersion(
-                        course_id=course.id, name=item.name, content_type=item.content_type,
-                        sha256=item.sha256, data=item.data, status=ContentStatus.IN_REVIEW,
-                        author_id=None, created_at=utcnow(),
-                    ))  # fmt: skip
+                    session.add(
+                        MediaVersion(
+                            course_id=course.id,
+                            name=item.name,
+                            content_type=item.content_type,
+                            sha256=item.sha256,
+                            data=item.data,
+                            status=ContentStatus.IN_REVIEW,
+                            author_id=None,
+                            created_at=utcnow(),
+                        )
+                    )
                     conflict = replace(conflict, resolved="uploaded for review")
                     snapshots.record("media", item.name, item.sha256, stored.sha256)
                 report.conflicts.append(conflict)

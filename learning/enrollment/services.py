@@ -15,8 +15,9 @@ from learning.errors import InvalidInput, NotFound
 from learning.i18n import gettext as _
 
 
-def _active(session: Session, course_id: int, *, unit_id: int | None = None,
-            user_id: int | None = None) -> Assignment | None:  # fmt: skip
+def _active(
+    session: Session, course_id: int, *, unit_id: int | None = None, user_id: int | None = None
+) -> Assignment | None:
     return session.scalar(
         select(Assignment).where(
             Assignment.course_id == course_id,
@@ -46,17 +47,40 @@ def assign_course(
     if existing is not None:
         before = {"due_on": existing.due_on.isoformat() if existing.due_on else None}
         existing.due_on = due_on
-        record(session, actor.id, "assignment.update", "assignment", existing.id, before=before,
-               after={"due_on": due_on.isoformat() if due_on else None})  # fmt: skip
+        record(
+            session,
+            actor.id,
+            "assignment.update",
+            "assignment",
+            existing.id,
+            before=before,
+            after={"due_on": due_on.isoformat() if due_on else None},
+        )
         session.flush()
         return existing
-    assignment = Assignment(course_id=course_id, unit_id=unit_id, user_id=user_id, due_on=due_on,
-                            assigned_by_id=actor.id, assigned_at=utcnow())  # fmt: skip
+    assignment = Assignment(
+        course_id=course_id,
+        unit_id=unit_id,
+        user_id=user_id,
+        due_on=due_on,
+        assigned_by_id=actor.id,
+        assigned_at=utcnow(),
+    )
     session.add(assignment)
     session.flush()
-    record(session, actor.id, "assignment.create", "assignment", assignment.id,
-           after={"course_id": course_id, "unit_id": unit_id, "user_id": user_id,
-                  "due_on": due_on.isoformat() if due_on else None})  # fmt: skip
+    record(
+        session,
+        actor.id,
+        "assignment.create",
+        "assignment",
+        assignment.id,
+        after={
+            "course_id": course_id,
+            "unit_id": unit_id,
+            "user_id": user_id,
+            "due_on": due_on.isoformat() if due_on else None,
+        },
+    )
     return assignment
 
 
@@ -66,9 +90,18 @@ def remove_assignment(session: Session, actor: User, assignment: Assignment) -> 
         raise NotFound()
     assignment.removed_at = utcnow()
     assignment.removed_by_id = actor.id
-    record(session, actor.id, "assignment.remove", "assignment", assignment.id,
-           before={"course_id": assignment.course_id, "unit_id": assignment.unit_id,
-                   "user_id": assignment.user_id})  # fmt: skip
+    record(
+        session,
+        actor.id,
+        "assignment.remove",
+        "assignment",
+        assignment.id,
+        before={
+            "course_id": assignment.course_id,
+            "unit_id": assignment.unit_id,
+            "user_id": assignment.user_id,
+        },
+    )
     session.flush()
 
 
@@ -91,8 +124,9 @@ def transfer_assignments(
             )
             moved += 1
         session.execute(
-            update(Assignment).where(Assignment.id == assignment.id)
+            update(Assignment)
+            .where(Assignment.id == assignment.id)
             .values(removed_at=utcnow(), removed_by_id=actor.id)
-        )  # fmt: skip
+        )
     session.flush()
     return moved

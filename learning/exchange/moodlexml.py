@@ -242,8 +242,11 @@ def _multichoice(element: Element, category: str | None, line: int) -> ExchangeQ
             notes.append(
                 _("<%(tag)s> is not kept: this platform shows per-choice feedback", tag=name)
             )
-    if any(_format(answer, question.text_format) != question.text_format
-           for answer in element.findall("answer") if _text(answer)):  # fmt: skip
+    if any(
+        _format(answer, question.text_format) != question.text_format
+        for answer in element.findall("answer")
+        if _text(answer)
+    ):
         notes.append(
             _("an answer in another text format than the question's is stored in the question's")
         )

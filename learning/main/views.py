@@ -136,8 +136,9 @@ def manifest() -> Response:
 def service_worker() -> Response:
     """The service worker, from the site's root so that its scope is the whole site; never
     cached by the browser's HTTP cache, so that a new version is picked up at once."""
-    response = send_from_directory(current_app.static_folder or "static", "js/sw.js",
-                                   mimetype="text/javascript", max_age=0)  # fmt: skip
+    response = send_from_directory(
+        current_app.static_folder or "static", "js/sw.js", mimetype="text/javascript", max_age=0
+    )
     response.headers["Cache-Control"] = "no-cache"
     return response
 

@@ -141,11 +141,13 @@ class HeldRow:
         if self.state == "unconfirmed":
             message = str(HELD_UNCONFIRMED)
         elif self.state == "refused":
-            message = str(_l("held by a registration refused on %(date)s",
-                             date=format_date(self.since)))  # fmt: skip
+            message = str(
+                _l("held by a registration refused on %(date)s", date=format_date(self.since))
+            )
         else:
-            message = str(_l("held by a member who left the union on %(date)s",
-                             date=format_date(self.since)))  # fmt: skip
+            message = str(
+                _l("held by a member who left the union on %(date)s", date=format_date(self.since))
+            )
         return f"{LABELS[self.field]}: {message}"
 
 
@@ -274,8 +276,10 @@ def plan_import(
                 # The same row twice (copied twice into the list): imported once.
                 plan.repeated.append(RepeatedRow(row.number, first.row))
                 continue
-            for value, seen, label in ((member.phone, seen_phone, "phone"),
-                                       (member.member_code, seen_code, "member_code")):  # fmt: skip
+            for value, seen, label in (
+                (member.phone, seen_phone, "phone"),
+                (member.member_code, seen_code, "member_code"),
+            ):
                 if value and value in seen:
                     problems.append(
                         Problem(

@@ -252,8 +252,14 @@ def _confirm_registration(
     user.confirmed_at = now
     unit = session.get_one(Unit, member.unit_id)
     change_unit(session, user, unit, now)
-    record(session, actor.id if actor else None, "member.confirm", "user", user.id,
-           after={"unit_id": unit.id})  # fmt: skip
+    record(
+        session,
+        actor.id if actor else None,
+        "member.confirm",
+        "user",
+        user.id,
+        after={"unit_id": unit.id},
+    )
     session.flush()
 
 
@@ -387,8 +393,9 @@ def batch_slips(session: Session, actor: User, batch: ImportBatch) -> list[Slip]
         password = slip_password(batch.slip_key or "", login_of(user.phone, user.member_code))
         if user.password_hash == hash_temporary_password(password):
             slips.append(_slip(user, password))
-    record(session, actor.id, "members.slips", "import_batch", batch.id,
-           after={"count": len(slips)})  # fmt: skip
+    record(
+        session, actor.id, "members.slips", "import_batch", batch.id, after={"count": len(slips)}
+    )
     session.flush()
     return slips
 
@@ -405,8 +412,14 @@ def reissue_slips(session: Session, actor: User, batch: ImportBatch) -> int:
         user.must_change_password = True
         user.session_token = new_session_token()
     batch.slip_key, batch.slips_issued_at = key, utcnow()
-    record(session, actor.id, "members.slips_reissue", "import_batch", batch.id,
-           after={"count": len(users)})  # fmt: skip
+    record(
+        session,
+        actor.id,
+        "members.slips_reissue",
+        "import_batch",
+        batch.id,
+        after={"count": len(users)},
+    )
     session.flush()
     return len(users)
 

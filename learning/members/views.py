@@ -321,10 +321,12 @@ def reissue(batch_id: int) -> Response | tuple[str, int]:
     count = services.reissue_slips(db.session, current_user, batch)
     db.session.commit()
     flash(
-        _("New passwords issued to %(count)d members: the earlier slips no longer work.",
-          count=count),
+        _(
+            "New passwords issued to %(count)d members: the earlier slips no longer work.",
+            count=count,
+        ),
         "success",
-    )  # fmt: skip
+    )
     return redirect(url_for("members.preview", batch_id=batch.id))
 
 
@@ -334,8 +336,14 @@ def reissue(batch_id: int) -> Response | tuple[str, int]:
 def pending() -> str:
     people = queries.pending_registrations(db.session, current_user)
     if people:
-        record(db.session, current_user.id, "members.view", "user", None,
-               after={"list": "pending", "shown": len(people)})  # fmt: skip
+        record(
+            db.session,
+            current_user.id,
+            "members.view",
+            "user",
+            None,
+            after={"list": "pending", "shown": len(people)},
+        )
         db.session.commit()
     return render_template("members/pending.html", people=people)
 

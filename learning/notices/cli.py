@@ -27,8 +27,13 @@ def _settings() -> SmtpSettings:
 
 
 @notices_group.command("send")
-@click.option("--limit", default=200, show_default=True, type=click.IntRange(1, 10_000),
-              help="Messages to send in this run at most.")  # fmt: skip
+@click.option(
+    "--limit",
+    default=200,
+    show_default=True,
+    type=click.IntRange(1, 10_000),
+    help="Messages to send in this run at most.",
+)
 def send(limit: int) -> None:
     """Send the e-mails due now (run it from cron every minute or two). Safe to run on
     several servers at once: each message is claimed by one run."""
@@ -47,10 +52,20 @@ def send(limit: int) -> None:
 
 
 @notices_group.command("worker")
-@click.option("--interval", default=30, show_default=True, type=click.IntRange(1, 3600),
-              help="Seconds to wait when nothing is due.")  # fmt: skip
-@click.option("--max-runs", default=0, type=click.IntRange(0), hidden=True,
-              help="Stop after this many batches (tests).")  # fmt: skip
+@click.option(
+    "--interval",
+    default=30,
+    show_default=True,
+    type=click.IntRange(1, 3600),
+    help="Seconds to wait when nothing is due.",
+)
+@click.option(
+    "--max-runs",
+    default=0,
+    type=click.IntRange(0),
+    hidden=True,
+    help="Stop after this many batches (tests).",
+)
 def worker(interval: int, max_runs: int) -> None:
     """Send e-mails as they come, until stopped (SIGTERM or Ctrl-C ends it after the current
     message; what it had claimed and not sent is taken over by the next run)."""
@@ -69,8 +84,9 @@ def worker(interval: int, max_runs: int) -> None:
             report = deliver_once(db.session, settings)
             runs += 1
             if report.claimed:
-                click.echo(f"{report.sent} sent, {report.retrying} to retry, "
-                           f"{report.given_up} given up.")  # fmt: skip
+                click.echo(
+                    f"{report.sent} sent, {report.retrying} to retry, {report.given_up} given up."
+                )
             if max_runs and runs >= max_runs:
                 break
             if not report.claimed:

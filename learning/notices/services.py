@@ -72,9 +72,12 @@ def remind(
     else:
         people = members_not_done(session, assignment.course_id, user_id=assignment.user_id)
     reminder = Reminder(
-        assignment_id=assignment.id, unit_id=unit_id, sent_by_id=actor.id, created_at=now,
+        assignment_id=assignment.id,
+        unit_id=unit_id,
+        sent_by_id=actor.id,
+        created_at=now,
         recipients=len(people),
-    )  # fmt: skip
+    )
     session.add(reminder)
     session.flush()
     notice_ids: dict[int, int] = {}
@@ -100,9 +103,19 @@ def remind(
     if mails:
         session.execute(insert(OutboxMessage), mails)
     reminder.emails = len(mails)
-    record(session, actor.id, "reminder.send", "assignment", assignment.id,
-           after={"reminder_id": reminder.id, "unit_id": unit_id,
-                  "recipients": len(people), "emails": len(mails)})  # fmt: skip
+    record(
+        session,
+        actor.id,
+        "reminder.send",
+        "assignment",
+        assignment.id,
+        after={
+            "reminder_id": reminder.id,
+            "unit_id": unit_id,
+            "recipients": len(people),
+            "emails": len(mails),
+        },
+    )
     session.flush()
     return ReminderOutcome(reminder, repeated=False)
 
@@ -166,10 +179,11 @@ def mark_sent(session: Session, message: OutboxMessage, now: dt.datetime) -> Non
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message.id, OutboxMessage.claimed_by == message.claimed_by)
-        .values(sent_at=now, attempts=OutboxMessage.attempts + 1, claimed_until=None,
-                last_error=None)
+        .values(
+            sent_at=now, attempts=OutboxMessage.attempts + 1, claimed_until=None, last_error=None
+        )
         .execution_options(synchronize_session=False)
-    )  # fmt: skip
+    )
     session.flush()
 
 
@@ -190,9 +204,14 @@ def mark_failed(
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message.id, OutboxMessage.claimed_by == message.claimed_by)
-        .values(attempts=attempts, last_error=error[:2000], claimed_until=None,
-                next_try_at=now + delay, failed_at=now if give_up else None)
+        .values(
+            attempts=attempts,
+            last_error=error[:2000],
+            claimed_until=None,
+            next_try_at=now + delay,
+            failed_at=now if give_up else None,
+        )
         .execution_options(synchronize_session=False)
-    )  # fmt: skip
+    )
     session.flush()
     return give_up

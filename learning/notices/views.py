@@ -117,13 +117,21 @@ def remind(assignment_id: int) -> BaseResponse:
     )
     db.session.commit()
     if outcome.repeated:
-        flash(_("These members were already reminded a moment ago; nothing was sent again."),
-              "error")  # fmt: skip
+        flash(
+            _("These members were already reminded a moment ago; nothing was sent again."), "error"
+        )
     else:
-        flash(_("Reminder sent to %(n)d members (%(m)d by e-mail).",
-                n=outcome.reminder.recipients, m=outcome.reminder.emails), "success")  # fmt: skip
-    return redirect(url_for("notices.message", assignment_id=assignment.id,
-                            unit=unit.id if unit else None))  # fmt: skip
+        flash(
+            _(
+                "Reminder sent to %(n)d members (%(m)d by e-mail).",
+                n=outcome.reminder.recipients,
+                m=outcome.reminder.emails,
+            ),
+            "success",
+        )
+    return redirect(
+        url_for("notices.message", assignment_id=assignment.id, unit=unit.id if unit else None)
+    )
 
 
 @bp.get("/assignments/<int:assignment_id>/message")
@@ -146,8 +154,14 @@ def message(assignment_id: int) -> str:
         from learning.audit.services import record
 
         db.begin_write()
-        record(db.session, current_user.id, "members.view", "assignment", assignment.id,
-               after={"list": "reminded", "shown": len(people)})  # fmt: skip
+        record(
+            db.session,
+            current_user.id,
+            "members.view",
+            "assignment",
+            assignment.id,
+            after={"list": "reminded", "shown": len(people)},
+        )
         db.session.commit()
     return render_template(
         "notices/message.html",

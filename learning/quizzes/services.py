@@ -509,9 +509,16 @@ def _plan(
                 order.index(choice) + 1 for choice in (slot.selected or []) if choice in order
             )
             continue
-        updates.append({"slot_id": slot.id, "position": answer.position, "new_selected": selected,
-                        "old_revision": slot.revision, "new_revision": slot.revision + 1,
-                        "new_answered_at": now})  # fmt: skip
+        updates.append(
+            {
+                "slot_id": slot.id,
+                "position": answer.position,
+                "new_selected": selected,
+                "old_revision": slot.revision,
+                "new_revision": slot.revision + 1,
+                "new_answered_at": now,
+            }
+        )
         result.saved.append(answer.position)
         result.revisions[answer.position] = slot.revision + 1
     return result, updates

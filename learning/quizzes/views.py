@@ -150,13 +150,19 @@ def save(attempt_id: int, actor: User | SessionClaim) -> Response | tuple[Respon
     if wants_json:
         if result.stale:
             # A real conflict (another tab or device): the page shows the answer kept.
-            return jsonify(saved=result.saved, stale=result.stale, revisions=result.revisions,
-                           kept=result.kept), 409  # fmt: skip
+            return jsonify(
+                saved=result.saved, stale=result.stale, revisions=result.revisions, kept=result.kept
+            ), 409
         return jsonify(saved=result.saved, stale=result.stale, revisions=result.revisions)
     page = request.form.get("page", 1, type=int) or 1
     if result.stale:
-        flash(_("This page was out of date: an answer saved later from another page or tab "
-                "was kept. Here is what is saved now."), "error")  # fmt: skip
+        flash(
+            _(
+                "This page was out of date: an answer saved later from another page or tab "
+                "was kept. Here is what is saved now."
+            ),
+            "error",
+        )
         return redirect(url_for("quizzes.attempt", attempt_id=attempt_id, page=page))
     return redirect(_target_after_save(attempt_id, page))
 
@@ -264,8 +270,14 @@ def attempts(quiz_id: int) -> str:
     rows = queries.attempts_in_scope(db.session, current_user, quiz.id)
     if rows:
         # A list of named members' results: personal data shown, so logged.
-        record(db.session, current_user.id, "members.view", "quiz", quiz.id,
-               after={"list": "attempts", "shown": len(rows)})  # fmt: skip
+        record(
+            db.session,
+            current_user.id,
+            "members.view",
+            "quiz",
+            quiz.id,
+            after={"list": "attempts", "shown": len(rows)},
+        )
         db.session.commit()
     analyse = can(db.session, current_user, "analyse_items")
     counts = queries.answer_counts(db.session, quiz.id) if analyse else []

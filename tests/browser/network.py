@@ -22,17 +22,25 @@ class Network:
         self.session = page.context.new_cdp_session(page)
         self.session.send("Network.enable")
 
-    def set(self, *, latency: float = 0, offline: bool = False, down: float = -1,
-            up: float = -1) -> None:  # fmt: skip
+    def set(
+        self, *, latency: float = 0, offline: bool = False, down: float = -1, up: float = -1
+    ) -> None:
         self.session.send(
             "Network.emulateNetworkConditions",
-            {"offline": offline, "latency": latency, "downloadThroughput": down,
-             "uploadThroughput": up},
-        )  # fmt: skip
+            {
+                "offline": offline,
+                "latency": latency,
+                "downloadThroughput": down,
+                "uploadThroughput": up,
+            },
+        )
 
     def slow_3g(self) -> None:
-        self.set(latency=SLOW_3G["latency"], down=SLOW_3G["downloadThroughput"],
-                 up=SLOW_3G["uploadThroughput"])  # fmt: skip
+        self.set(
+            latency=SLOW_3G["latency"],
+            down=SLOW_3G["downloadThroughput"],
+            up=SLOW_3G["uploadThroughput"],
+        )
 
     def normal(self) -> None:
         self.set()
@@ -45,9 +53,10 @@ def stored_answers(base_url: str, attempt_id: int) -> dict[int, list[int]]:
     try:
         with engine.connect() as connection:
             rows = connection.execute(
-                select(AttemptSlot.position, AttemptSlot.choice_order, AttemptSlot.selected)
-                .where(AttemptSlot.attempt_id == attempt_id)
-            ).all()  # fmt: skip
+                select(AttemptSlot.position, AttemptSlot.choice_order, AttemptSlot.selected).where(
+                    AttemptSlot.attempt_id == attempt_id
+                )
+            ).all()
     finally:
         engine.dispose()
     return {
@@ -62,9 +71,10 @@ def graded_marks(base_url: str, attempt_id: int) -> dict[int, object]:
     try:
         with engine.connect() as connection:
             rows = connection.execute(
-                select(AttemptSlot.position, AttemptSlot.mark)
-                .where(AttemptSlot.attempt_id == attempt_id)
-            ).all()  # fmt: skip
+                select(AttemptSlot.position, AttemptSlot.mark).where(
+                    AttemptSlot.attempt_id == attempt_id
+                )
+            ).all()
     finally:
         engine.dispose()
     return {row.position: row.mark for row in rows}

@@ -64,8 +64,9 @@ def test_register_take_a_round_and_see_the_ranking(page, browser, live_server):
     expect(page.get_by_text("Bảng xếp hạng được công bố sau khi đợt thi kết thúc.")).to_be_visible()
 
     # The organiser closes the round five minutes ago (local time).
-    admin = browser.new_context(viewport={"width": 360, "height": 740}, base_url=live_server,
-                                locale="vi-VN").new_page()  # fmt: skip
+    admin = browser.new_context(
+        viewport={"width": 360, "height": 740}, base_url=live_server, locale="vi-VN"
+    ).new_page()
     log_in(admin, phone="0900000001", password="demo-admin-2026")
     admin.goto("/admin/contests")
     admin.get_by_role("link", name=CONTEST).click()

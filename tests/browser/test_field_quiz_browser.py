@@ -159,8 +159,10 @@ def test_quick_changes_keep_the_last_tap(page, live_server, latency, gap, phone,
     stored = stored_answers(live_server, attempt_id)
     lost = [n for n in targets if stored[n] != expected[n]]
     marks = graded_marks(live_server, attempt_id)
-    print(f"\nFIELD | latency {latency} ms, taps {gap} ms apart | {len(singles)} single + "
-          f"{len(multiples)} multiple | {taps} taps | answers lost: {len(lost)}")  # fmt: skip
+    print(
+        f"\nFIELD | latency {latency} ms, taps {gap} ms apart | {len(singles)} single + "
+        f"{len(multiples)} multiple | {taps} taps | answers lost: {len(lost)}"
+    )
     assert lost == [], {n: (stored[n], expected[n]) for n in lost}
     assert all(marks[n] is not None for n in targets)  # graded from those answers
     assert unsent_on_device(page) == []
@@ -179,7 +181,8 @@ def test_offline_answers_are_kept_and_sent_when_the_connection_returns(page, liv
     expect(status).to_have_text(re.compile("^Chưa gửi được"))
     expect(page.locator(".unsent-line")).to_have_text("Câu trả lời chưa gửi được: câu 1.")
     expect(page.locator('.map-item[data-position="1"]')).to_have_attribute(
-        "aria-label", re.compile("chưa gửi"))  # fmt: skip
+        "aria-label", re.compile("chưa gửi")
+    )
     shot(page, "question-unsent")
     # Moving on offline would lose the page: it stays, and says why.
     page.get_by_role("button", name="Lưu và sang câu sau").click()
@@ -289,8 +292,12 @@ def test_slow_3g_lesson_question_and_save_stay_light(browser, live_server):
     """On slow 3G (400 ms, 400 kbit/s) the lesson and question pages stay under 100 KB
     before images; the times are printed (bench/field_network.py is their home), not
     asserted."""
-    context = browser.new_context(viewport={"width": 360, "height": 740}, base_url=live_server,
-                                  locale="vi-VN", service_workers="block")  # fmt: skip
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740},
+        base_url=live_server,
+        locale="vi-VN",
+        service_workers="block",
+    )
     page = context.new_page()
     page.set_default_timeout(30_000)
     attempt_url, _id = start_final_quiz(page, "0900000012", RESOLUTION)
@@ -307,7 +314,9 @@ def test_slow_3g_lesson_question_and_save_stay_light(browser, live_server):
     tap(page, 2, 0)
     expect(page.locator("#q2 .q-status")).to_have_text("Đã lưu")
     saved = page.evaluate("performance.now()") - started
-    print(f"\nSLOW 3G | lesson {figures['lesson']['usable']:.0f} ms, "
-          f"{figures['lesson']['bytes']} B | question {figures['question']['usable']:.0f} ms, "
-          f"{figures['question']['bytes']} B | save acknowledged ~{saved:.0f} ms")  # fmt: skip
+    print(
+        f"\nSLOW 3G | lesson {figures['lesson']['usable']:.0f} ms, "
+        f"{figures['lesson']['bytes']} B | question {figures['question']['usable']:.0f} ms, "
+        f"{figures['question']['bytes']} B | save acknowledged ~{saved:.0f} ms"
+    )
     context.close()

@@ -8,13 +8,17 @@ from tests.member_files import xlsx
 
 def test_officer_imports_a_list_and_downloads_slips(page, tmp_path):
     list_file = tmp_path / "danh-sach.xlsx"
-    list_file.write_bytes(xlsx([
-        ["DANH SÁCH ĐOÀN VIÊN CÔNG ĐOÀN CƠ SỞ"],
-        ["STT", "Họ tên", "SĐT", "Giới tính"],
-        [1, "Đỗ Thị Hạnh", "0977 100 001", "Nữ"],
-        [2, "Sùng A Chứ", "0977100002", "Nam"],
-        ["Tổng cộng: 2"],
-    ]))  # fmt: skip
+    list_file.write_bytes(
+        xlsx(
+            [
+                ["DANH SÁCH ĐOÀN VIÊN CÔNG ĐOÀN CƠ SỞ"],
+                ["STT", "Họ tên", "SĐT", "Giới tính"],
+                [1, "Đỗ Thị Hạnh", "0977 100 001", "Nữ"],
+                [2, "Sùng A Chứ", "0977100002", "Nam"],
+                ["Tổng cộng: 2"],
+            ]
+        )
+    )
     log_in(page, phone="0900000002", password="demo-officer-2026")
     open_menu(page)
     page.get_by_role("link", name="Đoàn viên", exact=True).first.click()

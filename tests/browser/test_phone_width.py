@@ -17,12 +17,15 @@ ADMIN_PAGES = ["/admin/courses", "/admin/questions", "/admin/questions?status=pu
                "/admin/questions/1/history"]  # fmt: skip
 
 
-@pytest.mark.parametrize(("phone", "password", "pages"), [
-    ("0900000001", "demo-admin-2026", ADMIN_PAGES),
-    ("0900000002", "demo-officer-2026", OFFICER_PAGES),
-    ("0900000014", "demo-worker-2026", WORKER_PAGES),
-    ("0900000001", "demo-admin-2026", ADMIN_PAGES),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("phone", "password", "pages"),
+    [
+        ("0900000001", "demo-admin-2026", ADMIN_PAGES),
+        ("0900000002", "demo-officer-2026", OFFICER_PAGES),
+        ("0900000014", "demo-worker-2026", WORKER_PAGES),
+        ("0900000001", "demo-admin-2026", ADMIN_PAGES),
+    ],
+)
 def test_pages_fit_a_phone(page, phone, password, pages):
     log_in(page, phone=phone, password=password)
     too_wide = {}

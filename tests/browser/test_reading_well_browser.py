@@ -99,8 +99,10 @@ def test_the_report_reads_well(sized):
     assert region.get_attribute("tabindex") == "0" and region.get_attribute("role") == "region"
     if size == "desk":
         # The whole table in view (nothing to scroll), each unit name on at most two lines.
-        sizes = page.evaluate("(() => { const w = document.querySelector('.table-wrap');"
-                              " return [w.scrollWidth, w.clientWidth, [...document.querySelectorAll('table.report thead th')].map(t => t.offsetWidth)]; })()")  # fmt: skip
+        sizes = page.evaluate(
+            "(() => { const w = document.querySelector('.table-wrap');"
+            " return [w.scrollWidth, w.clientWidth, [...document.querySelectorAll('table.report thead th')].map(t => t.offsetWidth)]; })()"
+        )
         assert sizes[0] <= sizes[1], sizes
         assert max(lines) <= 2, lines
         expect(page.locator(".scroll-hint")).to_be_hidden()
@@ -324,7 +326,7 @@ def test_a_long_word_stays_inside_the_question_card(sized):
           return r.left >= box.left && r.top >= box.top && r.right <= box.right + 0.5
             && r.bottom <= box.bottom && el.scrollWidth <= el.clientWidth + 1;
         });
-      })""")  # fmt: skip
+      })""")
     assert inside
     fits(page, size)
     assert _serious(page) == []

@@ -69,20 +69,24 @@ def test_preview_lists_people_and_changes_and_slips_are_issued_once(browser, liv
     SHOTS.mkdir(exist_ok=True)
     _squat(browser, live_server)
     list_file = tmp_path / "danh-sach.xlsx"
-    list_file.write_bytes(xlsx([
-        ["DANH SÁCH ĐOÀN VIÊN CĐCS CÔNG TY TNHH DỊCH VỤ HOA BAN"],
-        ["STT", "Họ và tên", "Ngày sinh", "Giới tính", "Số điện thoại", "Số thẻ đoàn viên"],
-        [1, "Nguyễn Văn An", "1995", "Nam", "0900 000 011", "LC-000011"],
-        [2, "Lò Thị Mai Anh", "1998", "Nữ", "0900 000 012", "LC-000012"],
-        [3, "Đỗ Thị Hạnh", "2000", "Nữ", "0977 300 001", ""],
-        [4, "Đỗ Thị Hạnh", "2000", "Nữ", "0977300001", ""],
-        [5, "Chủ Thật Sự", "1991", "Nam", "0977 300 009", ""],
-        [],
-        ["", "", "", "Lào Cai, ngày 01 tháng 12 năm 2026"],
-        ["", "NGƯỜI LẬP BIỂU", "", "", "CHỦ TỊCH"],
-        [],
-        ["", "Phạm Văn Lập", "", "", "Nguyễn Thị Ký"],
-    ]))  # fmt: skip
+    list_file.write_bytes(
+        xlsx(
+            [
+                ["DANH SÁCH ĐOÀN VIÊN CĐCS CÔNG TY TNHH DỊCH VỤ HOA BAN"],
+                ["STT", "Họ và tên", "Ngày sinh", "Giới tính", "Số điện thoại", "Số thẻ đoàn viên"],
+                [1, "Nguyễn Văn An", "1995", "Nam", "0900 000 011", "LC-000011"],
+                [2, "Lò Thị Mai Anh", "1998", "Nữ", "0900 000 012", "LC-000012"],
+                [3, "Đỗ Thị Hạnh", "2000", "Nữ", "0977 300 001", ""],
+                [4, "Đỗ Thị Hạnh", "2000", "Nữ", "0977300001", ""],
+                [5, "Chủ Thật Sự", "1991", "Nam", "0977 300 009", ""],
+                [],
+                ["", "", "", "Lào Cai, ngày 01 tháng 12 năm 2026"],
+                ["", "NGƯỜI LẬP BIỂU", "", "", "CHỦ TỊCH"],
+                [],
+                ["", "Phạm Văn Lập", "", "", "Nguyễn Thị Ký"],
+            ]
+        )
+    )
     page = _page(browser, live_server)
     _log_in(page, "0900000002", "demo-officer-2026")
     page.goto("/members/import")
@@ -143,12 +147,16 @@ def test_preview_at_phone_size(browser, live_server, tmp_path):
     SHOTS.mkdir(exist_ok=True)
     _squat(browser, live_server, "0977 300 102")
     list_file = tmp_path / "ds.xlsx"
-    list_file.write_bytes(xlsx([
-        ["Họ và tên", "Số điện thoại", "Giới tính"],
-        ["Nguyễn Văn An", "0900 000 011", "Nữ"],
-        ["Hoàng Thị Nguyệt Ánh Dương", "0977 300 101", "Nữ"],
-        ["Sùng Thị Mỷ", "0977 300 102", "Nữ"],
-    ]))  # fmt: skip
+    list_file.write_bytes(
+        xlsx(
+            [
+                ["Họ và tên", "Số điện thoại", "Giới tính"],
+                ["Nguyễn Văn An", "0900 000 011", "Nữ"],
+                ["Hoàng Thị Nguyệt Ánh Dương", "0977 300 101", "Nữ"],
+                ["Sùng Thị Mỷ", "0977 300 102", "Nữ"],
+            ]
+        )
+    )
     page = _page(browser, live_server, {"width": 360, "height": 740})
     _log_in(page, "0900000002", "demo-officer-2026")
     page.goto("/members/import")
