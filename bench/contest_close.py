@@ -36,8 +36,8 @@ from typing import Any
 from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.orm import Session
 
+from bench import dataset
 from bench.databases import LABELS, database
-from learning import benchdata
 from learning.auth.models import Role, User
 from learning.contests import ranking, services
 from learning.contests.models import Prediction, Round, RoundResult
@@ -49,9 +49,9 @@ from learning.quizzes.models import Attempt, AttemptStatus
 DEFAULT_ATTEMPTS = {"postgres": 1_000_000, "sqlite": 100_000}
 QUESTIONS = 20
 TABLES: dict[str, tuple[str, ...]] = {
-    "users": benchdata._STREAMED["users"],
-    "attempts": benchdata._STREAMED["attempts"],
-    "attempt_slots": benchdata._STREAMED["attempt_slots"],
+    "users": dataset._STREAMED["users"],
+    "attempts": dataset._STREAMED["attempts"],
+    "attempt_slots": dataset._STREAMED["attempt_slots"],
     "contest_predictions": ("round_id", "user_id", "value", "given_at"),
 }
 BARE_RANKING = """
@@ -72,16 +72,16 @@ BARE = {
 def make_round(session: Session, rng: random.Random, course_slug: str) -> tuple[int, int, int]:
     """A published contest whose one round closed an hour ago; (round id, quiz id, unit id)."""
     now = utcnow()
-    course = benchdata._course(session, course_slug)
+    course = dataset._course(session, course_slug)
     counts: dict[str, int] = {}
-    root_id, _leaves, _names = benchdata._write_units(session, rng, 1, now, counts)
+    root_id, _leaves, _names = dataset._write_units(session, rng, 1, now, counts)
     admin = User(
         full_name="Quản trị thử tải",
         name_folded="quan tri thu tai",
         phone="+84900000001",
         unit_id=root_id,
         role=Role.ADMIN,
-        password_hash=benchdata.PASSWORD_HASH,
+        password_hash=dataset.PASSWORD_HASH,
         session_token="bench-admin",  # noqa: S106 (not a secret: no one logs in)
     )
     session.add(admin)
@@ -125,13 +125,11 @@ def generate(
     round_id, quiz_id, unit_id = make_round(session, rng, course_slug)
     round_ = session.get_one(Round, round_id)
     quiz = round_.quiz
-    bank = benchdata._bank(
-        session, benchdata._course(session, course_slug).id, shuffle_choices=True
-    )
+    bank = dataset._bank(session, dataset._course(session, course_slug).id, shuffle_choices=True)
     entrants = math.ceil(attempts / 1.1)
-    first_user = benchdata._reserve_ids(session, "users", entrants)
-    first_attempt = benchdata._reserve_ids(session, "attempts", attempts)
-    writer = benchdata._Writer(session, TABLES, lambda line: print(f"    {line}", flush=True))
+    first_user = dataset._reserve_ids(session, "users", entrants)
+    first_attempt = dataset._reserve_ids(session, "attempts", attempts)
+    writer = dataset._Writer(session, TABLES, lambda line: print(f"    {line}", flush=True))
     opens, deadline = quiz.opens_at, dt.timedelta(seconds=quiz.time_limit_seconds or 1200)
     span = (quiz.closes_at - deadline - opens).total_seconds()
     attempt_id, left = first_attempt, attempts
@@ -146,7 +144,7 @@ def generate(
                 f"+8498{n:07d}",
                 unit_id,
                 "worker",
-                benchdata.PASSWORD_HASH,
+                dataset.PASSWORD_HASH,
                 False,
                 True,
                 False,
@@ -160,7 +158,7 @@ def generate(
             left -= 1
             started = opens + dt.timedelta(seconds=rng.random() * span)
             if attempt_id - first_attempt < unfinished:
-                slots, _score, _at = benchdata._attempt_slots(
+                slots, _score, _at = dataset._attempt_slots(
                     rng, bank, attempt_id, QUESTIONS, 0.7, started
                 )
                 writer.add(

@@ -6,7 +6,7 @@ aggregate over the same tables, measured in the same run on the same data.
         [--existing URL]
         [--index 'attempts(quiz_id, status, submitted_at, user_id, percent)' ...]
 
-For each database: generate the data (learning.benchdata), refresh the participation
+For each database: generate the data (bench.dataset), refresh the participation
 snapshot (`flask report refresh`, timed), then time, best of 5 after one warm-up,
 `participation()` computed from the activity and read from the snapshot, for the federation
 and for its largest commune union and grassroots union, next to the floor, and print the
@@ -36,7 +36,7 @@ from sqlalchemy import Engine, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from bench.databases import LABELS, database
-from learning.benchdata import CODE_PREFIX, generate
+from bench.dataset import CODE_PREFIX, generate
 from learning.courses.models import Course
 from learning.db import UTCDateTime, build_engine, utcnow
 from learning.migrate import upgrade

@@ -34,7 +34,6 @@ def db_downgrade(revision: str) -> None:
 def register(app: Flask) -> None:
     """Attach every domain's commands to `app`."""
     from learning.auth.cli import create_admin
-    from learning.benchdata import bench_data
     from learning.contests.cli import contests_group
     from learning.courses.cli import courses_group
     from learning.demo import demo
@@ -54,6 +53,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(members_group)
     app.cli.add_command(units_group)
     app.cli.add_command(report_group)
-    app.cli.add_command(bench_data)
     app.cli.add_command(contests_group)
     app.cli.add_command(notices_group)

@@ -203,23 +203,3 @@ def test_activity_exports(app, world, admin, session):  # noqa: F811
     assert any(row and row[0] == "Tuần bắt đầu" for row in rows)
     exports = session.scalars(select(AuditEntry).where(AuditEntry.action == "export")).all()
     assert {e.after["report"] for e in exports} == {"activity"}
-
-
-def test_bench_data_command(runner, sample_course):
-    result = runner.invoke(
-        args=[
-            "bench-data",
-            "--units",
-            "12",
-            "--members",
-            "40",
-            "--answers",
-            "300",
-            "--course",
-            "khoa-thu",
-        ]
-    )
-    assert result.exit_code == 0, result.output
-    assert "members: 40" in result.output or "users: 40" in result.output
-    refused = runner.invoke(args=["bench-data", "--units", "0"])
-    assert refused.exit_code == 2

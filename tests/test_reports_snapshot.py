@@ -10,8 +10,8 @@ import random
 import pytest
 from sqlalchemy import delete, select
 
+from bench.dataset import generate
 from learning.auth.models import Role, User
-from learning.benchdata import generate
 from learning.contests.models import Round
 from learning.courses.models import Choice, Question, QuestionVersion
 from learning.courses.queries import published_lessons

@@ -1,4 +1,6 @@
-"""A province-sized data set for the participation report's benchmark, written fast.
+"""A province-sized data set for the participation report's benchmark, written fast:
+`python -m bench.dataset --units 1000 --members 100000 --answers 1000000` (the app's
+configuration: DATABASE_URL or the instance folder).
 
 `generate` builds a federation with commune and sector unions and grassroots unions under
 them (closure rows and unit links computed here from the parent map), worker accounts with
@@ -51,7 +53,7 @@ from learning.text import fold
 
 CHUNK = 10_000
 # Not an argon2 hash, so no password matches it: generated workers cannot log in.
-PASSWORD_HASH = "!bench"  # noqa: S105
+PASSWORD_HASH = "!bench"
 CODE_PREFIX = "BENCH-"
 PHONE_PREFIX = "+8497"
 # Of the members: who opened a lesson or took the quiz; the quiz takers are most of them.
@@ -621,7 +623,7 @@ def _write_taker_progress(
         opened_at += dt.timedelta(hours=2)
 
 
-@click.command("bench-data")
+@click.command("bench-dataset")
 @click.option("--units", type=click.IntRange(min=1), default=1000, show_default=True)
 @click.option("--members", type=click.IntRange(min=1), default=100_000, show_default=True)
 @click.option(
@@ -650,3 +652,11 @@ def bench_data(units: int, members: int, answers: int, course_slug: str) -> None
     db.session.commit()
     for name, value in written.items():
         click.echo(f"{name}: {value}")
+
+
+if __name__ == "__main__":
+    from flask.cli import ScriptInfo
+
+    from learning import create_app
+
+    bench_data.main(prog_name="python -m bench.dataset", obj=ScriptInfo(create_app=create_app))

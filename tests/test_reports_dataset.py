@@ -5,8 +5,8 @@ numbers below 1 are refused."""
 import pytest
 from sqlalchemy import func, select
 
+from bench.dataset import bench_data, generate
 from learning.auth.models import UnitMembership, User
-from learning.benchdata import generate
 from learning.courses.models import Certificate, Course, LessonProgress
 from learning.db import utcnow
 from learning.enrollment.models import Assignment
@@ -142,3 +142,23 @@ def test_numbers_below_one_are_refused(session, field, value):
     numbers = {"units": 10, "members": 10, "answers": 10, field: value}
     with pytest.raises(ValueError, match=field):
         generate(session, **numbers, course_slug="khoa-thu")
+
+
+def test_bench_data_command(runner, sample_course):
+    result = runner.invoke(
+        bench_data,
+        args=[
+            "--units",
+            "12",
+            "--members",
+            "40",
+            "--answers",
+            "300",
+            "--course",
+            "khoa-thu",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "members: 40" in result.output or "users: 40" in result.output
+    refused = runner.invoke(bench_data, args=["--units", "0"])
+    assert refused.exit_code == 2
