@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ScalarSelect, Select, case, func, or_, select
+from sqlalchemy import Row, ScalarSelect, Select, Subquery, case, func, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from learning.auth.models import Role, User
@@ -265,7 +265,20 @@ def unit_awards(
     quiz_ids = [r.quiz_id for r in contest.rounds if round_id is None or r.id == round_id]
     if not quiz_ids:
         return [], [], []
-    participated = (
+    figures = _participation_by_unit(session, _participants(contest.id, quiz_ids))
+    members = _members_by_unit(session)
+    rows = [
+        UnitAward(uid, name, parent_name or "", members.get(uid, 0), *figures[uid])
+        for uid, name, parent_name in _grassroots_names(session, list(figures))
+    ]
+    return _award_lists(rows, contest.award_min_members)
+
+
+def _participants(contest_id: int, quiz_ids: list[int]) -> Subquery:
+    """The contest's entrants with a submitted attempt at one of the quizzes: their declared
+    unit, whether it is confirmed, their account's own unit and whether it is an active
+    worker's."""
+    return (
         select(
             Entrant.user_id,
             Entrant.unit_id,
@@ -275,7 +288,7 @@ def unit_awards(
         )
         .join(User, User.id == Entrant.user_id)
         .where(
-            Entrant.contest_id == contest.id,
+            Entrant.contest_id == contest_id,
             Entrant.user_id.in_(
                 select(Attempt.user_id).where(
                     Attempt.quiz_id.in_(quiz_ids), Attempt.status == AttemptStatus.SUBMITTED
@@ -284,30 +297,41 @@ def unit_awards(
         )
         .subquery()
     )
+
+
+def _participation_by_unit(
+    session: Session, participated: Subquery
+) -> dict[int, tuple[int, int, int]]:
+    """For every unit above a participant's declared unit: its confirmed participants who
+    are its members, the confirmed who are not, and the unconfirmed (each person once)."""
     home = aliased(UnitClosure)
     confirmed = participated.c.confirmed_at.is_not(None)
     is_member = confirmed & participated.c.is_worker & home.ancestor_id.is_not(None)
     user = participated.c.user_id
-    figures = {
-        row[0]: row[1:]
-        for row in session.execute(
-            select(
-                UnitClosure.ancestor_id,
-                func.count(func.distinct(case((is_member, user)))),
-                func.count(func.distinct(case((confirmed & ~is_member, user)))),
-                func.count(func.distinct(case((~confirmed, user)))),
-            )
-            .join(participated, participated.c.unit_id == UnitClosure.descendant_id)
-            # The participant's own unit, when it lies in the awarded unit's subtree.
-            .outerjoin(
-                home,
-                (home.ancestor_id == UnitClosure.ancestor_id)
-                & (home.descendant_id == participated.c.home_unit_id),
-            )
-            .group_by(UnitClosure.ancestor_id)
-        ).all()
+    rows = session.execute(
+        select(
+            UnitClosure.ancestor_id,
+            func.count(func.distinct(case((is_member, user)))),
+            func.count(func.distinct(case((confirmed & ~is_member, user)))),
+            func.count(func.distinct(case((~confirmed, user)))),
+        )
+        .join(participated, participated.c.unit_id == UnitClosure.descendant_id)
+        # The participant's own unit, when it lies in the awarded unit's subtree.
+        .outerjoin(
+            home,
+            (home.ancestor_id == UnitClosure.ancestor_id)
+            & (home.descendant_id == participated.c.home_unit_id),
+        )
+        .group_by(UnitClosure.ancestor_id)
+    ).all()
+    return {
+        unit_id: (members, others, unconfirmed) for unit_id, members, others, unconfirmed in rows
     }
-    members = dict(
+
+
+def _members_by_unit(session: Session) -> dict[int, int]:
+    """Active worker accounts in each unit's subtree."""
+    return dict(
         session.execute(
             select(UnitClosure.ancestor_id, func.count(User.id))
             .join(User, User.unit_id == UnitClosure.descendant_id)
@@ -315,18 +339,25 @@ def unit_awards(
             .group_by(UnitClosure.ancestor_id)
         ).all()
     )
+
+
+def _grassroots_names(session: Session, unit_ids: list[int]) -> Sequence[Row[Any]]:
+    """The grassroots unions among `unit_ids`: id, name and their parent's name."""
     parent = aliased(Unit)
-    units = session.execute(
+    return session.execute(
         select(Unit.id, Unit.name, parent.name)
         .outerjoin(parent, parent.id == Unit.parent_id)
-        .where(Unit.kind == UnitKind.GRASSROOTS, Unit.id.in_(list(figures)))
+        .where(Unit.kind == UnitKind.GRASSROOTS, Unit.id.in_(unit_ids))
     ).all()
-    rows = [
-        UnitAward(uid, name, parent_name or "", members.get(uid, 0), *figures[uid])
-        for uid, name, parent_name in units
-    ]
+
+
+def _award_lists(
+    rows: list[UnitAward], min_members: int
+) -> tuple[list[UnitAward], list[UnitAward], list[UnitAward]]:
+    """The three lists of the awards page: by participation rate (units with at least
+    `min_members` members), by number of participants, and those with some to confirm."""
     by_rate = sorted(
-        (r for r in rows if r.participants and r.members >= contest.award_min_members),
+        (r for r in rows if r.participants and r.members >= min_members),
         key=lambda r: (-r.rate, -r.participants, r.unit),
     )
     by_count = sorted(

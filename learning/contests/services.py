@@ -154,39 +154,9 @@ def save_round(
 ) -> Round:
     """Create a round (and its quiz), or change one that has not been ranked yet."""
     require_admin(actor)
-    if data.closes_at <= data.opens_at:
-        raise InvalidInput(_("A round must close after it opens."))
-    if not data.course_ids:
-        raise InvalidInput(_("Choose at least one question bank."))
-    if round_ is not None and round_.ranked_at is not None:
-        raise InvalidInput(_("This round is ranked already; it can no longer be changed."))
-    exposed = exposed_banks(session, data.course_ids)
-    if exposed and not data.confirm_exposed:
-        raise ExposedBanks(
-            _(
-                "Some of these banks are used by course quizzes that show the answers as soon as "
-                "an attempt is submitted, so the round's key can be collected in advance: "
-                "%(courses)s. Draw from banks kept for contests, or confirm to go on.",
-                courses=", ".join(c.title for c in exposed),
-            )
-        )
+    exposed = _check_round(session, data, round_)
     if round_ is None:
-        number = len(contest.rounds) + 1
-        quiz = Quiz(
-            kind=QuizKind.CONTEST_ROUND,
-            title="",
-            question_count=data.question_count,
-            draw_rules=[],
-            pass_percent=0,
-            grading_method=GradingMethod.HIGHEST,
-            # Right answers stay hidden while others are still taking the round.
-            review_detail=ReviewDetail.SCORE,
-            review_timing=ReviewTiming.AFTER_CLOSE,
-            one_question_per_page=True,
-        )
-        session.add(quiz)
-        round_ = Round(contest=contest, number=number, quiz=quiz)
-        session.add(round_)
+        round_ = _new_round(session, contest, data)
     quiz = round_.quiz
     quiz.title = f"{contest.title} – " + _("Round %(n)d", n=round_.number)
     quiz.bank_course_ids = sorted(set(data.course_ids))
@@ -209,6 +179,48 @@ def save_round(
             "exposed_banks_confirmed": [c.id for c in exposed],
         },
     )
+    return round_
+
+
+def _check_round(session: Session, data: RoundData, round_: Round | None) -> list[Course]:
+    """Refuse a round that closes before it opens, draws from no bank, is ranked already,
+    or draws from exposed banks without the admin's confirmation; the exposed banks."""
+    if data.closes_at <= data.opens_at:
+        raise InvalidInput(_("A round must close after it opens."))
+    if not data.course_ids:
+        raise InvalidInput(_("Choose at least one question bank."))
+    if round_ is not None and round_.ranked_at is not None:
+        raise InvalidInput(_("This round is ranked already; it can no longer be changed."))
+    exposed = exposed_banks(session, data.course_ids)
+    if exposed and not data.confirm_exposed:
+        raise ExposedBanks(
+            _(
+                "Some of these banks are used by course quizzes that show the answers as soon as "
+                "an attempt is submitted, so the round's key can be collected in advance: "
+                "%(courses)s. Draw from banks kept for contests, or confirm to go on.",
+                courses=", ".join(c.title for c in exposed),
+            )
+        )
+    return exposed
+
+
+def _new_round(session: Session, contest: Contest, data: RoundData) -> Round:
+    """The contest's next round and its quiz (settings the organiser does not choose)."""
+    quiz = Quiz(
+        kind=QuizKind.CONTEST_ROUND,
+        title="",
+        question_count=data.question_count,
+        draw_rules=[],
+        pass_percent=0,
+        grading_method=GradingMethod.HIGHEST,
+        # Right answers stay hidden while others are still taking the round.
+        review_detail=ReviewDetail.SCORE,
+        review_timing=ReviewTiming.AFTER_CLOSE,
+        one_question_per_page=True,
+    )
+    session.add(quiz)
+    round_ = Round(contest=contest, number=len(contest.rounds) + 1, quiz=quiz)
+    session.add(round_)
     return round_
 
 
