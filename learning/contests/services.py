@@ -24,6 +24,7 @@ from learning.contests.errors import (
     NotEntered,
     NotOpenToYou,
     RegistrationClosed,
+    RoundNotRanked,
     UnknownUnit,
 )
 from learning.contests.models import (
@@ -33,6 +34,13 @@ from learning.contests.models import (
     Entrant,
     Prediction,
     Round,
+)
+from learning.contests.queries import (
+    PrizeTable,
+    entrant_of,
+    exposed_banks,
+    prize_table,
+    rankable_after,
 )
 from learning.courses.models import Course
 from learning.db import utcnow
@@ -120,29 +128,6 @@ class RoundData:
     has_prediction: bool = True
     # The admin read the warning that some of the banks are reviewed at once, and goes on.
     confirm_exposed: bool = False
-
-
-def exposed_banks(session: Session, course_ids: Sequence[int]) -> list[Course]:
-    """The courses among `course_ids` whose questions some active course quiz reviews as soon
-    as an attempt is submitted, showing right and wrong answers: their key is public. Banks
-    kept for contests never are (they are in no course quiz)."""
-    return list(
-        session.scalars(
-            select(Course)
-            .where(
-                Course.id.in_(list(course_ids)),
-                Course.id.in_(
-                    select(Quiz.course_id).where(
-                        Quiz.is_active,
-                        Quiz.kind != QuizKind.CONTEST_ROUND,
-                        Quiz.review_timing == ReviewTiming.IMMEDIATELY,
-                        Quiz.review_detail != ReviewDetail.SCORE,
-                    )
-                ),
-            )
-            .order_by(Course.title)
-        )
-    )
 
 
 def save_round(
@@ -372,13 +357,6 @@ def enter(
     )
 
 
-def entrant_of(session: Session, contest_id: int, user_id: int) -> Entrant | None:
-    """The user's entry in the contest, if they entered."""
-    return session.scalar(
-        select(Entrant).where(Entrant.contest_id == contest_id, Entrant.user_id == user_id)
-    )
-
-
 # --- taking a round ------------------------------------------------------------------------
 
 
@@ -470,12 +448,6 @@ def finish(
 
 
 # --- closing and ranking -------------------------------------------------------------------
-
-
-def rankable_after(round_: Round) -> dt.datetime | None:
-    """When the round can be ranked: its close, plus the grace that saves may still take."""
-    closes = round_.quiz.closes_at
-    return closes + dt.timedelta(seconds=round_.quiz.grace_seconds) if closes else None
 
 
 def close_round(session: Session, round_id: int, now: dt.datetime) -> bool:
@@ -632,16 +604,23 @@ def close_due(session: Session, now: dt.datetime) -> list[Round]:
     return [r for r in due if close_round(session, r.id, now)]
 
 
-def record_export(session: Session, actor: User, round_: Round, rows: int) -> None:
-    """Log who exported a round's prize list (it holds personal data)."""
+def export_prizes(session: Session, actor: User, round_: Round, now: dt.datetime) -> PrizeTable:
+    """A round's prize list for an admin to download, and who did (it holds personal data).
+    A round whose close has passed is ranked first if nobody has yet (the CLI usually has)."""
+    require_admin(actor)
+    close_round(session, round_.id, now)
+    if round_.ranked_at is None:
+        raise RoundNotRanked()
+    table = prize_table(session, round_)
     record(
         session,
         actor.id,
         "export",
         "contest",
         round_.contest_id,
-        after={"report": "prizes", "round": round_.number, "rows": rows},
+        after={"report": "prizes", "round": round_.number, "rows": len(table.rows)},
     )
+    return table
 
 
 # --- officers ------------------------------------------------------------------------------
