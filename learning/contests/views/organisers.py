@@ -4,6 +4,9 @@ suspicious attempts and registrations of a contest."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -18,6 +21,7 @@ from learning.contests.views.common import bp, contest_or_404, round_or_404
 from learning.db import utcnow
 from learning.errors import DomainError
 from learning.exports import download, xlsx_bytes
+from learning.forms import Form
 from learning.i18n import gettext as _
 from learning.org.queries import get_unit_by_code
 
@@ -93,31 +97,50 @@ def _contest_data(form: ContestForm) -> services.ContestData:
     )
 
 
+def _contest_page(form: ContestForm, contest: Contest | None, error: str | None = None) -> str:
+    return render_template("contests/contest_form.html", form=form, contest=contest, error=error)
+
+
+def _saved(
+    form: Form, save: Callable[[], int], page: Callable[..., str], *, changed: bool
+) -> str | tuple[str, int] | Response:
+    """Save a valid posted `form` with `save` (which gives the contest to go back to) and go
+    back to that contest's page; otherwise show `page` again, with what was wrong."""
+    if not form.validate():
+        return page(), 400
+    try:
+        contest_id = save()
+    except DomainError as error:
+        db.session.rollback()
+        return page(str(error)), error.status
+    db.session.commit()
+    if changed:
+        flash(_("Saved."), "success")
+    return redirect(url_for("contests.edit_form", contest_id=contest_id))
+
+
+def _save_contest(contest: Contest | None) -> str | tuple[str, int] | Response:
+    """Create a contest (`contest` None) or change one from the posted form."""
+    form = ContestForm()
+
+    def save() -> int:
+        return services.save_contest(db.session, current_user, _contest_data(form), contest).id
+
+    return _saved(form, save, partial(_contest_page, form, contest), changed=contest is not None)
+
+
 @bp.get("/admin/contests/new")
 @login_required
 @admin_required
 def new_form() -> str:
-    return render_template(
-        "contests/contest_form.html", form=ContestForm(allows_registration=True), contest=None
-    )
+    return _contest_page(ContestForm(allows_registration=True), None)
 
 
 @bp.post("/admin/contests/new")
 @login_required
 @admin_required
 def create() -> str | tuple[str, int] | Response:
-    form = ContestForm()
-    if not form.validate():
-        return render_template("contests/contest_form.html", form=form, contest=None), 400
-    try:
-        contest = services.save_contest(db.session, current_user, _contest_data(form))
-    except DomainError as error:
-        db.session.rollback()
-        return render_template(
-            "contests/contest_form.html", form=form, contest=None, error=str(error)
-        ), error.status
-    db.session.commit()
-    return redirect(url_for("contests.edit_form", contest_id=contest.id))
+    return _save_contest(None)
 
 
 @bp.get("/admin/contests/<int:contest_id>")
@@ -126,28 +149,14 @@ def create() -> str | tuple[str, int] | Response:
 def edit_form(contest_id: int) -> str:
     contest = contest_or_404(contest_id)
     codes = ", ".join(u.code for u in queries.contest_units(db.session, contest.id))
-    form = ContestForm(obj=contest, unit_codes=codes)
-    return render_template("contests/contest_form.html", form=form, contest=contest)
+    return _contest_page(ContestForm(obj=contest, unit_codes=codes), contest)
 
 
 @bp.post("/admin/contests/<int:contest_id>")
 @login_required
 @admin_required
 def update(contest_id: int) -> str | tuple[str, int] | Response:
-    contest = contest_or_404(contest_id)
-    form = ContestForm()
-    if not form.validate():
-        return render_template("contests/contest_form.html", form=form, contest=contest), 400
-    try:
-        services.save_contest(db.session, current_user, _contest_data(form), contest)
-    except DomainError as error:
-        db.session.rollback()
-        return render_template(
-            "contests/contest_form.html", form=form, contest=contest, error=str(error)
-        ), error.status
-    db.session.commit()
-    flash(_("Saved."), "success")
-    return redirect(url_for("contests.edit_form", contest_id=contest.id))
+    return _save_contest(contest_or_404(contest_id))
 
 
 # --- rounds --------------------------------------------------------------------------------
@@ -190,6 +199,18 @@ def _round_data(form: RoundForm) -> services.RoundData:
     )
 
 
+def _save_round(contest: Contest, round_: Round | None) -> str | tuple[str, int] | Response:
+    """Create a round of `contest` (`round_` None) or change one from the posted form."""
+    form = _round_form(RoundForm())
+
+    def save() -> int:
+        services.save_round(db.session, current_user, contest, _round_data(form), round_)
+        return contest.id
+
+    page = partial(_round_page, contest, form, round_)
+    return _saved(form, save, page, changed=round_ is not None)
+
+
 @bp.get("/admin/contests/<int:contest_id>/rounds/new")
 @login_required
 @admin_required
@@ -202,17 +223,7 @@ def new_round_form(contest_id: int) -> str:
 @login_required
 @admin_required
 def create_round(contest_id: int) -> str | tuple[str, int] | Response:
-    contest = contest_or_404(contest_id)
-    form = _round_form(RoundForm())
-    if not form.validate():
-        return _round_page(contest, form, None), 400
-    try:
-        services.save_round(db.session, current_user, contest, _round_data(form))
-    except DomainError as error:
-        db.session.rollback()
-        return _round_page(contest, form, None, str(error)), error.status
-    db.session.commit()
-    return redirect(url_for("contests.edit_form", contest_id=contest.id))
+    return _save_round(contest_or_404(contest_id), None)
 
 
 @bp.get("/admin/rounds/<int:round_id>")
@@ -241,14 +252,4 @@ def edit_round_form(round_id: int) -> str:
 @admin_required
 def update_round(round_id: int) -> str | tuple[str, int] | Response:
     round_ = round_or_404(round_id)
-    form = _round_form(RoundForm())
-    if not form.validate():
-        return _round_page(round_.contest, form, round_), 400
-    try:
-        services.save_round(db.session, current_user, round_.contest, _round_data(form), round_)
-    except DomainError as error:
-        db.session.rollback()
-        return _round_page(round_.contest, form, round_, str(error)), error.status
-    db.session.commit()
-    flash(_("Saved."), "success")
-    return redirect(url_for("contests.edit_form", contest_id=round_.contest_id))
+    return _save_round(round_.contest, round_)
