@@ -1,6 +1,7 @@
 """Writes for contests: contests and rounds (each round a quiz of kind CONTEST_ROUND),
 registration and entry, predictions, attempts through the quiz engine, closing and ranking
-a round (once, whatever the number of processes trying), and officers' confirmations."""
+a round (once, whatever the number of processes trying), the prize list's export (logged),
+and officers' confirmations. Reads are the queries module's."""
 
 from __future__ import annotations
 
