@@ -168,6 +168,19 @@ def member_filter(actor: User, unit_column: ColumnElement[int | None]) -> Column
     return unit_filter(actor, unit_column) & (User.role != Role.ADMIN)
 
 
+def may_see_contest(actor: Any, contest: Any) -> bool:
+    """May `actor` (possibly anonymous) see a contest and its rounds? A published one:
+    anyone; one not published yet: those who manage contests (admins)."""
+    return bool(contest.is_published) or is_admin(actor)
+
+
+def require_own(actor: Any, owner_id: int | None) -> None:
+    """Raise NotInScope unless `actor` is the owner: an attempt is answered and submitted by
+    the one who took it, never by an officer or an admin on their behalf."""
+    if not getattr(actor, "is_authenticated", False) or actor.id != owner_id:
+        raise NotInScope()
+
+
 # Named permissions that pages ask, with `can(name)` in templates or in views. Each takes
 # the session, the actor and an optional object.
 PERMISSIONS: dict[str, Callable[[Session, Any, Any], bool]] = {

@@ -8,17 +8,27 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ScalarSelect, Select, case, func, or_, select
+from sqlalchemy import Row, ScalarSelect, Select, Subquery, case, func, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
-from learning.auth.models import Role, User
+from learning.auth.models import Gender, Role, User
 from learning.auth.scope import unit_filter
 from learning.contests import cache
 from learning.contests.models import Category, Contest, ContestUnit, Entrant, Round, RoundResult
 from learning.courses.models import ContentStatus, Course
 from learning.db import utcnow
+from learning.i18n import gettext as _
 from learning.org.models import Unit, UnitClosure, UnitKind
-from learning.quizzes.models import Attempt, AttemptStatus
+from learning.org.queries import ancestors, search_units
+from learning.quizzes.models import (
+    Attempt,
+    AttemptStatus,
+    Quiz,
+    QuizKind,
+    ReviewDetail,
+    ReviewTiming,
+)
+from learning.text import format_phone
 
 COUNTER_TTL_SECONDS = 15
 
@@ -33,6 +43,11 @@ def published_contests(session: Session) -> Sequence[Contest]:
 def all_contests(session: Session) -> Sequence[Contest]:
     """Every contest (admins), newest first."""
     return session.scalars(select(Contest).order_by(Contest.id.desc())).all()
+
+
+def get_contest(session: Session, contest_id: int) -> Contest | None:
+    """A contest by its id (published or not: the caller asks scope who may see it)."""
+    return session.get(Contest, contest_id)
 
 
 def contest_units(session: Session, contest_id: int) -> Sequence[Unit]:
@@ -55,6 +70,38 @@ def round_of_quiz(session: Session, quiz_id: int) -> Round | None:
     return session.scalar(select(Round).where(Round.quiz_id == quiz_id))
 
 
+def contest_attempt(session: Session, attempt_id: int) -> Attempt | None:
+    """An attempt alone, without its slots or questions: the submit page lists what is
+    answered from its slots, loaded only when the page shows them."""
+    return session.get(Attempt, attempt_id)
+
+
+def entrant_of(session: Session, contest_id: int, user_id: int) -> Entrant | None:
+    """The user's entry in the contest, if they entered."""
+    return session.scalar(
+        select(Entrant).where(Entrant.contest_id == contest_id, Entrant.user_id == user_id)
+    )
+
+
+def get_entrant(session: Session, contest_id: int, entrant_id: int) -> Entrant | None:
+    """An entry of this contest by its id (None if it is another contest's)."""
+    entrant = session.get(Entrant, entrant_id)
+    return entrant if entrant is not None and entrant.contest_id == contest_id else None
+
+
+def registration_units(
+    session: Session, text: str, chosen: int | None
+) -> list[tuple[Unit, list[str]]]:
+    """Units matching a registration's search (and the one already chosen), each with the
+    names of its parents, so that the right one of two same-named unions is picked."""
+    found = list(search_units(session, text, limit=15)) if text.strip() else []
+    if chosen and all(u.id != chosen for u in found):
+        unit = session.get(Unit, chosen)
+        if unit is not None and unit.is_active:
+            found.insert(0, unit)
+    return [(u, [a.name for a in ancestors(session, u.id)]) for u in found]
+
+
 def round_state(round_: Round, now: dt.datetime) -> str:
     """ "upcoming", "open", "closed" (not ranked yet) or "ranked"."""
     if round_.ranked_at is not None:
@@ -70,6 +117,18 @@ def round_state(round_: Round, now: dt.datetime) -> str:
 def open_round(contest: Contest, now: dt.datetime) -> Round | None:
     """The round open now, if any."""
     return next((r for r in contest.rounds if round_state(r, now) == "open"), None)
+
+
+def rankable_after(round_: Round) -> dt.datetime | None:
+    """When the round can be ranked: its close, plus the grace that saves may still take."""
+    closes = round_.quiz.closes_at
+    return closes + dt.timedelta(seconds=round_.quiz.grace_seconds) if closes else None
+
+
+def rank_due(round_: Round, now: dt.datetime) -> bool:
+    """Whether a round nobody has ranked yet may be ranked now (its close and grace passed)."""
+    after = rankable_after(round_)
+    return round_.ranked_at is None and after is not None and now >= after
 
 
 # --- live counters -------------------------------------------------------------------------
@@ -213,6 +272,48 @@ def prize_list(session: Session, round_: Round, top: int) -> list[RankingRow]:
     return [row for row in ranking(session, round_, limit=None) if row.rank <= top]
 
 
+@dataclass(frozen=True)
+class PrizeTable:
+    """A round's prize list as it is exported: the column names, then a row a winner."""
+
+    header: list[str]
+    rows: list[list[object]]
+
+
+def prize_header() -> list[str]:
+    """The prize list's column names, in the reader's language."""
+    return [_("Rank"), _("Full name"), _("Year of birth"), _("Gender"), _("Phone number"),
+            _("Unit"), _("Parent unit"), _("Category"), _("Score"), _("Questions"),
+            _("Time used (seconds)"), _("Prediction"), _("Distance"), _("Submitted")]  # fmt: skip
+
+
+def prize_table(session: Session, round_: Round) -> PrizeTable:
+    """The prize list of a ranked round as organisers send it up: its contest's top
+    `prize_count` (everyone tied at the last prize rank) with what prizes are paid against
+    (year of birth, gender, phone, unit and its parent)."""
+    genders = {g.value: g.label for g in Gender}
+    rows: list[list[object]] = [
+        [
+            r.rank,
+            r.full_name,
+            r.birth_year,
+            genders.get(r.gender or "", ""),
+            format_phone(r.phone),
+            r.unit,
+            r.parent,
+            r.category.label,
+            r.score,
+            r.max_score,
+            round(r.milliseconds_used / 1000, 1),
+            r.prediction,
+            r.distance,
+            r.submitted_at,
+        ]
+        for r in prize_list(session, round_, round_.contest.prize_count)
+    ]
+    return PrizeTable(prize_header(), rows)
+
+
 def own_result(session: Session, round_id: int, user_id: int) -> RoundResult | None:
     """A participant's line of a ranked round."""
     return session.scalar(
@@ -265,7 +366,20 @@ def unit_awards(
     quiz_ids = [r.quiz_id for r in contest.rounds if round_id is None or r.id == round_id]
     if not quiz_ids:
         return [], [], []
-    participated = (
+    figures = _participation_by_unit(session, _participants(contest.id, quiz_ids))
+    members = _members_by_unit(session)
+    rows = [
+        UnitAward(uid, name, parent_name or "", members.get(uid, 0), *figures[uid])
+        for uid, name, parent_name in _grassroots_names(session, list(figures))
+    ]
+    return _award_lists(rows, contest.award_min_members)
+
+
+def _participants(contest_id: int, quiz_ids: list[int]) -> Subquery:
+    """The contest's entrants with a submitted attempt at one of the quizzes: their declared
+    unit, whether it is confirmed, their account's own unit and whether it is an active
+    worker's."""
+    return (
         select(
             Entrant.user_id,
             Entrant.unit_id,
@@ -275,7 +389,7 @@ def unit_awards(
         )
         .join(User, User.id == Entrant.user_id)
         .where(
-            Entrant.contest_id == contest.id,
+            Entrant.contest_id == contest_id,
             Entrant.user_id.in_(
                 select(Attempt.user_id).where(
                     Attempt.quiz_id.in_(quiz_ids), Attempt.status == AttemptStatus.SUBMITTED
@@ -284,30 +398,41 @@ def unit_awards(
         )
         .subquery()
     )
+
+
+def _participation_by_unit(
+    session: Session, participated: Subquery
+) -> dict[int, tuple[int, int, int]]:
+    """For every unit above a participant's declared unit: its confirmed participants who
+    are its members, the confirmed who are not, and the unconfirmed (each person once)."""
     home = aliased(UnitClosure)
     confirmed = participated.c.confirmed_at.is_not(None)
     is_member = confirmed & participated.c.is_worker & home.ancestor_id.is_not(None)
     user = participated.c.user_id
-    figures = {
-        row[0]: row[1:]
-        for row in session.execute(
-            select(
-                UnitClosure.ancestor_id,
-                func.count(func.distinct(case((is_member, user)))),
-                func.count(func.distinct(case((confirmed & ~is_member, user)))),
-                func.count(func.distinct(case((~confirmed, user)))),
-            )
-            .join(participated, participated.c.unit_id == UnitClosure.descendant_id)
-            # The participant's own unit, when it lies in the awarded unit's subtree.
-            .outerjoin(
-                home,
-                (home.ancestor_id == UnitClosure.ancestor_id)
-                & (home.descendant_id == participated.c.home_unit_id),
-            )
-            .group_by(UnitClosure.ancestor_id)
-        ).all()
+    rows = session.execute(
+        select(
+            UnitClosure.ancestor_id,
+            func.count(func.distinct(case((is_member, user)))),
+            func.count(func.distinct(case((confirmed & ~is_member, user)))),
+            func.count(func.distinct(case((~confirmed, user)))),
+        )
+        .join(participated, participated.c.unit_id == UnitClosure.descendant_id)
+        # The participant's own unit, when it lies in the awarded unit's subtree.
+        .outerjoin(
+            home,
+            (home.ancestor_id == UnitClosure.ancestor_id)
+            & (home.descendant_id == participated.c.home_unit_id),
+        )
+        .group_by(UnitClosure.ancestor_id)
+    ).all()
+    return {
+        unit_id: (members, others, unconfirmed) for unit_id, members, others, unconfirmed in rows
     }
-    members = dict(
+
+
+def _members_by_unit(session: Session) -> dict[int, int]:
+    """Active worker accounts in each unit's subtree."""
+    return dict(
         session.execute(
             select(UnitClosure.ancestor_id, func.count(User.id))
             .join(User, User.unit_id == UnitClosure.descendant_id)
@@ -315,18 +440,25 @@ def unit_awards(
             .group_by(UnitClosure.ancestor_id)
         ).all()
     )
+
+
+def _grassroots_names(session: Session, unit_ids: list[int]) -> Sequence[Row[Any]]:
+    """The grassroots unions among `unit_ids`: id, name and their parent's name."""
     parent = aliased(Unit)
-    units = session.execute(
+    return session.execute(
         select(Unit.id, Unit.name, parent.name)
         .outerjoin(parent, parent.id == Unit.parent_id)
-        .where(Unit.kind == UnitKind.GRASSROOTS, Unit.id.in_(list(figures)))
+        .where(Unit.kind == UnitKind.GRASSROOTS, Unit.id.in_(unit_ids))
     ).all()
-    rows = [
-        UnitAward(uid, name, parent_name or "", members.get(uid, 0), *figures[uid])
-        for uid, name, parent_name in units
-    ]
+
+
+def _award_lists(
+    rows: list[UnitAward], min_members: int
+) -> tuple[list[UnitAward], list[UnitAward], list[UnitAward]]:
+    """The three lists of the awards page: by participation rate (units with at least
+    `min_members` members), by number of participants, and those with some to confirm."""
     by_rate = sorted(
-        (r for r in rows if r.participants and r.members >= contest.award_min_members),
+        (r for r in rows if r.participants and r.members >= min_members),
         key=lambda r: (-r.rate, -r.participants, r.unit),
     )
     by_count = sorted(
@@ -457,11 +589,32 @@ def round_banks(session: Session) -> Sequence[Course]:
     ).all()
 
 
+def exposed_banks(session: Session, course_ids: Sequence[int]) -> list[Course]:
+    """The courses among `course_ids` whose questions some active course quiz reviews as soon
+    as an attempt is submitted, showing right and wrong answers: their key is public. Banks
+    kept for contests never are (they are in no course quiz)."""
+    return list(
+        session.scalars(
+            select(Course)
+            .where(
+                Course.id.in_(list(course_ids)),
+                Course.id.in_(
+                    select(Quiz.course_id).where(
+                        Quiz.is_active,
+                        Quiz.kind != QuizKind.CONTEST_ROUND,
+                        Quiz.review_timing == ReviewTiming.IMMEDIATELY,
+                        Quiz.review_detail != ReviewDetail.SCORE,
+                    )
+                ),
+            )
+            .order_by(Course.title)
+        )
+    )
+
+
 def open_rounds_for(session: Session, user: User, now: dt.datetime) -> Sequence[Round]:
     """Rounds open now, of published contests open to the user's unit (or to everyone), in
     which the user has not begun an attempt: what their notices announce."""
-    from learning.quizzes.models import Quiz
-
     return session.scalars(
         _open_rounds(select(Round), user.id, user.unit_id, now)
         .options(joinedload(Round.contest))
@@ -476,8 +629,6 @@ def open_round_count(user_id: Any, unit_id: Any, now: Any) -> ScalarSelect[int]:
 
 
 def _open_rounds(query: Select[Any], user_id: Any, unit_id: Any, now: Any) -> Select[Any]:
-    from learning.quizzes.models import Quiz
-
     limited = select(ContestUnit.contest_id).where(ContestUnit.contest_id == Contest.id)
     if unit_id is None:
         open_to_user = ~limited.exists()

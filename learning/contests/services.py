@@ -1,6 +1,7 @@
 """Writes for contests: contests and rounds (each round a quiz of kind CONTEST_ROUND),
 registration and entry, predictions, attempts through the quiz engine, closing and ranking
-a round (once, whatever the number of processes trying), and officers' confirmations."""
+a round (once, whatever the number of processes trying), the prize list's export (logged),
+and officers' confirmations. Reads are the queries module's."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from learning.contests.errors import (
     NotEntered,
     NotOpenToYou,
     RegistrationClosed,
+    RoundNotRanked,
     UnknownUnit,
 )
 from learning.contests.models import (
@@ -33,6 +35,13 @@ from learning.contests.models import (
     Entrant,
     Prediction,
     Round,
+)
+from learning.contests.queries import (
+    PrizeTable,
+    entrant_of,
+    exposed_banks,
+    prize_table,
+    rankable_after,
 )
 from learning.courses.models import Course
 from learning.db import utcnow
@@ -122,29 +131,6 @@ class RoundData:
     confirm_exposed: bool = False
 
 
-def exposed_banks(session: Session, course_ids: Sequence[int]) -> list[Course]:
-    """The courses among `course_ids` whose questions some active course quiz reviews as soon
-    as an attempt is submitted, showing right and wrong answers: their key is public. Banks
-    kept for contests never are (they are in no course quiz)."""
-    return list(
-        session.scalars(
-            select(Course)
-            .where(
-                Course.id.in_(list(course_ids)),
-                Course.id.in_(
-                    select(Quiz.course_id).where(
-                        Quiz.is_active,
-                        Quiz.kind != QuizKind.CONTEST_ROUND,
-                        Quiz.review_timing == ReviewTiming.IMMEDIATELY,
-                        Quiz.review_detail != ReviewDetail.SCORE,
-                    )
-                ),
-            )
-            .order_by(Course.title)
-        )
-    )
-
-
 def save_round(
     session: Session,
     actor: User,
@@ -154,39 +140,9 @@ def save_round(
 ) -> Round:
     """Create a round (and its quiz), or change one that has not been ranked yet."""
     require_admin(actor)
-    if data.closes_at <= data.opens_at:
-        raise InvalidInput(_("A round must close after it opens."))
-    if not data.course_ids:
-        raise InvalidInput(_("Choose at least one question bank."))
-    if round_ is not None and round_.ranked_at is not None:
-        raise InvalidInput(_("This round is ranked already; it can no longer be changed."))
-    exposed = exposed_banks(session, data.course_ids)
-    if exposed and not data.confirm_exposed:
-        raise ExposedBanks(
-            _(
-                "Some of these banks are used by course quizzes that show the answers as soon as "
-                "an attempt is submitted, so the round's key can be collected in advance: "
-                "%(courses)s. Draw from banks kept for contests, or confirm to go on.",
-                courses=", ".join(c.title for c in exposed),
-            )
-        )
+    exposed = _check_round(session, data, round_)
     if round_ is None:
-        number = len(contest.rounds) + 1
-        quiz = Quiz(
-            kind=QuizKind.CONTEST_ROUND,
-            title="",
-            question_count=data.question_count,
-            draw_rules=[],
-            pass_percent=0,
-            grading_method=GradingMethod.HIGHEST,
-            # Right answers stay hidden while others are still taking the round.
-            review_detail=ReviewDetail.SCORE,
-            review_timing=ReviewTiming.AFTER_CLOSE,
-            one_question_per_page=True,
-        )
-        session.add(quiz)
-        round_ = Round(contest=contest, number=number, quiz=quiz)
-        session.add(round_)
+        round_ = _new_round(session, contest, data)
     quiz = round_.quiz
     quiz.title = f"{contest.title} – " + _("Round %(n)d", n=round_.number)
     quiz.bank_course_ids = sorted(set(data.course_ids))
@@ -209,6 +165,48 @@ def save_round(
             "exposed_banks_confirmed": [c.id for c in exposed],
         },
     )
+    return round_
+
+
+def _check_round(session: Session, data: RoundData, round_: Round | None) -> list[Course]:
+    """Refuse a round that closes before it opens, draws from no bank, is ranked already,
+    or draws from exposed banks without the admin's confirmation; the exposed banks."""
+    if data.closes_at <= data.opens_at:
+        raise InvalidInput(_("A round must close after it opens."))
+    if not data.course_ids:
+        raise InvalidInput(_("Choose at least one question bank."))
+    if round_ is not None and round_.ranked_at is not None:
+        raise InvalidInput(_("This round is ranked already; it can no longer be changed."))
+    exposed = exposed_banks(session, data.course_ids)
+    if exposed and not data.confirm_exposed:
+        raise ExposedBanks(
+            _(
+                "Some of these banks are used by course quizzes that show the answers as soon as "
+                "an attempt is submitted, so the round's key can be collected in advance: "
+                "%(courses)s. Draw from banks kept for contests, or confirm to go on.",
+                courses=", ".join(c.title for c in exposed),
+            )
+        )
+    return exposed
+
+
+def _new_round(session: Session, contest: Contest, data: RoundData) -> Round:
+    """The contest's next round and its quiz (settings the organiser does not choose)."""
+    quiz = Quiz(
+        kind=QuizKind.CONTEST_ROUND,
+        title="",
+        question_count=data.question_count,
+        draw_rules=[],
+        pass_percent=0,
+        grading_method=GradingMethod.HIGHEST,
+        # Right answers stay hidden while others are still taking the round.
+        review_detail=ReviewDetail.SCORE,
+        review_timing=ReviewTiming.AFTER_CLOSE,
+        one_question_per_page=True,
+    )
+    session.add(quiz)
+    round_ = Round(contest=contest, number=len(contest.rounds) + 1, quiz=quiz)
+    session.add(round_)
     return round_
 
 
@@ -360,13 +358,6 @@ def enter(
     )
 
 
-def entrant_of(session: Session, contest_id: int, user_id: int) -> Entrant | None:
-    """The user's entry in the contest, if they entered."""
-    return session.scalar(
-        select(Entrant).where(Entrant.contest_id == contest_id, Entrant.user_id == user_id)
-    )
-
-
 # --- taking a round ------------------------------------------------------------------------
 
 
@@ -458,12 +449,6 @@ def finish(
 
 
 # --- closing and ranking -------------------------------------------------------------------
-
-
-def rankable_after(round_: Round) -> dt.datetime | None:
-    """When the round can be ranked: its close, plus the grace that saves may still take."""
-    closes = round_.quiz.closes_at
-    return closes + dt.timedelta(seconds=round_.quiz.grace_seconds) if closes else None
 
 
 def close_round(session: Session, round_id: int, now: dt.datetime) -> bool:
@@ -620,16 +605,23 @@ def close_due(session: Session, now: dt.datetime) -> list[Round]:
     return [r for r in due if close_round(session, r.id, now)]
 
 
-def record_export(session: Session, actor: User, round_: Round, rows: int) -> None:
-    """Log who exported a round's prize list (it holds personal data)."""
+def export_prizes(session: Session, actor: User, round_: Round, now: dt.datetime) -> PrizeTable:
+    """A round's prize list for an admin to download, and who did (it holds personal data).
+    A round whose close has passed is ranked first if nobody has yet (the CLI usually has)."""
+    require_admin(actor)
+    close_round(session, round_.id, now)
+    if round_.ranked_at is None:
+        raise RoundNotRanked()
+    table = prize_table(session, round_)
     record(
         session,
         actor.id,
         "export",
         "contest",
         round_.contest_id,
-        after={"report": "prizes", "round": round_.number, "rows": rows},
+        after={"report": "prizes", "round": round_.number, "rows": len(table.rows)},
     )
+    return table
 
 
 # --- officers ------------------------------------------------------------------------------
