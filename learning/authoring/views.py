@@ -4,7 +4,6 @@ to review after a cited document changed ("Cần rà soát"). Admins only."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -13,7 +12,12 @@ from werkzeug.wrappers import Response
 
 from learning import db
 from learning.auth.scope import admins_only
-from learning.authoring import queries, services
+from learning.authoring import bulk as bulk_writes
+from learning.authoring import courses as course_writes
+from learning.authoring import lessons as lesson_writes
+from learning.authoring import media as media_writes
+from learning.authoring import queries, workflow
+from learning.authoring import questions as question_writes
 from learning.authoring.forms import (
     DIFFICULTIES,
     MAX_CHOICES,
@@ -101,7 +105,7 @@ def create_course() -> Response | tuple[str, int]:
             "authoring/courses.html", courses=queries.all_courses(db.session), form=form
         )
         return page, 400
-    course = services.create_course(
+    course = course_writes.create_course(
         db.session, current_user, form.slug.data or "", form.title.data, form.summary.data or ""
     )
     db.session.commit()
@@ -110,7 +114,7 @@ def create_course() -> Response | tuple[str, int]:
 
 
 def _course_page(course: Course, status: int = 200, **forms: Any) -> tuple[str, int]:
-    settings = {**services.DEFAULT_FINAL_QUIZ, **(course.final_quiz or {})}
+    settings = {**course_writes.DEFAULT_FINAL_QUIZ, **(course.final_quiz or {})}
     page = render_template(
         "authoring/course.html",
         course=course,
@@ -122,8 +126,8 @@ def _course_page(course: Course, status: int = 200, **forms: Any) -> tuple[str, 
         media_form=forms.get("media_form") or MediaForm(),
         step_form=StepForm(),
         events=queries.events(db.session, "course", course.id)[:10],
-        can_approve=services.may_approve(
-            db.session, current_user, "course", course.id, None, four_eyes=_four_eyes()
+        can_approve=workflow.may_approve(
+            current_user, course.edited_by_id, course, four_eyes=_four_eyes()
         ),
     )
     return page, status
@@ -140,7 +144,7 @@ def update_course(course_id: int) -> Response | tuple[str, int]:
     form = CourseForm()
     if not form.validate():
         return _course_page(course, 400, form=form)
-    services.update_course(
+    course_writes.update_course(
         db.session, current_user, course, form.title.data, form.summary.data or ""
     )
     db.session.commit()
@@ -154,7 +158,7 @@ def quiz_settings(course_id: int) -> Response | tuple[str, int]:
     form = QuizSettingsForm()
     if not form.validate():
         return _course_page(course, 400, quiz_form=form)
-    services.update_quiz_settings(
+    course_writes.update_quiz_settings(
         db.session,
         current_user,
         course,
@@ -177,8 +181,8 @@ def upload_media(course_id: int) -> Response | tuple[str, int]:
     form = MediaForm()
     if not form.validate():
         return _course_page(course, 400, media_form=form)
-    data = form.file.data.read(services.MAX_MEDIA_BYTES + 1)
-    media = services.upload_media(
+    data = form.file.data.read(media_writes.MAX_MEDIA_BYTES + 1)
+    media = media_writes.upload_media(
         db.session, current_user, course, form.file.data.filename or "", data
     )
     db.session.commit()
@@ -211,7 +215,7 @@ def upload_file(course_id: int, version_id: int) -> Response:
 @bp.post("/courses/<int:course_id>/uploads/<int:version_id>/approve")
 def approve_upload(course_id: int, version_id: int) -> Response:
     version = _upload(course_id, version_id)
-    services.approve_media(db.session, current_user, version, four_eyes=_four_eyes())
+    media_writes.approve_media(db.session, current_user, version, four_eyes=_four_eyes())
     db.session.commit()
     flash(_("Approved: workers get the new file."), "success")
     return redirect(url_for("authoring.course", course_id=course_id))
@@ -223,7 +227,7 @@ def course_step(course_id: int) -> Response:
     form = StepForm()
     if not form.validate():
         raise InvalidInput()
-    services.course_step(
+    course_writes.course_step(
         db.session, current_user, course, form.step.data or "", four_eyes=_four_eyes()
     )
     db.session.commit()
@@ -237,24 +241,18 @@ def course_step(course_id: int) -> Response:
 def _lesson_page(
     course: Course, lesson: Lesson | None, form: LessonForm, preview: str | None, status: int
 ) -> tuple[str, int]:
-    working = services.lesson_working_version(db.session, lesson) if lesson else None
+    working = lesson_writes.lesson_working_version(db.session, lesson) if lesson else None
     page = render_template(
         "authoring/lesson.html",
         course=course,
         lesson=lesson,
         form=form,
         preview=preview,
-        state=services.lesson_state(lesson, working) if lesson else None,
+        state=lesson_writes.LESSONS.state(lesson, working) if lesson else None,
         working=working,
         step_form=StepForm(),
-        can_approve=lesson is not None
-        and services.may_approve(
-            db.session,
-            current_user,
-            "lesson",
-            lesson.id,
-            working.author_id if working else None,
-            four_eyes=_four_eyes(),
+        can_approve=lesson_writes.LESSONS.may_approve(
+            current_user, working, four_eyes=_four_eyes()
         ),
     )
     return page, status
@@ -277,12 +275,12 @@ def media(course_id: int, name: str) -> Response:
 
 
 def _lesson_form_data(lesson: Lesson) -> dict[str, Any]:
-    working = services.lesson_working_version(db.session, lesson)
+    working = lesson_writes.lesson_working_version(db.session, lesson)
     source = working or lesson
     return {
         "title": source.title,
         "body": source.body_markdown,
-        "sources": services.format_sources(source.sources),
+        "sources": lesson_writes.format_sources(source.sources),
         "is_required": source.is_required,
     }
 
@@ -295,13 +293,13 @@ def _save_lesson(course: Course, lesson: Lesson | None) -> Response | tuple[str,
         # The preview is the sanitized HTML workers would get; nothing is saved.
         preview = _with_admin_media(render_markdown(form.body.data), course)
         return _lesson_page(course, lesson, form, preview, 200)
-    draft = services.LessonDraft(
+    draft = lesson_writes.LessonDraft(
         title=form.title.data,
         body_markdown=form.body.data,
-        sources=services.parse_sources(form.sources.data or ""),
+        sources=lesson_writes.parse_sources(form.sources.data or ""),
         is_required=bool(form.is_required.data),
     )
-    lesson = services.save_lesson(db.session, current_user, course, lesson, draft)
+    lesson = lesson_writes.save_lesson(db.session, current_user, course, lesson, draft)
     db.session.commit()
     flash(_("Saved as a draft version."), "success")
     return redirect(url_for("authoring.lesson", lesson_id=lesson.id))
@@ -333,40 +331,27 @@ def update_lesson(lesson_id: int) -> Response | tuple[str, int]:
 @bp.post("/lessons/<int:lesson_id>/step")
 def lesson_step(lesson_id: int) -> Response:
     lesson = _get(Lesson, lesson_id)
-    _review_step(
-        lesson,
-        submit=services.submit_lesson,
-        approve=services.approve_lesson,
-        send_back=services.return_lesson,
-        retire=services.retire_lesson,
-    )
+    _review_step(lesson_writes.LESSONS, lesson)
     return redirect(url_for("authoring.lesson", lesson_id=lesson.id))
 
 
-def _review_step(
-    item: Lesson | Question,
-    *,
-    submit: Callable[..., None],
-    approve: Callable[..., None],
-    send_back: Callable[..., None],
-    retire: Callable[..., None],
-) -> None:
+def _review_step(kind: workflow.Workflow[Any, Any], item: Lesson | Question) -> None:
     """Apply the review step the form names (submit, approve, return, retire) to a lesson or
-    a question through its service, and commit."""
+    a question through its workflow, and commit."""
     form = StepForm()
     if not form.validate():
         raise InvalidInput()
     step = form.step.data
     if step == "submit":
-        submit(db.session, current_user, item)
+        kind.submit(db.session, current_user, item)
     elif step == "approve":
-        approve(db.session, current_user, item, four_eyes=_four_eyes())
+        kind.approve(db.session, current_user, item, four_eyes=_four_eyes())
     elif step == "return":
-        send_back(db.session, current_user, item, form.comment.data or "")
+        kind.send_back(db.session, current_user, item, form.comment.data or "")
     elif step == "retire":
-        retire(db.session, current_user, item)
+        kind.retire(db.session, current_user, item)
     else:
-        raise services.WrongState()
+        raise workflow.WrongState()
     db.session.commit()
     flash(str(STEP_DONE[step]), "success")
 
@@ -374,7 +359,7 @@ def _review_step(
 @bp.post("/lessons/<int:lesson_id>/move")
 def move_lesson(lesson_id: int) -> Response:
     lesson = _get(Lesson, lesson_id)
-    services.move_lesson(
+    lesson_writes.move_lesson(
         db.session, current_user, lesson, -1 if request.form.get("to") == "up" else 1
     )
     db.session.commit()
@@ -449,14 +434,14 @@ def bulk() -> Response:
     ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()][:500]
     action = request.form.get("action")
     if action == "tag":
-        count = services.bulk_add_tag(db.session, current_user, ids, request.form.get("tag", ""))
+        count = bulk_writes.bulk_add_tag(db.session, current_user, ids, request.form.get("tag", ""))
     elif action == "move":
         lesson_id = request.form.get("lesson", "")
         if not lesson_id.isdigit():
             raise InvalidInput(_("Choose the lesson to move the questions to."))
-        count = services.bulk_move(db.session, current_user, ids, int(lesson_id))
+        count = bulk_writes.bulk_move(db.session, current_user, ids, int(lesson_id))
     elif action == "retire":
-        count = services.bulk_retire(db.session, current_user, ids)
+        count = bulk_writes.bulk_retire(db.session, current_user, ids)
     else:
         raise InvalidInput(_("Choose what to do with the ticked questions."))
     db.session.commit()
@@ -470,7 +455,7 @@ def bulk() -> Response:
 def _question_form(course: Course, question: Question | None, formdata: Any = None) -> QuestionForm:
     data: dict[str, Any] = {}
     if question is not None and formdata is None:
-        working = services.working_version(db.session, question)
+        working = question_writes.working_version(db.session, question)
         data = {
             "lesson": question.lesson_id or 0,
             "type": working.type.value,
@@ -511,25 +496,18 @@ def _question_form(course: Course, question: Question | None, formdata: Any = No
 def _question_page(
     course: Course, question: Question | None, form: QuestionForm, status: int = 200
 ) -> tuple[str, int]:
-    working = services.working_version(db.session, question) if question else None
+    working = question_writes.working_version(db.session, question) if question else None
     page = render_template(
         "authoring/question.html",
         course=course,
         question=question,
         working=working,
-        state=services.question_state(question, working) if question and working else None,
-        problems=services.review_problems(working) if working else [],
+        state=question_writes.QUESTIONS.state(question, working) if question and working else None,
+        problems=question_writes.review_problems(working) if working else [],
         form=form,
         step_form=StepForm(),
-        can_approve=question is not None
-        and working is not None
-        and services.may_approve(
-            db.session,
-            current_user,
-            "question",
-            question.id,
-            working.author_id,
-            four_eyes=_four_eyes(),
+        can_approve=question_writes.QUESTIONS.may_approve(
+            current_user, working, four_eyes=_four_eyes()
         ),
     )
     return page, status
@@ -538,7 +516,7 @@ def _question_page(
 def _save_question(course: Course, question: Question | None) -> Response | tuple[str, int]:
     if (
         question is not None
-        and len(services.working_version(db.session, question).choices) > MAX_CHOICES
+        and len(question_writes.working_version(db.session, question).choices) > MAX_CHOICES
     ):
         # The form would silently drop the choices it has no row for.
         raise InvalidInput(
@@ -548,13 +526,13 @@ def _save_question(course: Course, question: Question | None) -> Response | tupl
     if not form.validate():
         return _question_page(course, question, form, 400)
     kind = QuestionType(form.type.data)
-    draft = services.QuestionDraft(
+    draft = question_writes.QuestionDraft(
         type=kind,
         text=form.text.data.strip(),
-        choices=services.weighted_choices(
+        choices=question_writes.weighted_choices(
             kind,
             [
-                services.ChoiceDraft(
+                question_writes.ChoiceDraft(
                     (entry.text.data or "").strip(),
                     bool(entry.is_correct.data),
                     (entry.feedback.data or "").strip(),
@@ -574,7 +552,7 @@ def _save_question(course: Course, question: Question | None) -> Response | tupl
         lesson_id=form.lesson.data or None,
         true_answer={"true": True, "false": False}.get(form.true_answer.data or ""),
     )
-    question = services.save_question(db.session, current_user, course, question, draft)
+    question = question_writes.save_question(db.session, current_user, course, question, draft)
     db.session.commit()
     flash(_("Saved as a draft version."), "success")
     return redirect(url_for("authoring.question", question_id=question.id))
@@ -614,13 +592,7 @@ def update_question(question_id: int) -> Response | tuple[str, int]:
 @bp.post("/questions/<int:question_id>/step")
 def question_step(question_id: int) -> Response:
     question = _get(Question, question_id)
-    _review_step(
-        question,
-        submit=services.submit_question,
-        approve=services.approve_question,
-        send_back=services.return_question,
-        retire=services.retire_question,
-    )
+    _review_step(question_writes.QUESTIONS, question)
     return redirect(url_for("authoring.question", question_id=question.id))
 
 
