@@ -70,10 +70,9 @@ def require_four_eyes(
         raise FourEyes()
 
 
-def mark_submitted(steps: ReviewSteps, actor: User | None) -> None:
+def mark_submitted(steps: ReviewSteps, actor: User) -> None:
     """Store who sent `steps` (a version, a course) to review, and when."""
-    steps.submitted_by_id = actor.id if actor is not None else None
-    steps.submitted_at = utcnow()
+    steps.submitted_by_id, steps.submitted_at = actor.id, utcnow()
 
 
 def mark_approved(steps: ReviewSteps, actor: User) -> None:
