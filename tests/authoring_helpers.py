@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from learning.authoring import services
+from learning.authoring.questions import (
+    QUESTIONS,
+    ChoiceDraft,
+    QuestionDraft,
+    save_question,
+)
 from learning.courses.models import Course, Question, QuestionType
 
 
@@ -39,29 +44,29 @@ def question_form(lesson_id: int | str = 0, **overrides: Any) -> dict[str, Any]:
     return {key: value for key, value in data.items() if value is not None}
 
 
-def draft(**overrides: Any) -> services.QuestionDraft:
+def draft(**overrides: Any) -> QuestionDraft:
     """A valid single-answer draft for the services."""
     values: dict[str, Any] = {
         "type": QuestionType.SINGLE,
         "text": "Câu hỏi mới về nghỉ phép?",
         "choices": [
-            services.ChoiceDraft("12 ngày", True, "Đúng."),
-            services.ChoiceDraft("10 ngày", False, "Sai."),
+            ChoiceDraft("12 ngày", True, "Đúng."),
+            ChoiceDraft("10 ngày", False, "Sai."),
         ],
         "explanation": "Điều 113.",
         "source_document": "blld-2019",
         "source_article": "Điều 113",
     }
     values.update(overrides)
-    return services.QuestionDraft(**values)
+    return QuestionDraft(**values)
 
 
 def publish(
     session, author, approver, course: Course, question_draft=None, question=None
 ) -> Question:  # type: ignore[no-untyped-def]
     """Write (or edit), submit and approve a question through the services; commit."""
-    question = services.save_question(session, author, course, question, question_draft or draft())
-    services.submit_question(session, author, question)
-    services.approve_question(session, approver, question, four_eyes=True)
+    question = save_question(session, author, course, question, question_draft or draft())
+    QUESTIONS.submit(session, author, question)
+    QUESTIONS.approve(session, approver, question, four_eyes=True)
     session.commit()
     return question

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from learning.auth.models import Role
-from learning.authoring.services import upload_media
+from learning.authoring.media import upload_media
 from learning.contests import services as contest_services
 from learning.courses.models import Course, Lesson, Question
 from learning.db import utcnow

@@ -7,7 +7,10 @@ import pytest
 from sqlalchemy import func, select
 
 from learning.auth.models import Role
-from learning.authoring import queries, services
+from learning.authoring import queries
+from learning.authoring.courses import create_course
+from learning.authoring.lessons import LessonDraft, save_lesson
+from learning.authoring.questions import save_question
 from learning.courses.loader import MAX_MEDIA_BYTES
 from learning.courses.models import ContentStatus, Lesson, MediaFile, Question, QuestionType
 from tests.authoring_helpers import client_for, draft, publish
@@ -33,7 +36,7 @@ def _keys(page):
 def bank(session, sample_course, admins):
     """The sample bank (3 published) and one draft, a true/false 'thử việc' question."""
     lesson = session.scalar(select(Lesson).where(Lesson.slug == "bai-mot"))
-    question = services.save_question(
+    question = save_question(
         session,
         admins[0],
         sample_course,
@@ -100,10 +103,8 @@ def test_bulk_add_tag_move_and_retire(client, session, sample_course, bank):
 def test_bulk_actions_refuse_bad_requests_and_change_nothing(
     client, session, sample_course, bank, make, admins
 ):
-    other = services.create_course(session, admins[0], "", "Chuyên đề khác", "")
-    other_lesson = services.save_lesson(
-        session, admins[0], other, None, services.LessonDraft("Bài khác", "Chữ.")
-    )
+    other = create_course(session, admins[0], "", "Chuyên đề khác", "")
+    other_lesson = save_lesson(session, admins[0], other, None, LessonDraft("Bài khác", "Chữ."))
     session.commit()
     ids = list(session.scalars(select(Question.id).where(Question.key == "q-001")))
     for data in (

@@ -6,7 +6,19 @@ import pytest
 from sqlalchemy import select
 
 from learning.auth.models import Role
-from learning.authoring import services
+from learning.authoring.courses import update_quiz_settings
+from learning.authoring.lessons import (
+    LESSONS,
+    LessonDraft,
+    save_lesson,
+)
+from learning.authoring.questions import (
+    QUESTIONS,
+    ChoiceDraft,
+    QuestionDraft,
+    save_question,
+    working_version,
+)
 from learning.courses.models import ContentStatus, Question, QuestionType, QuestionVersion
 from learning.db import utcnow
 from learning.quizzes.queries import course_final_quiz
@@ -31,14 +43,14 @@ def _q001(session, course):
 def _edit_q001(session, course, author, text):
     """The same question with a new text and the right answer moved to the second choice."""
     question = _q001(session, course)
-    services.save_question(
+    save_question(
         session,
         author,
         course,
         question,
         draft(
             text=text,
-            choices=[services.ChoiceDraft("Hai loại"), services.ChoiceDraft("Ba loại", True)],
+            choices=[ChoiceDraft("Hai loại"), ChoiceDraft("Ba loại", True)],
             source_article="Điều 20",
             lesson_id=question.lesson_id,
         ),
@@ -54,8 +66,8 @@ def test_an_attempt_started_before_an_edit_keeps_showing_and_grading_the_old_ver
     attempt = start_attempt(session, worker, final_quiz, utcnow())  # q-001 first, unshuffled
     session.commit()
     question = _edit_q001(session, sample_course, admins[0], "Theo luật mới, có mấy loại hợp đồng?")
-    services.submit_question(session, admins[0], question)
-    services.approve_question(session, admins[1], question, four_eyes=True)
+    QUESTIONS.submit(session, admins[0], question)
+    QUESTIONS.approve(session, admins[1], question, four_eyes=True)
     session.commit()
     assert question.current_version == 2
 
@@ -72,7 +84,7 @@ def test_an_attempt_started_before_an_edit_keeps_showing_and_grading_the_old_ver
     assert "Hợp đồng lao động có mấy loại?" in result.text
 
     # A new attempt draws the approved version (every question: the bank holds 3).
-    services.update_quiz_settings(session, admins[0], sample_course, {"question_count": 3})
+    update_quiz_settings(session, admins[0], sample_course, {"question_count": 3})
     again = start_attempt(session, worker, final_quiz, utcnow())
     session.commit()
     assert "Theo luật mới" in client.get(f"/attempts/{again.id}?page=1").text
@@ -96,19 +108,16 @@ def test_a_draft_edit_is_invisible_to_quizzes_until_approved(
 
 def test_saving_only_metadata_makes_no_new_version(session, sample_course, admins):
     question = _q001(session, sample_course)
-    working = services.working_version(session, question)
-    services.save_question(
+    working = working_version(session, question)
+    save_question(
         session,
         admins[0],
         sample_course,
         question,
-        services.QuestionDraft(
+        QuestionDraft(
             type=QuestionType.SINGLE,
             text=working.text,
-            choices=[
-                services.ChoiceDraft(c.text, c.is_correct, c.feedback or "")
-                for c in working.choices
-            ],
+            choices=[ChoiceDraft(c.text, c.is_correct, c.feedback or "") for c in working.choices],
             explanation=working.explanation,
             source_document=working.source_document,
             source_article=working.source_article,
@@ -131,8 +140,8 @@ def test_history_shows_who_changed_what_with_an_escaped_diff(app, session, sampl
     question = _edit_q001(
         session, sample_course, admins[0], "Có <script>alert(1)</script> mấy loại?"
     )
-    services.submit_question(session, admins[0], question)
-    services.approve_question(session, admins[1], question, four_eyes=True)
+    QUESTIONS.submit(session, admins[0], question)
+    QUESTIONS.approve(session, admins[1], question, four_eyes=True)
     session.commit()
     page = client_for(app, admins[1]).get(f"/admin/questions/{question.id}/history")
     assert page.status_code == 200
@@ -149,21 +158,21 @@ def test_history_shows_who_changed_what_with_an_escaped_diff(app, session, sampl
 def test_a_published_question_waits_for_its_draft_lesson(session, sample_course, admins, make):
     from learning.quizzes.errors import BankTooSmall
 
-    lesson = services.save_lesson(
+    lesson = save_lesson(
         session,
         admins[0],
         sample_course,
         None,
-        services.LessonDraft("Bài mới", "Chữ.", [{"document": "blld-2019", "section": "Điều 113"}]),
+        LessonDraft("Bài mới", "Chữ.", [{"document": "blld-2019", "section": "Điều 113"}]),
     )
     question = publish(session, admins[0], admins[1], sample_course, draft(lesson_id=lesson.id))
-    services.update_quiz_settings(session, admins[0], sample_course, {"question_count": 4})
+    update_quiz_settings(session, admins[0], sample_course, {"question_count": 4})
     session.commit()
     quiz = course_final_quiz(session, sample_course.id)
     with pytest.raises(BankTooSmall):
         start_attempt(session, make.user(), quiz, utcnow())
-    services.submit_lesson(session, admins[0], lesson)
-    services.approve_lesson(session, admins[1], lesson, four_eyes=True)
+    LESSONS.submit(session, admins[0], lesson)
+    LESSONS.approve(session, admins[1], lesson, four_eyes=True)
     attempt = start_attempt(session, make.user(), quiz, utcnow())
     assert question.id in {slot.question_version.question_id for slot in attempt.slots}
 
@@ -186,9 +195,9 @@ def test_reloading_the_course_files_after_a_browser_edit_does_not_collide(
     report = load_course(session, read_course(folder))
     session.commit()
     assert [c.key for c in report.unresolved] == ["q-001"]
-    assert services.working_version(session, question).text == "Bản sửa trên trình duyệt?"
+    assert working_version(session, question).text == "Bản sửa trên trình duyệt?"
     load_course(session, read_course(folder), prefer_files=True)
     session.commit()
     assert question.current_version == 1  # never published by the loader
-    working = services.working_version(session, question)
+    working = working_version(session, question)
     assert (working.number, working.text) == (3, "Sửa trong tệp?")

@@ -461,18 +461,18 @@ def test_each_review_button_posts_one_step(app, session, sample_course, admins):
 def test_a_question_with_more_choices_than_the_form_is_not_cut_short(
     app, session, sample_course, admins
 ):
-    from learning.authoring import services
+    from learning.authoring.questions import ChoiceDraft, save_question, working_version
     from tests.authoring_helpers import draft
 
-    many = [services.ChoiceDraft(f"Lựa chọn {n}", n == 1) for n in range(1, 10)]
-    question = services.save_question(session, admins[0], sample_course, None, draft(choices=many))
+    many = [ChoiceDraft(f"Lựa chọn {n}", n == 1) for n in range(1, 10)]
+    question = save_question(session, admins[0], sample_course, None, draft(choices=many))
     session.commit()
     client = client_for(app, admins[0])
     assert client.get(f"/admin/questions/{question.id}").status_code == 200
     response = client.post(f"/admin/questions/{question.id}", data=question_form())
     assert response.status_code == 400
     assert "nhiều lựa chọn hơn" in response.text
-    assert len(services.working_version(session, question).choices) == 9
+    assert len(working_version(session, question).choices) == 9
 
 
 def test_the_preview_shows_the_courses_images(app, sample_course, admins):

@@ -8,7 +8,18 @@ import pytest
 from sqlalchemy import select
 
 from learning.auth.models import Role
-from learning.authoring import services
+from learning.authoring.courses import course_step, create_course, update_quiz_settings
+from learning.authoring.lessons import (
+    LESSONS,
+    LessonDraft,
+    save_lesson,
+)
+from learning.authoring.questions import (
+    QUESTIONS,
+    ChoiceDraft,
+    QuestionDraft,
+    save_question,
+)
 from learning.courses.models import Lesson, QuestionType
 from learning.db import utcnow
 from learning.quizzes.queries import course_final_quiz
@@ -27,34 +38,34 @@ def _benign(i: int) -> str:
 
 def _build(session, author, approver, title, text_for):
     """A published course with one published lesson and one published question per text."""
-    course = services.create_course(session, author, "", title, text_for(0))
+    course = create_course(session, author, "", title, text_for(0))
     lessons, questions = [], []
     for i in range(len(PAYLOADS)):
         text = text_for(i)
-        lesson = services.save_lesson(
+        lesson = save_lesson(
             session,
             author,
             course,
             None,
-            services.LessonDraft(
+            LessonDraft(
                 text[:300],
                 f"{text}\n\n**{text}**",
                 [{"document": text[:100], "section": text[:300]}],
             ),
         )
-        services.submit_lesson(session, author, lesson)
-        services.approve_lesson(session, approver, lesson, four_eyes=True)
-        question = services.save_question(
+        LESSONS.submit(session, author, lesson)
+        LESSONS.approve(session, approver, lesson, four_eyes=True)
+        question = save_question(
             session,
             author,
             course,
             None,
-            services.QuestionDraft(
+            QuestionDraft(
                 type=QuestionType.SINGLE,
                 text=text,
                 choices=[
-                    services.ChoiceDraft(text, True, text),
-                    services.ChoiceDraft("Khác", False, text),
+                    ChoiceDraft(text, True, text),
+                    ChoiceDraft("Khác", False, text),
                 ],
                 explanation=text,
                 source_document=text[:100],
@@ -63,13 +74,13 @@ def _build(session, author, approver, title, text_for):
                 lesson_id=lesson.id,
             ),
         )
-        services.submit_question(session, author, question)
-        services.approve_question(session, approver, question, four_eyes=True)
+        QUESTIONS.submit(session, author, question)
+        QUESTIONS.approve(session, approver, question, four_eyes=True)
         lessons.append(lesson)
         questions.append(question)
-    services.course_step(session, author, course, "submit", four_eyes=True)
-    services.course_step(session, approver, course, "approve", four_eyes=True)
-    services.update_quiz_settings(session, author, course, {"question_count": len(PAYLOADS)})
+    course_step(session, author, course, "submit", four_eyes=True)
+    course_step(session, approver, course, "approve", four_eyes=True)
+    update_quiz_settings(session, author, course, {"question_count": len(PAYLOADS)})
     quiz = course_final_quiz(session, course.id)
     quiz.shuffle_questions = quiz.shuffle_choices = quiz.one_question_per_page = False
     session.commit()

@@ -9,7 +9,16 @@ from sqlalchemy import select
 
 from learning.audit.models import AuditEntry
 from learning.auth.models import Role
-from learning.authoring import services as authoring
+from learning.authoring.bulk import bulk_add_tag, bulk_move
+from learning.authoring.courses import course_step, update_quiz_settings
+from learning.authoring.lessons import LessonDraft, save_lesson
+from learning.authoring.media import approve_media, upload_media
+from learning.authoring.questions import (
+    QUESTIONS,
+    save_question,
+    working_version,
+)
+from learning.authoring.workflow import FourEyes
 from learning.courses.loader import read_course
 from learning.courses.models import ContentStatus, Course, Question, QuestionVersion
 from learning.courses.services import load_course
@@ -50,7 +59,7 @@ def test_an_item_changed_only_in_the_file_loads_as_before(session, world):
 
 def test_a_question_retired_in_the_browser_stays_retired(session, world):
     folder, _course, first, _second = world
-    authoring.retire_question(session, first, question(session, "q-001"))
+    QUESTIONS.retire(session, first, question(session, "q-001"))
     session.commit()
     touch_files(folder)  # the question's own file entry unchanged: nothing to report
     report = load_course(session, read_course(folder))
@@ -69,7 +78,7 @@ def test_a_question_retired_in_the_browser_stays_retired(session, world):
 def test_browser_and_imported_questions_are_never_archived(session, world):
     folder, course, first, second = world
     written = publish(session, first, second, course)
-    imported = authoring.save_question(session, second, course, None, draft(text="Nhập từ GIFT"))
+    imported = save_question(session, second, course, None, draft(text="Nhập từ GIFT"))
     session.commit()
     edit(folder / "questions.yaml", OLD_TEXT, "Có mấy loại hợp đồng lao động?")
     report = load_course(session, read_course(folder))
@@ -80,7 +89,7 @@ def test_browser_and_imported_questions_are_never_archived(session, world):
 
 def test_a_question_removed_from_the_files_is_retired_only_if_untouched(session, world):
     folder, _course, first, _second = world
-    authoring.bulk_add_tag(session, first, [question(session, "q-002").id], "moi")
+    bulk_add_tag(session, first, [question(session, "q-002").id], "moi")
     session.commit()
     text = (folder / "questions.yaml").read_text(encoding="utf-8")
     start = text.index("  - key: q-002")
@@ -99,7 +108,7 @@ def test_a_question_removed_from_the_files_is_retired_only_if_untouched(session,
 def test_tags_added_in_the_browser_are_kept(session, world):
     folder, _course, first, _second = world
     q = question(session, "q-001")
-    authoring.bulk_add_tag(session, first, [q.id], "trong-tam")
+    bulk_add_tag(session, first, [q.id], "trong-tam")
     session.commit()
     touch_files(folder)
     load_course(session, read_course(folder))
@@ -129,9 +138,7 @@ def test_a_question_edited_and_approved_in_the_browser_is_not_overwritten(sessio
 
 def test_quiz_settings_changed_in_the_browser_are_kept(session, world):
     folder, course, first, _second = world
-    authoring.update_quiz_settings(
-        session, first, course, {"pass_percent": 90, "attempts_allowed": 3}
-    )
+    update_quiz_settings(session, first, course, {"pass_percent": 90, "attempts_allowed": 3})
     session.commit()
     touch_files(folder)
     load_course(session, read_course(folder))
@@ -148,7 +155,7 @@ def test_quiz_settings_changed_in_the_browser_are_kept(session, world):
 
 def test_the_course_status_is_not_forced_to_published(session, world):
     folder, course, first, _second = world
-    authoring.course_step(session, first, course, "retire", four_eyes=True)
+    course_step(session, first, course, "retire", four_eyes=True)
     session.commit()
     touch_files(folder)
     load_course(session, read_course(folder))
@@ -158,14 +165,12 @@ def test_the_course_status_is_not_forced_to_published(session, world):
 def test_a_lesson_edited_in_the_browser_is_kept(session, world):
     folder, course, first, _second = world
     lesson = next(x for x in course_lessons(session, course) if x.slug == "bai-mot")
-    authoring.save_lesson(
+    save_lesson(
         session,
         first,
         course,
         lesson,
-        authoring.LessonDraft(
-            "Bài một", "Văn bản mới.", [{"document": "blld-2019", "section": "Điều 20"}]
-        ),
+        LessonDraft("Bài một", "Văn bản mới.", [{"document": "blld-2019", "section": "Điều 20"}]),
     )
     session.commit()
     edit(folder / "lessons" / "01-bai-mot.md", "Hai loại hợp đồng", "Hai loại hợp đồng lao động")
@@ -184,7 +189,7 @@ def course_lessons(session, course):
 def test_prefer_files_makes_a_draft_that_two_admins_review(session, world):
     folder, _course, first, second = world
     q = question(session, "q-001")
-    authoring.retire_question(session, first, q)
+    QUESTIONS.retire(session, first, q)
     session.commit()
     edit(folder / "questions.yaml", OLD_TEXT, "Có mấy loại hợp đồng lao động?")
     report = load_course(session, read_course(folder), prefer_files=True)
@@ -192,14 +197,14 @@ def test_prefer_files_makes_a_draft_that_two_admins_review(session, world):
     assert report.unresolved == [] and report.conflicts[0].resolved.startswith("draft version")
     session.refresh(q)
     assert q.status is ContentStatus.DRAFT and q.current_version == 1  # not published
-    working = authoring.working_version(session, q)
+    working = working_version(session, q)
     assert working.text == "Có mấy loại hợp đồng lao động?"
     assert working.status is ContentStatus.DRAFT
     assert session.scalar(select(AuditEntry).where(AuditEntry.action == "course.load_prefer_files"))
-    authoring.submit_question(session, first, q)
-    with pytest.raises(authoring.FourEyes):
-        authoring.approve_question(session, first, q, four_eyes=True)
-    authoring.approve_question(session, second, q, four_eyes=True)
+    QUESTIONS.submit(session, first, q)
+    with pytest.raises(FourEyes):
+        QUESTIONS.approve(session, first, q, four_eyes=True)
+    QUESTIONS.approve(session, second, q, four_eyes=True)
     session.commit()
     assert q.status is ContentStatus.PUBLISHED and q.current_version == working.number
     # The files and the database now agree: the next load has nothing to say.
@@ -208,7 +213,7 @@ def test_prefer_files_makes_a_draft_that_two_admins_review(session, world):
 
 def test_the_command_reports_both_sides_and_exits_1(runner, session, world):
     folder, _course, first, _second = world
-    authoring.retire_question(session, first, question(session, "q-001"))
+    QUESTIONS.retire(session, first, question(session, "q-001"))
     session.commit()
     edit(folder / "questions.yaml", OLD_TEXT, "Có mấy loại hợp đồng lao động?")
     result = runner.invoke(args=["courses", "load", str(folder.parent)])
@@ -234,7 +239,7 @@ def test_export_brings_browser_work_back_to_the_files(runner, session, world):
         draft(text="Có bao nhiêu loại hợp đồng?", lesson_id=q.lesson_id),
         q,
     )
-    authoring.update_quiz_settings(session, first, course, {"pass_percent": 90})
+    update_quiz_settings(session, first, course, {"pass_percent": 90})
     session.commit()
     exported = runner.invoke(args=["courses", "export", "khoa-thu", "-o", str(folder)])
     assert exported.exit_code == 0, exported.output
@@ -252,8 +257,8 @@ def test_a_file_replaced_in_the_browser_is_not_overwritten(session, world, app):
     from tests.course_files import PNG_BYTES
 
     folder, course, first, second = world
-    version = authoring.upload_media(session, first, course, "so-do.png", PNG_BYTES + b"web")
-    authoring.approve_media(session, second, version, four_eyes=True)
+    version = upload_media(session, first, course, "so-do.png", PNG_BYTES + b"web")
+    approve_media(session, second, version, four_eyes=True)
     session.commit()
     (folder / "lessons" / "media" / "so-do.png").write_bytes(PNG_BYTES + b"file")
     report = load_course(session, read_course(folder))
@@ -269,7 +274,7 @@ def test_a_question_moved_in_the_browser_stays_where_it_was_moved(session, world
     folder, course, first, _second = world
     target = next(x for x in course_lessons(session, course) if x.slug == "bai-hai")
     q = question(session, "q-001")
-    authoring.bulk_move(session, first, [q.id], target.id)
+    bulk_move(session, first, [q.id], target.id)
     session.commit()
     edit(folder / "questions.yaml", OLD_TEXT, "Có mấy loại hợp đồng lao động?")
     report = load_course(session, read_course(folder))

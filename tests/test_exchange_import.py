@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from learning.audit.models import AuditEntry
 from learning.auth.models import Role
-from learning.authoring.services import FourEyes, approve_question, submit_question
+from learning.authoring.questions import QUESTIONS
+from learning.authoring.workflow import FourEyes
 from learning.courses.models import ContentStatus, Question, QuestionVersion
 from learning.errors import InvalidInput
 from learning.exchange import services, xlsx
@@ -487,10 +488,10 @@ def test_an_imported_question_goes_through_review_and_its_importer_cannot_approv
     )
     version = session.scalar(select(QuestionVersion).where(QuestionVersion.question_id == first.id))
     assert (version.status, version.author_id) == (ContentStatus.DRAFT, importer.id)
-    submit_question(session, importer, first)
+    QUESTIONS.submit(session, importer, first)
     with pytest.raises(FourEyes):
-        approve_question(session, importer, first, four_eyes=True)
-    approve_question(session, reviewer, first, four_eyes=True)
+        QUESTIONS.approve(session, importer, first, four_eyes=True)
+    QUESTIONS.approve(session, reviewer, first, four_eyes=True)
     assert first.status is ContentStatus.PUBLISHED
 
 

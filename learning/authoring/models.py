@@ -12,12 +12,12 @@ import datetime as dt
 from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from learning.courses.models import ContentStatus
+from learning.courses.models import ContentStatus, Lesson, ReviewSteps
 from learning.db import Base, UTCDateTime, utcnow
 from learning.org.models import enum_column
 
 
-class LessonVersion(Base):
+class LessonVersion(ReviewSteps, Base):
     """One version of a lesson's text, title, cited sources and required flag."""
 
     __tablename__ = "lesson_versions"
@@ -34,12 +34,30 @@ class LessonVersion(Base):
     status: Mapped[ContentStatus] = mapped_column(
         enum_column(ContentStatus), default=ContentStatus.DRAFT
     )
-    # Who wrote it (None: the text loaded from the course files).
+    # Who wrote it (None: the text loaded from the course files); who sent it to review and
+    # who approved it are the ReviewSteps columns.
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
+    @classmethod
+    def of_published(cls, lesson: Lesson) -> LessonVersion:
+        """The lesson's published text as its version `lesson.version`, written by nobody: a
+        lesson loaded from files gets it before its first browser version, so that its
+        history starts from what workers read."""
+        return cls(
+            lesson_id=lesson.id,
+            number=lesson.version,
+            title=lesson.title,
+            body_markdown=lesson.body_markdown,
+            sources=list(lesson.sources or []),
+            is_required=lesson.is_required,
+            status=lesson.status,
+            author_id=None,
+            created_at=lesson.updated_at,
+        )
 
-class MediaVersion(Base):
+
+class MediaVersion(ReviewSteps, Base):
     """One upload of a course's image or PDF, and where it stands in review. For a published
     course an upload waits here (workers keep the file they had) until a second admin
     approves it; then it becomes the course's MediaFile. Every upload is kept: the history
@@ -58,5 +76,3 @@ class MediaVersion(Base):
     )
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session, aliased, selectinload
 from learning.audit.models import AuditEntry
 from learning.audit.queries import entries_for
 from learning.auth.models import User
+from learning.authoring.lessons import LESSONS
 from learning.authoring.models import LessonVersion, MediaVersion
-from learning.authoring.services import lesson_state, question_state
+from learning.authoring.questions import QUESTIONS
 from learning.courses.models import (
     ContentStatus,
     Course,
@@ -52,7 +53,7 @@ def course_lessons(session: Session, course_id: int) -> list[tuple[Lesson, Conte
         )
     }
     rows = [
-        (lesson, lesson_state(lesson, working.get((lesson.id, latest.get(lesson.id, 0)))))
+        (lesson, LESSONS.state(lesson, working.get((lesson.id, latest.get(lesson.id, 0)))))
         for lesson in lessons
     ]
     return sorted(rows, key=lambda row: row[0].status is ContentStatus.ARCHIVED)
@@ -141,7 +142,7 @@ def bank(session: Session, filters: BankFilters, *, page: int = 1) -> BankPage:
     tag = fold(filters.tag)
     matches = []
     for question, version, course, lesson in session.execute(query).all():
-        state = question_state(question, version)
+        state = QUESTIONS.state(question, version)
         if filters.status == "published":
             if question.status is not ContentStatus.PUBLISHED:
                 continue

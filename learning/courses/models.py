@@ -34,6 +34,17 @@ class ContentStatus(enum.StrEnum):
     ARCHIVED = "archived"
 
 
+class ReviewSteps:
+    """Who sent a reviewed thing (a question, lesson or media version, a course) to review and
+    who approved it, and when. The four-eyes rule reads them here (authoring/workflow.py);
+    the audit log tells the story but decides nothing."""
+
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
 class QuestionType(enum.StrEnum):
     SINGLE = "single"
     MULTIPLE = "multiple"
@@ -53,7 +64,7 @@ class Scoring(enum.StrEnum):
     ALL_OR_NOTHING = "all_or_nothing"
 
 
-class Course(Base):
+class Course(ReviewSteps, Base):
     """A topic (chuyên đề) made of lessons, with a question bank and a final quiz."""
 
     __tablename__ = "courses"
@@ -76,6 +87,8 @@ class Course(Base):
     content_hash: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Who last changed the title or summary in the browser: not the course's approver.
+    edited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     sources: Mapped[list[Source]] = relationship(
         back_populates="course", order_by="Source.id", cascade="all, delete-orphan"
@@ -151,7 +164,7 @@ class Question(Base):
     )
 
 
-class QuestionVersion(Base):
+class QuestionVersion(ReviewSteps, Base):
     """What a question said at one time: never changed once an attempt may have used it."""
 
     __tablename__ = "question_versions"

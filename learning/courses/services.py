@@ -541,19 +541,7 @@ def _lesson_draft_from_file(
     number = _lesson_versions_of(session, lesson)
     if number == 0:
         # The published text becomes the first version, so the history starts from it.
-        session.add(
-            LessonVersion(
-                lesson_id=lesson.id,
-                number=lesson.version,
-                title=lesson.title,
-                body_markdown=lesson.body_markdown,
-                sources=list(lesson.sources or []),
-                is_required=lesson.is_required,
-                status=lesson.status,
-                author_id=None,
-                created_at=lesson.updated_at,
-            )
-        )
+        session.add(LessonVersion.of_published(lesson))
         number = lesson.version
     number += 1
     session.add(
