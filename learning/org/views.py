@@ -29,18 +29,16 @@ from learning.auth.scope import (
     scope_root_id,
     staff_required,
 )
-from learning.db import utcnow
 from learning.enrollment.services import transfer_assignments
-from learning.errors import DomainError, InvalidInput, NotFound
+from learning.errors import DomainError, NotFound
 from learning.forms import choices
 from learning.i18n import gettext as _
-from learning.members.models import ImportBatch
-from learning.members.queries import import_batch
 from learning.org import queries, services
 from learning.org.forms import JoinLinkForm, RenameForm, TargetForm, UnitForm, UnitImportForm
-from learning.org.importer import plan_unit_import
 from learning.org.models import Unit, UnitKind
+from learning.org.services import UNIT_LIST
 from learning.spreadsheets import SpreadsheetError
+from learning.uploads.services import confirm_upload, open_upload, store_upload
 
 bp = Blueprint("org", __name__)
 
@@ -267,64 +265,42 @@ def import_upload() -> BaseResponse | tuple[str, int]:
     form = UnitImportForm()
     if not form.validate():
         return render_template("org/import.html", form=form), 400
-    data = form.file.data.read(current_app.config["MAX_CONTENT_LENGTH"] + 1)
-    scope = _import_scope()
+    file = form.file.data
+    data = file.read(current_app.config["MAX_CONTENT_LENGTH"] + 1)
+    scope = services.import_scope(db.session, current_user)
     try:
-        plan_unit_import(db.session, data, scope_unit=scope)
+        batch = store_upload(
+            db.session,
+            UNIT_LIST,
+            current_user,
+            data,
+            file.filename,
+            unit_id=scope.id if scope else None,
+        )
     except SpreadsheetError as error:
         return render_template("org/import.html", form=form, error=str(error)), 400
-    batch = ImportBatch(
-        kind="units",
-        actor_id=current_user.id,
-        data=data,
-        unit_id=scope.id if scope else None,
-        filename=(form.file.data.filename or "don-vi")[:255],
-        created_at=utcnow(),
-    )
-    db.session.add(batch)
     db.session.commit()
     return redirect(url_for("org.import_preview", batch_id=batch.id))
-
-
-def _import_scope() -> Unit | None:
-    """Admins import anywhere; an officer inside their own subtree."""
-    root_id = scope_root_id(current_user)
-    return None if root_id is None else db.session.get_one(Unit, root_id)
-
-
-def _unit_batch(batch_id: int):  # type: ignore[no-untyped-def]
-    batch = import_batch(db.session, batch_id, current_user)
-    if batch is None or batch.kind != "units":
-        raise NotFound()
-    return batch, plan_unit_import(db.session, batch.data, scope_unit=_import_scope())
 
 
 @bp.get("/units/import/<int:batch_id>")
 @login_required
 @staff_required
 def import_preview(batch_id: int) -> str:
-    batch, plan = _unit_batch(batch_id)
-    return render_template("org/import_preview.html", batch=batch, plan=plan)
+    upload = open_upload(db.session, UNIT_LIST, batch_id, current_user)
+    return render_template("org/import_preview.html", batch=upload.batch, plan=upload.plan)
 
 
 @bp.post("/units/import/<int:batch_id>/confirm")
 @login_required
 @staff_required
 def import_confirm(batch_id: int) -> BaseResponse:
-    batch, plan = _unit_batch(batch_id)
-    if batch.confirmed_at is None:
-        if plan.rejected:
-            raise InvalidInput(_("Some rows have errors: fix them and upload the file again."))
-        created, updated = services.apply_unit_import(db.session, current_user, plan)
-        batch.confirmed_at = utcnow()
-        batch.result = {"created": created, "updated": updated, "rejected": 0}
-        db.session.commit()
+    upload = open_upload(db.session, UNIT_LIST, batch_id, current_user)
+    confirm_upload(db.session, UNIT_LIST, upload, current_user)
+    db.session.commit()
+    if upload.applied is not None:
         flash(
-            _(
-                "Units imported: %(created)d created, %(updated)d updated.",
-                created=created,
-                updated=updated,
-            ),
+            _("Units imported: %(created)d created, %(updated)d updated.", **upload.applied.counts),
             "success",
         )
     return redirect(url_for("org.index"))
