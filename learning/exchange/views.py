@@ -9,7 +9,8 @@ changed in between.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -23,7 +24,8 @@ from learning.exchange.forms import ConfirmForm, UploadForm
 from learning.exchange.services import QUESTION_FILE, UnreadableFile
 from learning.exports import download
 from learning.i18n import gettext as _
-from learning.uploads.services import Upload, confirm_upload, open_upload, store_upload
+from learning.uploads.services import Upload, confirm_upload, open_upload
+from learning.uploads.web import receive_upload, uploaded_bytes
 
 bp = Blueprint("exchange", __name__)
 bp.before_request(admins_only)  # question banks in and out: admins only
@@ -63,7 +65,7 @@ def course(slug: str) -> str:
 
 @bp.post("/exchange/<slug>/import")
 @login_required
-def upload(slug: str) -> Response | tuple[str, int]:
+def upload(slug: str) -> ResponseReturnValue:
     course = _course_or_404(slug)
     form = UploadForm()
     count = services.count_questions(db.session, course)
@@ -77,18 +79,20 @@ def upload(slug: str) -> Response | tuple[str, int]:
     if not form.validate():
         return refuse()
     file = form.file.data
-    data = file.read(current_app.config["MAX_CONTENT_LENGTH"] + 1)
+    data = uploaded_bytes(file)
     try:
         fmt = form.format.data or services.guess_format(data, file.filename)
-        # The course and the format travel in the batch's result until it is confirmed.
-        context = {"course_id": course.id, "format": fmt}
-        batch = store_upload(
-            db.session, QUESTION_FILE, current_user, data, file.filename, context=context
-        )
     except UnreadableFile as error:
         return refuse(str(error))
-    db.session.commit()
-    return redirect(url_for("exchange.preview", batch_id=batch.id))
+    # The course and the format travel in the batch's result until it is confirmed.
+    return receive_upload(
+        QUESTION_FILE,
+        data,
+        file.filename,
+        preview="exchange.preview",
+        refuse=refuse,
+        context={"course_id": course.id, "format": fmt},
+    )
 
 
 def _preview_page(upload: Upload[services.ImportPlan], form: ConfirmForm) -> str:

@@ -12,6 +12,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
@@ -39,10 +40,10 @@ from learning.members.importer import TEMPLATE_HEADER
 from learning.members.services import MEMBER_LIST
 from learning.members.slips import Slip, slips_pdf, slips_xlsx
 from learning.org.models import Unit
-from learning.spreadsheets import SpreadsheetError
 from learning.uploads.models import ImportBatch
 from learning.uploads.queries import own_batch
-from learning.uploads.services import confirm_upload, open_upload, rejected_file, store_upload
+from learning.uploads.services import confirm_upload, open_upload, rejected_file
+from learning.uploads.web import receive_upload, uploaded_bytes
 
 bp = Blueprint("members", __name__)
 
@@ -177,21 +178,20 @@ def import_template() -> Response:
 @bp.post("/members/import")
 @login_required
 @staff_required
-def upload() -> Response | tuple[str, int]:
+def upload() -> ResponseReturnValue:
     form = ImportForm()
     form.unit.choices = _unit_choices()
     if not form.validate():
         return render_template("members/import.html", form=form), 400
     file = form.file.data
-    data = file.read(current_app.config["MAX_CONTENT_LENGTH"] + 1)
-    try:
-        batch = store_upload(
-            db.session, MEMBER_LIST, current_user, data, file.filename, unit_id=form.unit.data
-        )
-    except SpreadsheetError as error:
-        return render_template("members/import.html", form=form, error=str(error)), 400
-    db.session.commit()
-    return redirect(url_for("members.preview", batch_id=batch.id))
+    return receive_upload(
+        MEMBER_LIST,
+        uploaded_bytes(file),
+        file.filename,
+        preview="members.preview",
+        refuse=lambda error: (render_template("members/import.html", form=form, error=error), 400),
+        unit_id=form.unit.data,
+    )
 
 
 @bp.get("/members/import/<int:batch_id>")

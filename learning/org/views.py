@@ -7,7 +7,6 @@ import segno
 from flask import (
     Blueprint,
     Response,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -15,6 +14,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms.fields.choices import SelectChoice
@@ -37,8 +37,8 @@ from learning.org import queries, services
 from learning.org.forms import JoinLinkForm, RenameForm, TargetForm, UnitForm, UnitImportForm
 from learning.org.models import Unit, UnitKind
 from learning.org.services import UNIT_LIST
-from learning.spreadsheets import SpreadsheetError
-from learning.uploads.services import confirm_upload, open_upload, store_upload
+from learning.uploads.services import confirm_upload, open_upload
+from learning.uploads.web import receive_upload, uploaded_bytes
 
 bp = Blueprint("org", __name__)
 
@@ -261,26 +261,20 @@ def import_form() -> str:
 @bp.post("/units/import")
 @login_required
 @staff_required
-def import_upload() -> BaseResponse | tuple[str, int]:
+def import_upload() -> ResponseReturnValue:
     form = UnitImportForm()
     if not form.validate():
         return render_template("org/import.html", form=form), 400
     file = form.file.data
-    data = file.read(current_app.config["MAX_CONTENT_LENGTH"] + 1)
     scope = services.import_scope(db.session, current_user)
-    try:
-        batch = store_upload(
-            db.session,
-            UNIT_LIST,
-            current_user,
-            data,
-            file.filename,
-            unit_id=scope.id if scope else None,
-        )
-    except SpreadsheetError as error:
-        return render_template("org/import.html", form=form, error=str(error)), 400
-    db.session.commit()
-    return redirect(url_for("org.import_preview", batch_id=batch.id))
+    return receive_upload(
+        UNIT_LIST,
+        uploaded_bytes(file),
+        file.filename,
+        preview="org.import_preview",
+        refuse=lambda error: (render_template("org/import.html", form=form, error=error), 400),
+        unit_id=scope.id if scope else None,
+    )
 
 
 @bp.get("/units/import/<int:batch_id>")
