@@ -1,21 +1,26 @@
 """One flow for every upload (member lists, unit lists, question files): each confirmed
 upload is audited the same way, one left unconfirmed for a week has expired, a confirmation
-that fails leaves the upload to confirm again, and a second confirmation writes nothing."""
+that fails leaves the upload to confirm again, and a second confirmation writes nothing,
+also when it runs at the same time as the first (a committed database of its own)."""
 
 import datetime as dt
 import io
 
 import pytest
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from learning.audit.models import AuditEntry
 from learning.auth.models import Role, User
-from learning.db import utcnow
+from learning.db import build_engine, utcnow
 from learning.members.services import MEMBER_LIST
+from learning.migrate import upgrade
 from learning.org.importer import TEMPLATE_HEADER as UNIT_HEADER
 from learning.uploads.models import ImportBatch
 from learning.uploads.services import confirm_upload, open_upload, store_upload
+from tests.factories import Factory
 from tests.member_files import template, xlsx
+from tests.test_quizzes_concurrency import run_together
 
 MEMBER_ROWS = [["Người Một", "", "", "0912 000 001", "", ""]]
 
@@ -120,3 +125,38 @@ def test_a_confirmation_another_server_made_first_writes_nothing(app, session, t
         confirm_upload(session, MEMBER_LIST, upload, officer, skip_invalid=False)
     assert upload.applied is None and upload.batch.confirmed_at is not None
     assert session.scalar(select(func.count()).where(User.phone == "+84912000001")) == 0
+
+
+@pytest.fixture
+def committed_upload(scratch_database_url):
+    """An officer's member list, uploaded and committed, not yet confirmed."""
+    upgrade(scratch_database_url)
+    engine = build_engine(scratch_database_url)
+    with Session(engine, expire_on_commit=False) as session:
+        make = Factory(session)
+        unit = make.unit("CĐCS Bấm Hai Lần")
+        officer = make.user(role=Role.OFFICER, unit=unit)
+        data = template(MEMBER_ROWS)
+        batch = store_upload(session, MEMBER_LIST, officer, data, "ds.xlsx", unit_id=unit.id)
+        session.commit()
+        yield engine, officer.id, batch.id
+    engine.dispose()
+
+
+def test_confirmations_at_the_same_time_import_once(app, committed_upload):
+    engine, officer_id, batch_id = committed_upload
+
+    def confirm(_index):
+        with app.app_context(), Session(engine, expire_on_commit=False) as session:
+            officer = session.get_one(User, officer_id)
+            upload = open_upload(session, MEMBER_LIST, batch_id, officer)
+            confirm_upload(session, MEMBER_LIST, upload, officer, skip_invalid=False)
+            session.commit()
+            return upload.applied is not None
+
+    outcomes = run_together(4, confirm)
+    assert sorted(outcomes, key=str) == [False, False, False, True], outcomes
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).where(User.phone == "+84912000001")) == 1
+        imports = select(func.count()).where(AuditEntry.action == "members.import")
+        assert session.scalar(imports) == 1
