@@ -26,11 +26,11 @@ from learning.courses.models import (
 )
 from learning.db import Base
 from learning.enrollment.models import Assignment
-from learning.members.models import ImportBatch
 from learning.notices.models import Notice, OutboxMessage, Reminder
 from learning.org.models import Unit, UnitClosure, UnitLink
 from learning.quizzes.models import Attempt, AttemptSlot, Quiz, Regrade
 from learning.reports.models import ParticipationSnapshot, SnapshotUnit
+from learning.uploads.models import ImportBatch
 
 __all__ = [
     "Assignment",

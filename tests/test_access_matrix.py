@@ -17,10 +17,10 @@ from learning.contests import services as contest_services
 from learning.courses.models import Course, Lesson, Question
 from learning.db import utcnow
 from learning.enrollment.services import assign_course
-from learning.members.models import ImportBatch
 from learning.org.importer import TEMPLATE_HEADER as UNIT_HEADER
 from learning.org.services import set_join_link
 from learning.quizzes.models import Attempt
+from learning.uploads.models import ImportBatch
 from tests.contest_helpers import enter, make_contest
 from tests.course_files import PNG_BYTES
 from tests.member_files import template, xlsx

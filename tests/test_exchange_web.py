@@ -12,7 +12,7 @@ from learning.audit.models import AuditEntry
 from learning.auth.models import Role
 from learning.courses.models import ContentStatus, Question
 from learning.exchange import gift, services, xlsx
-from learning.members.models import ImportBatch
+from learning.uploads.models import ImportBatch
 
 VALID_AND_BROKEN = (
     "// [id:moi-1] [tag:source:blld-2019:Điều 20]\nCâu hỏi mới về hợp đồng?{=Hai loại ~Ba loại}\n\n"

@@ -12,9 +12,9 @@ from learning.auth.models import Gender, Role, UnitMembership, User
 from learning.errors import InvalidInput
 from learning.members import services as member_services
 from learning.members.importer import plan_import
-from learning.members.models import ImportBatch
 from learning.members.services import apply_import, slip_members
 from learning.spreadsheets import SpreadsheetError
+from learning.uploads.models import ImportBatch
 from tests.member_files import csv_cp1258, messy_list, template, xlsx
 
 

@@ -12,11 +12,11 @@ from sqlalchemy import func, select
 from learning.auth.models import Role, UnitMembership, User
 from learning.db import utcnow
 from learning.members.importer import plan_import
-from learning.members.models import ImportBatch
 from learning.members.services import apply_import, deactivate_member
 from learning.org.models import UnitLink
 from learning.org.services import set_join_link
 from learning.reports.participation import Subject, participation
+from learning.uploads.models import ImportBatch
 from tests.clock import local_day
 from tests.contest_helpers import make_contest
 from tests.member_files import template

@@ -8,13 +8,13 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 from flask_babel import force_locale
-from sqlalchemy import select
 
 from learning import db
 from learning.audit.services import record
 from learning.courses.models import Course
 from learning.errors import DomainError
-from learning.exchange import services
+from learning.exchange import queries, services
+from learning.uploads.cli import echo_rows
 
 questions_group = AppGroup(
     "questions", help="Question banks: import and export GIFT, Aiken, Moodle XML and XLSX."
@@ -22,7 +22,7 @@ questions_group = AppGroup(
 
 
 def _course(slug: str) -> Course:
-    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    course = queries.course_by_slug(db.session, slug)
     if course is None:
         raise click.ClickException(f"no course with the slug '{slug}'")
     return course
@@ -61,17 +61,18 @@ def _import(file: Path, slug: str, fmt: str | None, *, dry_run: bool, only_valid
         plan = services.plan_import(db.session, course, data, fmt)
     except DomainError as error:
         raise click.ClickException(f"{file}: {error}") from None
-    where = plan.line_word
     click.echo(
         f"{file.name} ({fmt}): {len(plan.questions)} read, {len(plan.skipped)} skipped, "
         f"{len(plan.errors)} rejected"
     )
-    for problem in plan.skipped:
-        click.echo(f"  {where} {problem.line}: skipped: {problem.message}")
-    for problem in plan.errors:
-        click.echo(f"  {where} {problem.line}: error: {problem.message}")
-    for problem in plan.warnings:
-        click.echo(f"  {where} {problem.line}: warning: {problem.message}")
+    echo_rows(
+        plan.line_word,
+        [
+            *((p.line, f"skipped: {p.message}") for p in plan.skipped),
+            *((p.line, f"error: {p.message}") for p in plan.errors),
+            *((p.line, f"warning: {p.message}") for p in plan.warnings),
+        ],
+    )
     if dry_run:
         click.echo("dry run: nothing written")
         return
@@ -79,15 +80,8 @@ def _import(file: Path, slug: str, fmt: str | None, *, dry_run: bool, only_valid
         raise click.ClickException(
             "the file has errors: nothing imported (fix them, or use --only-valid)"
         )
-    created = services.apply_import(db.session, course, plan, only_valid=only_valid)
-    record(
-        db.session,
-        None,
-        "questions.import",
-        "course",
-        course.id,
-        after={"file": file.name, "format": fmt, "created": len(created), "via": "cli"},
-    )
+    source = {"file": file.name, "course_id": course.id, "format": fmt, "via": "cli"}
+    created = services.apply_import(db.session, course, plan, only_valid=only_valid, source=source)
     db.session.commit()
     click.echo(f"{len(created)} questions imported into {course.slug} as drafts")
 

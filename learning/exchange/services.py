@@ -3,7 +3,8 @@ and the XLSX template.
 
 `plan_import` reads a file and checks every question against the course (its sources,
 lessons and existing keys) without writing; `apply_import` writes a plan's questions as new
-DRAFT questions (version 1), which the authoring workflow reviews and publishes. Nothing
+DRAFT questions (version 1), which the authoring workflow reviews and publishes;
+QUESTION_FILE plugs question files into learning/uploads. Nothing
 imported is ever published directly. `export_bank` writes the bank's current versions.
 """
 
@@ -11,12 +12,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import PurePath
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from learning.audit.services import record
+from learning.auth.models import User
 from learning.courses.models import (
     Choice,
     ContentStatus,
@@ -28,7 +33,7 @@ from learning.courses.models import (
     QuestionVersion,
     Scoring,
 )
-from learning.errors import InvalidInput
+from learning.errors import InvalidInput, NotFound
 from learning.exchange import aiken, gift, moodlexml, xlsx
 from learning.exchange.bank import (
     MAX_KEY,
@@ -45,6 +50,8 @@ from learning.i18n import gettext as _
 from learning.i18n import lazy_gettext as _l
 from learning.spreadsheets import SpreadsheetError
 from learning.text import fold
+from learning.uploads.models import ImportBatch
+from learning.uploads.services import Applied, Upload, UploadKind, import_audit, upload_source
 
 FORMATS = ("gift", "aiken", "moodlexml", "xlsx")
 # The XLSX template is read with learning/spreadsheets.py, which takes CSV saved from it too.
@@ -157,85 +164,112 @@ def _converted(result: ImportResult) -> tuple[list[Converted], list[Problem], li
     )
 
 
+@dataclass
+class _CourseRefs:
+    """What a file's questions are checked against: the course's sources, its lessons (by
+    slug and by folded title) and the keys its bank already has."""
+
+    sources: set[str]
+    lessons: set[str]
+    lessons_by_title: dict[str, str]
+    taken: set[str]
+
+
+def _course_refs(session: Session, course: Course) -> _CourseRefs:
+    lessons = session.execute(
+        select(Lesson.slug, Lesson.title).where(Lesson.course_id == course.id)
+    ).all()
+    return _CourseRefs(
+        sources={source.key for source in course.sources},
+        lessons={slug for slug, _title in lessons},
+        lessons_by_title={fold(title): slug for slug, title in lessons},
+        taken=set(session.scalars(select(Question.key).where(Question.course_id == course.id))),
+    )
+
+
 def plan_import(session: Session, course: Course, data: bytes, fmt: str) -> ImportPlan:
     """Read `data` as `fmt` and check each question against `course`: its sources and
     lessons must exist and its key must be new. Writes nothing."""
     converted, skipped, errors = read_file(data, fmt)
     plan = ImportPlan(format=fmt, skipped=skipped, errors=list(errors))
-    sources = {source.key for source in course.sources}
-    lessons = {
-        lesson.slug: lesson.slug
-        for lesson in session.scalars(select(Lesson).where(Lesson.course_id == course.id))
-    }
-    lessons_by_title = {
-        fold(title): slug
-        for slug, title in session.execute(
-            select(Lesson.slug, Lesson.title).where(Lesson.course_id == course.id)
-        )
-    }
-    taken = set(session.scalars(select(Question.key).where(Question.course_id == course.id)))
+    refs = _course_refs(session, course)
     in_file: set[str] = set()
     pending: list[tuple[Converted, BankQuestion]] = []
     for item in converted:
-        problems = list(item.errors)
-        question = item.question
-        if question is None:
-            plan.errors.extend(Problem(item.line, message) for message in problems)
-            continue
-        problems += check_shape(question)
-        if question.source_document and question.source_document not in sources:
-            problems.append(
-                _(
-                    "unknown source document '%(document)s'; this course cites: %(sources)s",
-                    document=question.source_document,
-                    sources=", ".join(sorted(sources)),
-                )
-            )
-        if question.lesson and question.lesson not in lessons:
-            slug = lessons_by_title.get(fold(question.lesson))
-            if slug is None:
-                problems.append(_("unknown lesson '%(lesson)s'", lesson=question.lesson))
-            else:
-                question = replace(question, lesson=slug)
-        if question.key is not None and item.explicit_key:
-            if question.key in taken:
-                problems.append(
-                    _(
-                        "the course already has a question with the key '%(key)s'",
-                        key=question.key,
-                    )
-                )
-            elif question.key in in_file:
-                problems.append(_("the key '%(key)s' is used twice in the file", key=question.key))
-        if problems:
+        question, problems = _check(item, refs, in_file)
+        if question is None or problems:
             plan.errors.extend(Problem(item.line, message) for message in problems)
             continue
         if question.key is not None:
             in_file.add(question.key)
         pending.append((item, question))
     # Keys made up only after every explicit key is known, so that none collides.
-    used = taken | in_file
-    counter = len(taken) + 1
+    used = refs.taken | in_file
+    counter = len(refs.taken) + 1
     for item, question in pending:
         if question.key is None:
-            base = slug_key(item.title or "")[: MAX_KEY - 4]
-            key = base
-            n = 2
-            while not key or key in used:
-                if base:
-                    key, n = f"{base}-{n}", n + 1
-                else:
-                    key, counter = f"q-{counter:04d}", counter + 1
+            key, counter = _new_key(item.title or "", used, counter)
             used.add(key)
             question = replace(question, key=key)
-        warnings = list(item.warnings)
-        if not question.source_document or not question.source_article:
-            warnings.append(str(NO_SOURCE))
-        if not question.explanation:
-            warnings.append(str(NO_EXPLANATION))
-        plan.questions.append(PlannedQuestion(item.line, question, warnings))
+        plan.questions.append(PlannedQuestion(item.line, question, _warnings(item, question)))
     plan.errors.sort(key=lambda problem: problem.line)
     return plan
+
+
+def _check(
+    item: Converted, refs: _CourseRefs, in_file: set[str]
+) -> tuple[BankQuestion | None, list[str]]:
+    """One read question checked against the course and the file so far: the question (its
+    lesson named by slug) and its problems."""
+    problems = list(item.errors)
+    question = item.question
+    if question is None:
+        return None, problems
+    problems += check_shape(question)
+    if question.source_document and question.source_document not in refs.sources:
+        problems.append(
+            _(
+                "unknown source document '%(document)s'; this course cites: %(sources)s",
+                document=question.source_document,
+                sources=", ".join(sorted(refs.sources)),
+            )
+        )
+    if question.lesson and question.lesson not in refs.lessons:
+        slug = refs.lessons_by_title.get(fold(question.lesson))
+        if slug is None:
+            problems.append(_("unknown lesson '%(lesson)s'", lesson=question.lesson))
+        else:
+            question = replace(question, lesson=slug)
+    if question.key is not None and item.explicit_key:
+        if question.key in refs.taken:
+            problems.append(
+                _("the course already has a question with the key '%(key)s'", key=question.key)
+            )
+        elif question.key in in_file:
+            problems.append(_("the key '%(key)s' is used twice in the file", key=question.key))
+    return question, problems
+
+
+def _new_key(title: str, used: set[str], counter: int) -> tuple[str, int]:
+    """A key from the question's title (numbered when taken), or the next "q-0001"."""
+    base = slug_key(title)[: MAX_KEY - 4]
+    key = base
+    n = 2
+    while not key or key in used:
+        if base:
+            key, n = f"{base}-{n}", n + 1
+        else:
+            key, counter = f"q-{counter:04d}", counter + 1
+    return key, counter
+
+
+def _warnings(item: Converted, question: BankQuestion) -> list[str]:
+    warnings = list(item.warnings)
+    if not question.source_document or not question.source_article:
+        warnings.append(str(NO_SOURCE))
+    if not question.explanation:
+        warnings.append(str(NO_EXPLANATION))
+    return warnings
 
 
 def apply_import(
@@ -245,10 +279,12 @@ def apply_import(
     *,
     only_valid: bool = False,
     author_id: int | None = None,
+    source: Mapping[str, Any] | None = None,
 ) -> list[Question]:
     """Write the plan's questions as new DRAFT questions of `course`, written by `author_id`
-    (who may then not approve them alone). A plan with errors writes nothing unless
-    `only_valid`; raises InvalidInput then."""
+    (who may then not approve them alone), and the import's audit entry (`source`: where
+    the file came from). A plan with errors writes nothing unless `only_valid`; raises
+    InvalidInput then."""
     if plan.errors and not only_valid:
         raise InvalidInput(
             _l(
@@ -265,7 +301,42 @@ def apply_import(
             add_draft_question(session, course, planned.question, lessons, author_id=author_id)
         )
     session.flush()
+    record(session, author_id, **import_audit("questions", import_counts(plan, created), source))
     return created
+
+
+def import_counts(plan: ImportPlan, created: list[Question]) -> dict[str, int]:
+    """What a question import did, in numbers: the batch and the audit entry keep them."""
+    return {"created": len(created), "rejected": len(plan.errors), "skipped": len(plan.skipped)}
+
+
+def _read_file(session: Session, actor: User, batch: ImportBatch) -> tuple[Course, ImportPlan]:
+    """An uploaded question file, read as the format and for the course kept on its batch."""
+    if not batch.result:
+        raise NotFound()
+    course = session.get(Course, batch.result["course_id"])
+    if course is None:
+        raise NotFound()
+    return course, plan_import(session, course, batch.data, batch.result["format"])
+
+
+def _apply_file(
+    session: Session, upload: Upload[ImportPlan], actor: User, *, only_valid: bool
+) -> Applied:
+    """A confirmed question file: its questions as drafts, written by the admin."""
+    created = apply_import(
+        session,
+        upload.subject,
+        upload.plan,
+        only_valid=only_valid,
+        author_id=actor.id,
+        source=upload_source(upload),
+    )
+    counts = import_counts(upload.plan, created)
+    return Applied(counts, {"created": [question.key for question in created]}, created)
+
+
+QUESTION_FILE = UploadKind("questions", "cau-hoi", _read_file, _apply_file)
 
 
 def version_hash(question: BankQuestion) -> str:

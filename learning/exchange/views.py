@@ -1,40 +1,38 @@
 """Admins exchange question banks: upload a file, see every question and problem with its
 line (row), confirm; download a course's bank in each format or the XLSX template.
 
-The upload is kept in the database (an ImportBatch of kind "questions", shared with the
-member and unit imports) between the preview and the confirmation, so that any app server
+The upload is kept in the database (learning/uploads: QUESTION_FILE, a kind of upload like
+member and unit lists) between the preview and the confirmation, so that any app server
 can confirm it; it is read and checked again on confirmation, since the bank may have
 changed in between.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from learning import db
 from learning.audit.services import record
 from learning.auth.scope import admins_only
 from learning.courses.models import Course
-from learning.db import utcnow
 from learning.errors import NotFound
-from learning.exchange import services, xlsx
+from learning.exchange import queries, services, xlsx
 from learning.exchange.forms import ConfirmForm, UploadForm
-from learning.exchange.services import UnreadableFile
+from learning.exchange.services import QUESTION_FILE, UnreadableFile
 from learning.exports import download
 from learning.i18n import gettext as _
-from learning.members.models import ImportBatch
+from learning.uploads.services import Upload, confirm_upload, open_upload
+from learning.uploads.web import receive_upload, uploaded_bytes
 
 bp = Blueprint("exchange", __name__)
 bp.before_request(admins_only)  # question banks in and out: admins only
 
-BATCH_KIND = "questions"
-
 
 def _course_or_404(slug: str) -> Course:
-    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    course = queries.course_by_slug(db.session, slug)
     if course is None:
         raise NotFound()
     return course
@@ -43,7 +41,7 @@ def _course_or_404(slug: str) -> Course:
 @bp.get("/exchange")
 @login_required
 def index() -> str:
-    courses = db.session.scalars(select(Course).order_by(Course.title)).all()
+    courses = queries.all_courses(db.session)
     return render_template("exchange/index.html", courses=courses)
 
 
@@ -67,7 +65,7 @@ def course(slug: str) -> str:
 
 @bp.post("/exchange/<slug>/import")
 @login_required
-def upload(slug: str) -> Response | tuple[str, int]:
+def upload(slug: str) -> ResponseReturnValue:
     course = _course_or_404(slug)
     form = UploadForm()
     count = services.count_questions(db.session, course)
@@ -80,70 +78,52 @@ def upload(slug: str) -> Response | tuple[str, int]:
 
     if not form.validate():
         return refuse()
-    upload = form.file.data
-    data = upload.read(current_app.config["MAX_CONTENT_LENGTH"] + 1)
-    filename = (upload.filename or "cau-hoi")[:255]
+    file = form.file.data
+    data = uploaded_bytes(file)
     try:
-        fmt = form.format.data or services.guess_format(data, filename)
-        services.plan_import(db.session, course, data, fmt)
+        fmt = form.format.data or services.guess_format(data, file.filename)
     except UnreadableFile as error:
         return refuse(str(error))
-    # The course and the format travel in the batch's JSON until it is confirmed, so that
-    # question imports need no table of their own.
-    batch = ImportBatch(
-        kind=BATCH_KIND,
-        actor_id=current_user.id,
-        unit_id=None,
-        filename=filename,
-        data=data,
-        created_at=utcnow(),
-        result={"course_id": course.id, "format": fmt},
+    # The course and the format travel in the batch's result until it is confirmed.
+    return receive_upload(
+        QUESTION_FILE,
+        data,
+        file.filename,
+        preview="exchange.preview",
+        refuse=refuse,
+        context={"course_id": course.id, "format": fmt},
     )
-    db.session.add(batch)
-    db.session.commit()
-    return redirect(url_for("exchange.preview", batch_id=batch.id))
 
 
-def _batch(batch_id: int) -> tuple[ImportBatch, Course, services.ImportPlan]:
-    batch = db.session.scalar(
-        select(ImportBatch).where(
-            ImportBatch.id == batch_id,
-            ImportBatch.kind == BATCH_KIND,
-            ImportBatch.actor_id == current_user.id,
-        )
+def _preview_page(upload: Upload[services.ImportPlan], form: ConfirmForm) -> str:
+    return render_template(
+        "exchange/preview.html",
+        batch=upload.batch,
+        course=upload.subject,
+        plan=upload.plan,
+        form=form,
     )
-    if batch is None or not batch.result:
-        raise NotFound()
-    course = db.session.get(Course, batch.result["course_id"])
-    if course is None:
-        raise NotFound()
-    plan = services.plan_import(db.session, course, batch.data, batch.result["format"])
-    return batch, course, plan
 
 
 @bp.get("/exchange/imports/<int:batch_id>")
 @login_required
 def preview(batch_id: int) -> str:
-    batch, course, plan = _batch(batch_id)
-    return render_template(
-        "exchange/preview.html", batch=batch, course=course, plan=plan, form=ConfirmForm()
+    return _preview_page(
+        open_upload(db.session, QUESTION_FILE, batch_id, current_user), ConfirmForm()
     )
 
 
 @bp.post("/exchange/imports/<int:batch_id>/confirm")
 @login_required
 def confirm(batch_id: int) -> Response | tuple[str, int]:
-    batch, course, plan = _batch(batch_id)
-    if batch.confirmed_at is not None:
-        return redirect(url_for("exchange.preview", batch_id=batch.id))
+    upload = open_upload(db.session, QUESTION_FILE, batch_id, current_user)
+    if upload.batch.confirmed_at is not None:
+        return redirect(url_for("exchange.preview", batch_id=batch_id))
     form = ConfirmForm()
     if not form.validate():
-        page = render_template(
-            "exchange/preview.html", batch=batch, course=course, plan=plan, form=form
-        )
-        return page, 400
+        return _preview_page(upload, form), 400
     only_valid = bool(form.only_valid.data)
-    if plan.errors and not only_valid:
+    if upload.plan.errors and not only_valid:
         flash(
             _(
                 "The file has errors: nothing was imported. Fix them and upload the file "
@@ -151,43 +131,18 @@ def confirm(batch_id: int) -> Response | tuple[str, int]:
             ),
             "error",
         )
-        page = render_template(
-            "exchange/preview.html", batch=batch, course=course, plan=plan, form=form
-        )
-        return page, 400
-    created = services.apply_import(
-        db.session, course, plan, only_valid=only_valid, author_id=current_user.id
-    )
-    batch.confirmed_at = utcnow()
-    batch.result = {
-        **batch.result,
-        "created": [question.key for question in created],
-        "rejected": len(plan.errors),
-        "skipped": len(plan.skipped),
-    }
-    record(
-        db.session,
-        current_user.id,
-        "questions.import",
-        "course",
-        course.id,
-        after={
-            "file": batch.filename,
-            "format": plan.format,
-            "created": len(created),
-            "rejected": len(plan.errors),
-            "skipped": len(plan.skipped),
-        },
-    )
+        return _preview_page(upload, form), 400
+    confirm_upload(db.session, QUESTION_FILE, upload, current_user, only_valid=only_valid)
     db.session.commit()
-    flash(
-        _(
-            "%(count)d questions imported as drafts; they are published after review.",
-            count=len(created),
-        ),
-        "success",
-    )
-    return redirect(url_for("exchange.preview", batch_id=batch.id))
+    if upload.applied is not None:
+        flash(
+            _(
+                "%(count)d questions imported as drafts; they are published after review.",
+                count=upload.applied.counts["created"],
+            ),
+            "success",
+        )
+    return redirect(url_for("exchange.preview", batch_id=batch_id))
 
 
 @bp.get("/exchange/<slug>/export/<fmt>")

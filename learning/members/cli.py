@@ -8,10 +8,11 @@ import click
 from flask.cli import AppGroup
 
 from learning import db
-from learning.members.importer import plan_import
+from learning.members.importer import PlannedUpdate, plan_import
 from learning.members.services import apply_import
 from learning.org.queries import get_unit_by_code
 from learning.spreadsheets import SpreadsheetError
+from learning.uploads.cli import echo_rows
 
 members_group = AppGroup("members", help="Members: import lists from XLSX or CSV.")
 
@@ -39,16 +40,16 @@ def import_members(file: Path, unit_code: str, dry_run: bool, skip_invalid: bool
         f"{len(plan.unchanged)} unchanged, {len(plan.rejected)} rejected, "
         f"{plan.skipped} passed over (titles, totals, signatures)."
     )
-    for update in plan.to_update:
-        changes = "; ".join(f"{c.label}: {c.before} -> {c.after}" for c in update.changes)
-        click.echo(f"  row {update.member.row}: {update.name_before}: {changes}")
-    for repeat in plan.repeated:
-        click.echo(f"  row {repeat.row}: the same as row {repeat.same_as}, imported once")
-    for held in plan.held:
-        # Taking a number over is an officer's decision, made in the browser's preview.
-        click.echo(f"  row {held.member.row}: {held.reason}; left out (decide in the browser)")
-    for row in plan.rejected:
-        click.echo(f"  row {row.row}: {row.reason}")
+    echo_rows(
+        "row",
+        [
+            *((u.member.row, f"{u.name_before}: {_changes(u)}") for u in plan.to_update),
+            *((r.row, f"the same as row {r.same_as}, imported once") for r in plan.repeated),
+            # Taking a number over is an officer's decision, made in the browser's preview.
+            *((h.member.row, f"{h.reason}; left out (decide in the browser)") for h in plan.held),
+            *((r.row, r.reason) for r in plan.rejected),
+        ],
+    )
     if plan.rejected and not skip_invalid:
         db.session.rollback()
         raise click.ClickException(
@@ -58,9 +59,14 @@ def import_members(file: Path, unit_code: str, dry_run: bool, skip_invalid: bool
         db.session.rollback()
         click.echo("Dry run: nothing written.")
         return
-    result = apply_import(db.session, plan, None, skip_invalid=skip_invalid)
+    source = {"file": file.name, "unit_id": unit.id, "via": "cli"}
+    result = apply_import(db.session, plan, None, skip_invalid=skip_invalid, source=source)
     db.session.commit()
     click.echo(
         f"Imported into {unit.code}: {len(result.created)} created, {result.updated} updated, "
         f"{result.unchanged} unchanged, {result.rejected} rejected, {result.left_out} left out."
     )
+
+
+def _changes(update: PlannedUpdate) -> str:
+    return "; ".join(f"{c.label}: {c.before} -> {c.after}" for c in update.changes)

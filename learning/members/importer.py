@@ -276,24 +276,31 @@ def plan_import(
                 # The same row twice (copied twice into the list): imported once.
                 plan.repeated.append(RepeatedRow(row.number, first.row))
                 continue
-            for value, seen, label in (
-                (member.phone, seen_phone, "phone"),
-                (member.member_code, seen_code, "member_code"),
-            ):
-                if value and value in seen:
-                    problems.append(
-                        Problem(
-                            LABELS[label], str(_l("the same as row %(row)d", row=seen[value].row))
-                        )
-                    )
-                elif value:
-                    seen[value] = member
+            problems += _seen_before(member, seen_phone, seen_code)
         if problems or member is None:
             plan.rejected.append(RejectedRow(row.number, row.cells, problems))
         else:
             candidates.append((member, row))
     _match_existing(session, candidates, units, plan)
     return plan
+
+
+def _seen_before(
+    member: PlannedMember, seen_phone: dict[str, PlannedMember], seen_code: dict[str, PlannedMember]
+) -> list[Problem]:
+    """A phone number or member code an earlier row of the file has (else it is noted)."""
+    problems = []
+    for value, seen, label in (
+        (member.phone, seen_phone, "phone"),
+        (member.member_code, seen_code, "member_code"),
+    ):
+        if value and value in seen:
+            problems.append(
+                Problem(LABELS[label], str(_l("the same as row %(row)d", row=seen[value].row)))
+            )
+        elif value:
+            seen[value] = member
+    return problems
 
 
 def _same_person(first: PlannedMember, again: PlannedMember) -> bool:
@@ -393,16 +400,10 @@ def _match_existing(
     importer's scope is updated (or left unchanged), never duplicated; one outside the scope
     is not touched; an unconfirmed, refused or departed account holds the row for the
     officer's choice (nothing is reactivated or renamed silently)."""
-    phones = [m.phone for m, _ in candidates if m.phone]
-    codes = [m.member_code for m, _ in candidates if m.member_code]
-    by_phone: dict[str, Any] = {}
-    by_code: dict[str, Any] = {}
-    for chunk in _chunks(phones):
-        for account in session.execute(select(*_HOLDER_COLUMNS).where(User.phone.in_(chunk))):
-            by_phone[account.phone] = account
-    for chunk in _chunks(codes):
-        for account in session.execute(select(*_HOLDER_COLUMNS).where(User.member_code.in_(chunk))):
-            by_code[account.member_code] = account
+    by_phone = _holders(session, User.phone, [m.phone for m, _ in candidates if m.phone])
+    by_code = _holders(
+        session, User.member_code, [m.member_code for m, _ in candidates if m.member_code]
+    )
     scope_ids = {unit.id for unit in units.values()}
     for member, row in candidates:
         hits = {
@@ -415,47 +416,64 @@ def _match_existing(
         }
         if not hits:
             plan.to_create.append(member)
-            continue
-        if len(hits) > 1:
-            problem = Problem(LABELS["phone"], str(TWO_ACCOUNTS))
-            plan.rejected.append(RejectedRow(row.number, row.cells, [problem]))
-            continue
-        account, matched_by = next(iter(hits.values()))
-        in_scope = account.unit_id in scope_ids
-        # Never an officer's or an admin's account (that would move their scope).
-        if not is_member_account(account) or (
-            account.is_active and account.confirmed_at is not None and not in_scope
-        ):
-            problem = Problem(LABELS["phone"], str(OTHER_UNION))
-            plan.rejected.append(RejectedRow(row.number, row.cells, [problem]))
-            continue
-        if account.confirmed_at is None or not account.is_active:
-            state = (
-                "left"
-                if account.confirmed_at is not None
-                else ("unconfirmed" if account.is_active else "refused")
-            )
-            returning = (
-                state == "left" and in_scope and fold(account.full_name) == fold(member.full_name)
-            )
-            plan.held.append(
-                HeldRow(
-                    member,
-                    account.id,
-                    state,
-                    account.deactivated_at,
-                    matched_by,
-                    returning,
-                    account.full_name if in_scope else None,
-                )
-            )
-            continue
+        elif len(hits) > 1:
+            _reject(plan, row, TWO_ACCOUNTS)
+        else:
+            account, matched_by = next(iter(hits.values()))
+            _match_one(plan, member, row, account, matched_by, account.unit_id in scope_ids)
+
+
+def _holders(session: Session, column: Any, values: Sequence[str]) -> dict[str, Any]:
+    """The accounts holding these phone numbers (or member codes), by the value."""
+    found: dict[str, Any] = {}
+    for chunk in _chunks(values):
+        for account in session.execute(select(*_HOLDER_COLUMNS).where(column.in_(chunk))):
+            found[getattr(account, column.key)] = account
+    return found
+
+
+def _reject(plan: ImportPlan, row: Row, message: object) -> None:
+    plan.rejected.append(
+        RejectedRow(row.number, row.cells, [Problem(LABELS["phone"], str(message))])
+    )
+
+
+def _match_one(
+    plan: ImportPlan, member: PlannedMember, row: Row, account: Any, matched_by: str, in_scope: bool
+) -> None:
+    """The row of a number one account holds: rejected, held for the officer's choice, an
+    update, or unchanged."""
+    # Never an officer's or an admin's account (that would move their scope).
+    if not is_member_account(account) or (
+        account.is_active and account.confirmed_at is not None and not in_scope
+    ):
+        _reject(plan, row, OTHER_UNION)
+    elif account.confirmed_at is None or not account.is_active:
+        plan.held.append(_held_row(member, account, matched_by, in_scope))
+    else:
         member.existing_id = account.id
         changes = _changes(account, member, plan.unit_names)
         if changes:
             plan.to_update.append(PlannedUpdate(member, account.full_name, changes))
         else:
             plan.unchanged.append(member)
+
+
+def _held_row(member: PlannedMember, account: Any, matched_by: str, in_scope: bool) -> HeldRow:
+    if account.confirmed_at is not None:
+        state = "left"
+    else:
+        state = "unconfirmed" if account.is_active else "refused"
+    returning = state == "left" and in_scope and fold(account.full_name) == fold(member.full_name)
+    return HeldRow(
+        member,
+        account.id,
+        state,
+        account.deactivated_at,
+        matched_by,
+        returning,
+        account.full_name if in_scope else None,
+    )
 
 
 def _changes(account: Any, member: PlannedMember, unit_names: dict[int, str]) -> list[Change]:

@@ -1,4 +1,4 @@
-"""Reads about members: search in an officer's scope, pending registrations, import batches."""
+"""Reads about members: search in an officer's scope, pending registrations, join links."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from learning.auth.models import User
 from learning.auth.scope import member_filter, unit_filter
-from learning.members.models import ImportBatch
 from learning.org.models import Unit
 from learning.text import InvalidPhone, fold, normalise_phone
 
@@ -48,13 +47,6 @@ def pending_registrations(session: Session, actor: User) -> Sequence[User]:
         .where(User.is_pending, User.is_active, unit_filter(actor, User.unit_id))
         .order_by(User.created_at)
     ).all()
-
-
-def import_batch(session: Session, batch_id: int, actor: User) -> ImportBatch | None:
-    """A batch the actor uploaded."""
-    return session.scalar(
-        select(ImportBatch).where(ImportBatch.id == batch_id, ImportBatch.actor_id == actor.id)
-    )
 
 
 def unit_by_join_token(session: Session, token: str) -> Unit | None:

@@ -1,11 +1,13 @@
-"""Writes about members: apply an import plan in one transaction, issue login slips, reset
-passwords, deactivate and move members, self-registration through a unit's join link."""
+"""Writes about members: apply an import plan in one transaction (MEMBER_LIST plugs member
+lists into learning/uploads), issue login slips, reset passwords, deactivate and move
+members, self-registration through a unit's join link."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
@@ -22,13 +24,21 @@ from learning.auth.services import (
     slip_password,
 )
 from learning.db import utcnow
-from learning.errors import InvalidInput
+from learning.errors import InvalidInput, NotFound
 from learning.i18n import gettext as _
-from learning.members.importer import HeldRow, ImportPlan, PlannedMember
-from learning.members.models import ImportBatch
+from learning.members.importer import HeldRow, ImportPlan, PlannedMember, plan_import
 from learning.members.slips import Slip
 from learning.org.models import Unit
 from learning.text import InvalidPhone, fold, format_phone, nfc, normalise_phone
+from learning.uploads.models import ImportBatch
+from learning.uploads.services import (
+    Applied,
+    RejectedRow,
+    Upload,
+    UploadKind,
+    import_audit,
+    upload_source,
+)
 
 # New accounts cannot log in until the officer prints their login slips, which sets a
 # temporary password; this value matches no password.
@@ -86,10 +96,12 @@ def apply_import(
     take_over: Collection[str] = (),
     confirm: Collection[str] = (),
     slip_key: str | None = None,
+    source: Mapping[str, Any] | None = None,
 ) -> ImportResult:
     """Write a checked plan: bulk inserts for new members, bulk updates for known ones whose
-    data changed, all in the caller's transaction (a failure writes nothing). A plan with
-    rejected rows is applied only with `skip_invalid`.
+    data changed, and the import's audit entry (`source`: where the list came from), all in
+    the caller's transaction (a failure writes nothing). A plan with rejected rows is
+    applied only with `skip_invalid`.
 
     A row whose number is held by an unconfirmed, refused or departed account is left out
     unless its `HeldRow.key` is in `take_over`: then the holder loses the number and its
@@ -101,15 +113,7 @@ def apply_import(
     if plan.rejected and not skip_invalid:
         raise InvalidInput(_("Some rows have errors: fix them or import only the valid rows."))
     now = utcnow()
-    chosen: dict[int, HeldRow] = {}
-    confirmed: dict[int, HeldRow] = {}
-    for held in plan.held:
-        if held.holder_id in chosen or held.holder_id in confirmed:
-            continue
-        if held.key in take_over:
-            chosen[held.holder_id] = held
-        elif held.key in confirm and held.can_confirm:
-            confirmed[held.holder_id] = held
+    chosen, confirmed = _choices(plan.held, take_over, confirm)
     returned = [h for h in chosen.values() if h.returning]
     taken = [h for h in chosen.values() if not h.returning]
     for held in confirmed.values():
@@ -118,41 +122,9 @@ def apply_import(
         _release_number(session, actor, held)
     for held in returned:
         _take_back(session, actor, held, now, slip_key)
-    to_create = [*plan.to_create, *(h.member for h in taken)]
-    created_ids: list[int] = []
-    if to_create:
-        rows = [
-            {
-                "full_name": m.full_name,
-                "name_folded": fold(m.full_name),
-                "phone": m.phone,
-                "member_code": m.member_code,
-                "email": m.email,
-                "gender": m.gender,
-                "birth_year": m.birth_year,
-                "unit_id": m.unit_id,
-                "role": Role.WORKER,
-                "password_hash": _first_password_hash(slip_key, m.phone, m.member_code),
-                "must_change_password": True,
-                "is_active": True,
-                "is_pending": False,
-                "confirmed_at": now,
-                "session_token": new_session_token(),
-                "created_at": now,
-            }
-            for m in to_create
-        ]
-        # Plain executemany (with RETURNING, PostgreSQL would insert row by row), then the
-        # new ids by their unique phone or member code.
-        session.execute(insert(User), rows)
-        created_ids = _ids_of(session, to_create)
-        session.execute(
-            insert(UnitMembership),
-            [
-                {"user_id": uid, "unit_id": m.unit_id, "started_at": now}
-                for uid, m in zip(created_ids, to_create, strict=True)
-            ],
-        )
+    created_ids = _create_members(
+        session, [*plan.to_create, *(h.member for h in taken)], now, slip_key
+    )
     if plan.to_update:
         _apply_updates(session, plan, now)
     result = ImportResult(
@@ -165,47 +137,113 @@ def apply_import(
         taken_over=len(taken),
         returned=[h.holder_id for h in returned],
     )
-    record(
-        session,
-        actor.id if actor else None,
-        "members.import",
-        "unit",
-        None,
-        after=result.counts(),
-    )
+    record(session, actor.id if actor else None, **import_audit("members", result.counts(), source))
     session.flush()
     return result
 
 
-def confirm_batch(
+def _choices(
+    held_rows: Sequence[HeldRow], take_over: Collection[str], confirm: Collection[str]
+) -> tuple[dict[int, HeldRow], dict[int, HeldRow]]:
+    """The held rows the officer chose, by holder: numbers taken over, registrations
+    confirmed (one choice per account, the first)."""
+    chosen: dict[int, HeldRow] = {}
+    confirmed: dict[int, HeldRow] = {}
+    for held in held_rows:
+        if held.holder_id in chosen or held.holder_id in confirmed:
+            continue
+        if held.key in take_over:
+            chosen[held.holder_id] = held
+        elif held.key in confirm and held.can_confirm:
+            confirmed[held.holder_id] = held
+    return chosen, confirmed
+
+
+def _create_members(
+    session: Session, members: Sequence[PlannedMember], now: dt.datetime, slip_key: str | None
+) -> list[int]:
+    """Insert new members' accounts and memberships; their ids, in the plan's order."""
+    if not members:
+        return []
+    rows = [
+        {
+            "full_name": m.full_name,
+            "name_folded": fold(m.full_name),
+            "phone": m.phone,
+            "member_code": m.member_code,
+            "email": m.email,
+            "gender": m.gender,
+            "birth_year": m.birth_year,
+            "unit_id": m.unit_id,
+            "role": Role.WORKER,
+            "password_hash": _first_password_hash(slip_key, m.phone, m.member_code),
+            "must_change_password": True,
+            "is_active": True,
+            "is_pending": False,
+            "confirmed_at": now,
+            "session_token": new_session_token(),
+            "created_at": now,
+        }
+        for m in members
+    ]
+    # Plain executemany (with RETURNING, PostgreSQL would insert row by row), then the new
+    # ids by their unique phone or member code.
+    session.execute(insert(User), rows)
+    created_ids = _ids_of(session, members)
+    session.execute(
+        insert(UnitMembership),
+        [
+            {"user_id": uid, "unit_id": m.unit_id, "started_at": now}
+            for uid, m in zip(created_ids, members, strict=True)
+        ],
+    )
+    return created_ids
+
+
+def _read_list(session: Session, actor: User, batch: ImportBatch) -> tuple[Unit, ImportPlan]:
+    """An uploaded member list goes into its unit, which must still be in the officer's
+    scope."""
+    if batch.unit_id is None:
+        raise NotFound()
+    require_unit(session, actor, batch.unit_id)
+    unit = session.get_one(Unit, batch.unit_id)
+    return unit, plan_import(session, batch.data, scope_unit=unit)
+
+
+def _apply_list(
     session: Session,
-    batch: ImportBatch,
-    plan: ImportPlan,
+    upload: Upload[ImportPlan],
     actor: User,
     *,
     skip_invalid: bool,
     take_over: Collection[str] = (),
     confirm: Collection[str] = (),
-) -> ImportResult:
-    """Apply an uploaded list's plan (`apply_import`) and record on its batch when and with
-    what result; the slips' passwords are issued here, once, from a key kept on the batch, so
-    that both downloads carry them."""
+) -> Applied:
+    """A confirmed member list: `apply_import`, with the slips' passwords issued here, once,
+    from a key kept on the batch, so that both downloads carry them."""
     slip_key = new_slip_key()
     result = apply_import(
         session,
-        plan,
+        upload.plan,
         actor,
         skip_invalid=skip_invalid,
         take_over=take_over,
         confirm=confirm,
         slip_key=slip_key,
+        source=upload_source(upload),
     )
-    batch.confirmed_at = utcnow()
-    # The batch keeps the new accounts' ids (the done page lists them), not only their count.
-    batch.result = {**result.counts(), "created": result.created, "slips": result.slips}
+    batch = upload.batch
     if result.slips:
         batch.slip_key, batch.slips_issued_at = slip_key, batch.confirmed_at
-    return result
+    # The batch keeps the new accounts' ids (the done page lists them), not only their count.
+    return Applied(result.counts(), {"created": result.created, "slips": result.slips}, result)
+
+
+def _rejected_rows(plan: ImportPlan) -> tuple[Sequence[str], list[RejectedRow]]:
+    return plan.header, [RejectedRow(row.row, row.cells, row.reason) for row in plan.rejected]
+
+
+MEMBER_LIST = UploadKind("members", "danh-sach", _read_list, _apply_list, _rejected_rows)
 
 
 def _release_number(session: Session, actor: User | None, held: HeldRow) -> None:

@@ -12,6 +12,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
@@ -20,7 +21,7 @@ from learning import db
 from learning.audit.services import record
 from learning.auth.models import Gender
 from learning.auth.queries import get_user
-from learning.auth.scope import manageable_units, require_unit, require_user, staff_required
+from learning.auth.scope import manageable_units, require_user, staff_required
 from learning.db import utcnow
 from learning.errors import DomainError, NotFound
 from learning.exports import download, xlsx_bytes
@@ -35,11 +36,14 @@ from learning.members.forms import (
     MoveMemberForm,
     RegistrationForm,
 )
-from learning.members.importer import TEMPLATE_HEADER, plan_import
-from learning.members.models import ImportBatch
+from learning.members.importer import TEMPLATE_HEADER
+from learning.members.services import MEMBER_LIST
 from learning.members.slips import Slip, slips_pdf, slips_xlsx
 from learning.org.models import Unit
-from learning.spreadsheets import SpreadsheetError
+from learning.uploads.models import ImportBatch
+from learning.uploads.queries import own_batch
+from learning.uploads.services import confirm_upload, open_upload, rejected_file
+from learning.uploads.web import receive_upload, uploaded_bytes
 
 bp = Blueprint("members", __name__)
 
@@ -174,48 +178,33 @@ def import_template() -> Response:
 @bp.post("/members/import")
 @login_required
 @staff_required
-def upload() -> Response | tuple[str, int]:
+def upload() -> ResponseReturnValue:
     form = ImportForm()
     form.unit.choices = _unit_choices()
     if not form.validate():
         return render_template("members/import.html", form=form), 400
-    require_unit(db.session, current_user, form.unit.data)
-    upload = form.file.data
-    data = upload.read(current_app.config["MAX_CONTENT_LENGTH"] + 1)
-    unit = db.session.get_one(Unit, form.unit.data)
-    try:
-        plan = plan_import(db.session, data, scope_unit=unit)
-    except SpreadsheetError as error:
-        return render_template("members/import.html", form=form, error=str(error)), 400
-    batch = ImportBatch(
-        actor_id=current_user.id,
-        unit_id=unit.id,
-        data=data,
-        filename=(upload.filename or "danh-sach")[:255],
-        created_at=utcnow(),
+    file = form.file.data
+    return receive_upload(
+        MEMBER_LIST,
+        uploaded_bytes(file),
+        file.filename,
+        preview="members.preview",
+        refuse=lambda error: (render_template("members/import.html", form=form, error=error), 400),
+        unit_id=form.unit.data,
     )
-    db.session.add(batch)
-    db.session.commit()
-    del plan  # checked again on the preview page and on confirmation
-    return redirect(url_for("members.preview", batch_id=batch.id))
-
-
-def _batch_and_plan(batch_id: int):  # type: ignore[no-untyped-def]
-    batch = queries.import_batch(db.session, batch_id, current_user)
-    if batch is None or batch.kind != "members" or batch.unit_id is None:
-        raise NotFound()
-    unit = db.session.get_one(Unit, batch.unit_id)
-    require_unit(db.session, current_user, unit.id)
-    return batch, unit, plan_import(db.session, batch.data, scope_unit=unit)
 
 
 @bp.get("/members/import/<int:batch_id>")
 @login_required
 @staff_required
 def preview(batch_id: int) -> str:
-    batch, unit, plan = _batch_and_plan(batch_id)
+    upload = open_upload(db.session, MEMBER_LIST, batch_id, current_user)
     return render_template(
-        "members/preview.html", batch=batch, unit=unit, plan=plan, form=ConfirmImportForm()
+        "members/preview.html",
+        batch=upload.batch,
+        unit=upload.subject,
+        plan=upload.plan,
+        form=ConfirmImportForm(),
     )
 
 
@@ -223,16 +212,14 @@ def preview(batch_id: int) -> str:
 @login_required
 @staff_required
 def confirm(batch_id: int) -> Response | tuple[str, int]:
-    batch, _unit, plan = _batch_and_plan(batch_id)
-    if batch.confirmed_at is not None:
-        return redirect(url_for("members.preview", batch_id=batch.id))
+    upload = open_upload(db.session, MEMBER_LIST, batch_id, current_user)
     form = ConfirmImportForm()
     # One choice per held row ("held-<row>"): "take_over:<key>", "confirm:<key>", or nothing.
     choices_made = [v for k, v in request.form.items(multi=True) if k.startswith("held-")]
-    result = services.confirm_batch(
+    confirm_upload(
         db.session,
-        batch,
-        plan,
+        MEMBER_LIST,
+        upload,
         current_user,
         skip_invalid=bool(form.skip_invalid.data),
         take_over={
@@ -241,44 +228,36 @@ def confirm(batch_id: int) -> Response | tuple[str, int]:
         confirm={v.removeprefix("confirm:") for v in choices_made if v.startswith("confirm:")},
     )
     db.session.commit()
-    flash(
-        _(
-            "Imported: %(created)d created, %(updated)d updated, %(unchanged)d unchanged, "
-            "%(rejected)d rejected, %(left_out)d left out.",
-            created=len(result.created),
-            updated=result.updated,
-            unchanged=result.unchanged,
-            rejected=result.rejected,
-            left_out=result.left_out,
-        ),
-        "success",
+    if upload.applied is not None:
+        flash(_imported_message(upload.applied.detail), "success")
+    return redirect(url_for("members.preview", batch_id=batch_id))
+
+
+def _imported_message(result: services.ImportResult) -> str:
+    return _(
+        "Imported: %(created)d created, %(updated)d updated, %(unchanged)d unchanged, "
+        "%(rejected)d rejected, %(left_out)d left out.",
+        created=len(result.created),
+        updated=result.updated,
+        unchanged=result.unchanged,
+        rejected=result.rejected,
+        left_out=result.left_out,
     )
-    return redirect(url_for("members.preview", batch_id=batch.id))
 
 
 @bp.get("/members/import/<int:batch_id>/rejected.xlsx")
 @login_required
 @staff_required
 def rejected_rows(batch_id: int) -> Response:
-    batch, _unit, plan = _batch_and_plan(batch_id)
-    header = [*plan.header, "Lỗi (xóa cột này trước khi nhập lại)"]
-    rows = [[*row.cells, f"Dòng {row.row}: {row.reason}"] for row in plan.rejected]
-    data = xlsx_bytes(
-        "Dòng bị từ chối",
-        header,
-        rows,
-        title_lines=[f"Các dòng chưa nhập được từ {batch.filename}"],
-    )
-    record(
-        db.session, current_user.id, "export", "import_batch", batch.id, after={"rows": len(rows)}
-    )
+    upload = open_upload(db.session, MEMBER_LIST, batch_id, current_user)
+    data = rejected_file(db.session, MEMBER_LIST, upload, current_user)
     db.session.commit()
     return download(data, "dong-bi-tu-choi.xlsx")
 
 
 def _confirmed_batch(batch_id: int) -> ImportBatch:
-    batch = queries.import_batch(db.session, batch_id, current_user)
-    if batch is None or batch.kind != "members" or not batch.result:
+    batch = own_batch(db.session, batch_id, current_user, MEMBER_LIST.name)
+    if batch is None or not batch.result:
         raise NotFound()
     return batch
 

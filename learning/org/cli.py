@@ -11,6 +11,7 @@ from learning import db
 from learning.org.importer import plan_unit_import
 from learning.org.services import apply_unit_import
 from learning.spreadsheets import SpreadsheetError
+from learning.uploads.cli import echo_rows
 
 units_group = AppGroup("units", help="Units: import a hierarchy from XLSX or CSV.")
 
@@ -27,13 +28,13 @@ def import_units(file: Path, dry_run: bool) -> None:
         raise click.ClickException(f"{file.name}: {error}") from None
     creating, updating, rejected = len(plan.to_create), len(plan.to_update), len(plan.rejected)
     click.echo(f"{creating} to create, {updating} to update, {rejected} rejected.")
-    for row, reason in plan.rejected:
-        click.echo(f"  row {row}: {reason}")
+    echo_rows("row", plan.rejected)
     if plan.rejected:
         raise click.ClickException("rows were rejected: nothing imported")
     if dry_run:
         click.echo("Dry run: nothing written.")
         return
-    created, updated = apply_unit_import(db.session, None, plan)
+    source = {"file": file.name, "via": "cli"}
+    created, updated = apply_unit_import(db.session, None, plan, source)
     db.session.commit()
     click.echo(f"Imported: {created} created, {updated} updated.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, literal, select, true, update
@@ -12,14 +13,17 @@ from sqlalchemy.orm import Session
 
 from learning.audit.services import record
 from learning.auth.models import User
+from learning.auth.scope import scope_root_id
 from learning.auth.services import move_all_members
 from learning.db import utcnow
 from learning.errors import InvalidInput
 from learning.i18n import gettext as _
-from learning.org.importer import UnitPlan
+from learning.org.importer import UnitPlan, plan_unit_import
 from learning.org.models import Unit, UnitClosure, UnitKind, UnitLink
 from learning.org.queries import get_unit_by_code, is_in_subtree
 from learning.text import fold, nfc
+from learning.uploads.models import ImportBatch
+from learning.uploads.services import Applied, Upload, UploadKind, import_audit, upload_source
 
 
 def _id(actor: User | None) -> int | None:
@@ -217,9 +221,15 @@ def set_join_link(
     session.flush()
 
 
-def apply_unit_import(session: Session, actor: User | None, plan: UnitPlan) -> tuple[int, int]:
+def apply_unit_import(
+    session: Session,
+    actor: User | None,
+    plan: UnitPlan,
+    source: Mapping[str, Any] | None = None,
+) -> tuple[int, int]:
     """Create the planned units (parents first) and update the known ones (name, kind,
-    parent); every change is audited. Returns (created, updated)."""
+    parent); every change is audited, and the import itself (`source`: where the list came
+    from). Returns (created, updated)."""
     by_code: dict[str, Unit] = {}
 
     def unit_for(code: str) -> Unit | None:
@@ -250,5 +260,31 @@ def apply_unit_import(session: Session, actor: User | None, plan: UnitPlan) -> t
             move_unit(session, actor, unit, parent)
             changed = True
         updated += changed
+    counts = {"created": len(plan.to_create), "updated": updated, "rejected": len(plan.rejected)}
+    record(session, actor.id if actor else None, **import_audit("units", counts, source))
     session.flush()
     return len(plan.to_create), updated
+
+
+def import_scope(session: Session, actor: User) -> Unit | None:
+    """Where the actor may import units: anywhere (None) for an admin, an officer's own
+    subtree."""
+    root_id = scope_root_id(actor)
+    return None if root_id is None else session.get_one(Unit, root_id)
+
+
+def _read_list(session: Session, actor: User, batch: ImportBatch) -> tuple[Unit | None, UnitPlan]:
+    """An uploaded unit list, checked inside the importer's scope as it stands now."""
+    scope = import_scope(session, actor)
+    return scope, plan_unit_import(session, batch.data, scope_unit=scope)
+
+
+def _apply_list(session: Session, upload: Upload[UnitPlan], actor: User) -> Applied:
+    """A confirmed unit list: all its rows or nothing."""
+    if upload.plan.rejected:
+        raise InvalidInput(_("Some rows have errors: fix them and upload the file again."))
+    created, updated = apply_unit_import(session, actor, upload.plan, upload_source(upload))
+    return Applied({"created": created, "updated": updated, "rejected": 0})
+
+
+UNIT_LIST = UploadKind("units", "don-vi", _read_list, _apply_list)

@@ -7,7 +7,6 @@ import segno
 from flask import (
     Blueprint,
     Response,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -15,6 +14,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms.fields.choices import SelectChoice
@@ -29,18 +29,16 @@ from learning.auth.scope import (
     scope_root_id,
     staff_required,
 )
-from learning.db import utcnow
 from learning.enrollment.services import transfer_assignments
-from learning.errors import DomainError, InvalidInput, NotFound
+from learning.errors import DomainError, NotFound
 from learning.forms import choices
 from learning.i18n import gettext as _
-from learning.members.models import ImportBatch
-from learning.members.queries import import_batch
 from learning.org import queries, services
 from learning.org.forms import JoinLinkForm, RenameForm, TargetForm, UnitForm, UnitImportForm
-from learning.org.importer import plan_unit_import
 from learning.org.models import Unit, UnitKind
-from learning.spreadsheets import SpreadsheetError
+from learning.org.services import UNIT_LIST
+from learning.uploads.services import confirm_upload, open_upload
+from learning.uploads.web import receive_upload, uploaded_bytes
 
 bp = Blueprint("org", __name__)
 
@@ -263,68 +261,40 @@ def import_form() -> str:
 @bp.post("/units/import")
 @login_required
 @staff_required
-def import_upload() -> BaseResponse | tuple[str, int]:
+def import_upload() -> ResponseReturnValue:
     form = UnitImportForm()
     if not form.validate():
         return render_template("org/import.html", form=form), 400
-    data = form.file.data.read(current_app.config["MAX_CONTENT_LENGTH"] + 1)
-    scope = _import_scope()
-    try:
-        plan_unit_import(db.session, data, scope_unit=scope)
-    except SpreadsheetError as error:
-        return render_template("org/import.html", form=form, error=str(error)), 400
-    batch = ImportBatch(
-        kind="units",
-        actor_id=current_user.id,
-        data=data,
+    file = form.file.data
+    scope = services.import_scope(db.session, current_user)
+    return receive_upload(
+        UNIT_LIST,
+        uploaded_bytes(file),
+        file.filename,
+        preview="org.import_preview",
+        refuse=lambda error: (render_template("org/import.html", form=form, error=error), 400),
         unit_id=scope.id if scope else None,
-        filename=(form.file.data.filename or "don-vi")[:255],
-        created_at=utcnow(),
     )
-    db.session.add(batch)
-    db.session.commit()
-    return redirect(url_for("org.import_preview", batch_id=batch.id))
-
-
-def _import_scope() -> Unit | None:
-    """Admins import anywhere; an officer inside their own subtree."""
-    root_id = scope_root_id(current_user)
-    return None if root_id is None else db.session.get_one(Unit, root_id)
-
-
-def _unit_batch(batch_id: int):  # type: ignore[no-untyped-def]
-    batch = import_batch(db.session, batch_id, current_user)
-    if batch is None or batch.kind != "units":
-        raise NotFound()
-    return batch, plan_unit_import(db.session, batch.data, scope_unit=_import_scope())
 
 
 @bp.get("/units/import/<int:batch_id>")
 @login_required
 @staff_required
 def import_preview(batch_id: int) -> str:
-    batch, plan = _unit_batch(batch_id)
-    return render_template("org/import_preview.html", batch=batch, plan=plan)
+    upload = open_upload(db.session, UNIT_LIST, batch_id, current_user)
+    return render_template("org/import_preview.html", batch=upload.batch, plan=upload.plan)
 
 
 @bp.post("/units/import/<int:batch_id>/confirm")
 @login_required
 @staff_required
 def import_confirm(batch_id: int) -> BaseResponse:
-    batch, plan = _unit_batch(batch_id)
-    if batch.confirmed_at is None:
-        if plan.rejected:
-            raise InvalidInput(_("Some rows have errors: fix them and upload the file again."))
-        created, updated = services.apply_unit_import(db.session, current_user, plan)
-        batch.confirmed_at = utcnow()
-        batch.result = {"created": created, "updated": updated, "rejected": 0}
-        db.session.commit()
+    upload = open_upload(db.session, UNIT_LIST, batch_id, current_user)
+    confirm_upload(db.session, UNIT_LIST, upload, current_user)
+    db.session.commit()
+    if upload.applied is not None:
         flash(
-            _(
-                "Units imported: %(created)d created, %(updated)d updated.",
-                created=created,
-                updated=updated,
-            ),
+            _("Units imported: %(created)d created, %(updated)d updated.", **upload.applied.counts),
             "success",
         )
     return redirect(url_for("org.index"))

@@ -1,5 +1,5 @@
 """ImportBatch: an uploaded list (members or units) or question file kept between its preview
-and its confirmation."""
+and its confirmation (learning/uploads/services.py runs that flow for every kind)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ class ImportBatch(Base):
     __tablename__ = "import_batches"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # "members" | "units" | "questions" (learning/exchange/views.py)
+    # "members" | "units" | "questions": the UploadKind that reads and applies it
     kind: Mapped[str] = mapped_column(String(20), default="members")
     actor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     # The unit a member list goes into; for a unit list, the importer's scope (None: all).
