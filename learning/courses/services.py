@@ -300,6 +300,33 @@ def _load_course_fields(
     prefer_files: bool,
 ) -> None:
     """The course's title and summary, and its final quiz's settings: two items."""
+    _load_title(session, course, bundle, snapshots, report, prefer_files)
+    _load_quiz_settings(session, course, bundle, snapshots, report, prefer_files)
+    session.flush()
+
+
+def _settle(conflict: Conflict | None, report: LoadReport, prefer_files: bool, done: str) -> str:
+    """The decision on an item whose file is applied whole (title, quiz settings) when both
+    sides changed: "apply" when they already say the same (the record catches up) or with
+    `prefer_files` (the conflict reported with what was `done`); otherwise "conflict"."""
+    if conflict is None:
+        return "apply"
+    if prefer_files:
+        report.conflicts.append(replace(conflict, resolved=done))
+        return "apply"
+    report.conflicts.append(conflict)
+    return "conflict"
+
+
+def _load_title(
+    session: Session,
+    course: Course,
+    bundle: CourseBundle,
+    snapshots: _Snapshots,
+    report: LoadReport,
+    prefer_files: bool,
+) -> None:
+    """The course's title, summary and contest-bank flag: one item."""
     spec = bundle.course
     file_hash = _hash([spec.title, spec.summary, spec.contest_bank])
     created = report.course_created
@@ -307,24 +334,14 @@ def _load_course_fields(
     clean = created or not _audited(session, "course.edit", course.id)
     decision = snapshots.decide("course", "", file_hash, _course_state(course), clean)
     if decision == "conflict":
-        conflict = _conflict(
-            "course",
-            spec.slug,
-            _CHANGED,
-            {
-                "title": course.title,
-                "summary": course.summary,
-                "contest_bank": course.is_contest_bank,
-            },
-            {"title": spec.title, "summary": spec.summary, "contest_bank": spec.contest_bank},
-        )
-        if conflict is None:
-            decision = "apply"  # both already say the same: the record catches up
-        elif prefer_files:
-            conflict = replace(conflict, resolved="the file's title and summary applied")
-            decision = "apply"
-        if conflict is not None:
-            report.conflicts.append(conflict)
+        browser = {
+            "title": course.title,
+            "summary": course.summary,
+            "contest_bank": course.is_contest_bank,
+        }
+        file = {"title": spec.title, "summary": spec.summary, "contest_bank": spec.contest_bank}
+        conflict = _conflict("course", spec.slug, _CHANGED, browser, file)
+        decision = _settle(conflict, report, prefer_files, "the file's title and summary applied")
     if decision == "apply" or created:
         course.title = spec.title
         course.summary = spec.summary
@@ -333,26 +350,29 @@ def _load_course_fields(
     if decision == "apply":
         snapshots.record("course", "", file_hash, _course_state(course))
 
-    settings = _quiz_settings(spec.final_quiz.model_dump())
+
+def _load_quiz_settings(
+    session: Session,
+    course: Course,
+    bundle: CourseBundle,
+    snapshots: _Snapshots,
+    report: LoadReport,
+    prefer_files: bool,
+) -> None:
+    """The final quiz's settings: one item."""
+    settings = _quiz_settings(bundle.course.final_quiz.model_dump())
     file_hash = _hash(settings)
     current = _quiz_settings(course.final_quiz) if course.final_quiz else {}
+    created = report.course_created
     clean = created or not _audited(session, "course.quiz_settings", course.id)
     decision = snapshots.decide("quiz", "", file_hash, _hash(current), clean)
     if decision == "conflict":
-        conflict = _conflict("quiz", spec.slug, _CHANGED, current, settings)
-        if conflict is None:
-            decision = "apply"
-        elif prefer_files:
-            conflict = replace(conflict, resolved="the file's settings applied")
-            decision = "apply"
-        if conflict is not None:
-            report.conflicts.append(conflict)
+        conflict = _conflict("quiz", bundle.course.slug, _CHANGED, current, settings)
+        decision = _settle(conflict, report, prefer_files, "the file's settings applied")
     if decision == "apply":
         report.settings_updated = not created and current != settings
         course.final_quiz = {**(course.final_quiz or {}), **settings}
-    if decision == "apply":
         snapshots.record("quiz", "", file_hash, _hash(_quiz_settings(course.final_quiz)))
-    session.flush()
 
 
 def _audited(session: Session, action: str, object_id: int) -> bool:
@@ -416,6 +436,38 @@ def _lesson_side(lesson: Lesson) -> dict[str, object]:
     }
 
 
+@dataclass(frozen=True)
+class _LessonFile:
+    """A lesson as its file has it, at its place in the course."""
+
+    spec: Any
+    body: str
+    position: int
+
+    @property
+    def sources(self) -> list[dict[str, str]]:
+        return [ref.model_dump() for ref in self.spec.sources]
+
+    @property
+    def file_hash(self) -> str:
+        return _lesson_file_hash(self.spec, self.body, self.position)
+
+    @property
+    def content_hash(self) -> str:
+        return _hash([self.spec.title, self.body, self.sources, self.spec.required])
+
+    def side(self) -> dict[str, object]:
+        """The file's side of a conflict, as `_lesson_side` gives the browser's."""
+        return {
+            "status": "published",
+            "title": self.spec.title,
+            "text": self.body,
+            "sources": self.sources,
+            "required": self.spec.required,
+            "position": self.position,
+        }
+
+
 def _load_lessons(
     session: Session,
     course: Course,
@@ -424,6 +476,8 @@ def _load_lessons(
     snapshots: _Snapshots,
     prefer_files: bool,
 ) -> dict[str, Lesson]:
+    """The course's lessons from its files, in their order (those gone from the files
+    retired); returns them by slug."""
     existing = {
         lesson.slug: lesson
         for lesson in session.scalars(select(Lesson).where(Lesson.course_id == course.id))
@@ -431,10 +485,7 @@ def _load_lessons(
     browser = _lesson_versions(session, course)
     lessons: dict[str, Lesson] = {}
     for position, spec in enumerate(bundle.course.lessons, start=1):
-        body = bundle.lesson_bodies[spec.slug]
-        sources = [ref.model_dump() for ref in spec.sources]
-        file_hash = _lesson_file_hash(spec, body, position)
-        content_hash = _hash([spec.title, body, sources, spec.required])
+        item = _LessonFile(spec, bundle.lesson_bodies[spec.slug], position)
         lesson = existing.pop(spec.slug, None)
         if lesson is None:
             lesson = Lesson(course_id=course.id, slug=spec.slug, version=1)
@@ -444,56 +495,13 @@ def _load_lessons(
         else:
             version = browser.get(lesson.id, 0)
             clean = version == 0 and lesson.status is ContentStatus.PUBLISHED
-            decision = snapshots.decide(
-                "lesson", spec.slug, file_hash, _lesson_state(lesson, version), clean
-            )
+            state = _lesson_state(lesson, version)
+            decision = snapshots.decide("lesson", spec.slug, item.file_hash, state, clean)
         lessons[spec.slug] = lesson
-        if decision == "same":
-            continue
         if decision == "conflict":
-            wanted = {
-                "status": "published",
-                "title": spec.title,
-                "text": body,
-                "sources": sources,
-                "required": spec.required,
-                "position": position,
-            }
-            conflict = _conflict("lesson", spec.slug, _CHANGED, _lesson_side(lesson), wanted)
-            if conflict is None:
-                # The files say what the browser made (`courses export`): they caught up.
-                lesson.content_hash = content_hash
-                snapshots.record(
-                    "lesson", spec.slug, file_hash, _lesson_state(lesson, browser.get(lesson.id, 0))
-                )
-                continue
-            if prefer_files:
-                number = _lesson_draft_from_file(session, lesson, spec, body, sources)
-                conflict = replace(conflict, resolved=f"draft version {number} for review")
-                session.flush()
-                snapshots.record("lesson", spec.slug, file_hash, _lesson_state(lesson, number))
-            report.conflicts.append(conflict)
-            continue
-        if lesson.id is not None and (
-            lesson.content_hash != content_hash or lesson.status is not ContentStatus.PUBLISHED
-        ):
-            lesson.version = max(lesson.version, browser.get(lesson.id, 0)) + 1
-            report.lessons["updated"] += 1
-        lesson.position = position
-        if lesson.content_hash != content_hash:
-            lesson.title = spec.title
-            lesson.body_markdown = body
-            lesson.body_html = render_markdown(body)
-            lesson.search_text = fold(f"{spec.title} {plain_text(lesson.body_html)}")
-            lesson.sources = sources
-            lesson.is_required = spec.required
-            lesson.content_hash = content_hash
-            lesson.updated_at = utcnow()
-        lesson.status = ContentStatus.PUBLISHED
-        session.flush()
-        snapshots.record(
-            "lesson", spec.slug, file_hash, _lesson_state(lesson, browser.get(lesson.id, 0))
-        )
+            _lesson_conflict(session, lesson, item, browser, report, snapshots, prefer_files)
+        elif decision == "apply":
+            _apply_lesson(session, lesson, item, browser, report, snapshots)
     for lesson in existing.values():
         version = browser.get(lesson.id, 0)
         state = functools.partial(_lesson_state, lesson, version)
@@ -502,6 +510,64 @@ def _load_lessons(
         )
     session.flush()
     return lessons
+
+
+def _lesson_conflict(
+    session: Session,
+    lesson: Lesson,
+    item: _LessonFile,
+    browser: dict[int, int],
+    report: LoadReport,
+    snapshots: _Snapshots,
+    prefer_files: bool,
+) -> None:
+    """A lesson changed in the browser and in its file: reported (with `prefer_files`, the
+    file's text made a draft for review), or recorded if both already say the same."""
+    slug = item.spec.slug
+    conflict = _conflict("lesson", slug, _CHANGED, _lesson_side(lesson), item.side())
+    if conflict is None:
+        # The files say what the browser made (`courses export`): they caught up.
+        lesson.content_hash = item.content_hash
+        state = _lesson_state(lesson, browser.get(lesson.id, 0))
+        snapshots.record("lesson", slug, item.file_hash, state)
+        return
+    if prefer_files:
+        number = _lesson_draft_from_file(session, lesson, item.spec, item.body, item.sources)
+        conflict = replace(conflict, resolved=f"draft version {number} for review")
+        session.flush()
+        snapshots.record("lesson", slug, item.file_hash, _lesson_state(lesson, number))
+    report.conflicts.append(conflict)
+
+
+def _apply_lesson(
+    session: Session,
+    lesson: Lesson,
+    item: _LessonFile,
+    browser: dict[int, int],
+    report: LoadReport,
+    snapshots: _Snapshots,
+) -> None:
+    """The file's lesson, published (a changed one as a new version)."""
+    spec, body, content_hash = item.spec, item.body, item.content_hash
+    if lesson.id is not None and (
+        lesson.content_hash != content_hash or lesson.status is not ContentStatus.PUBLISHED
+    ):
+        lesson.version = max(lesson.version, browser.get(lesson.id, 0)) + 1
+        report.lessons["updated"] += 1
+    lesson.position = item.position
+    if lesson.content_hash != content_hash:
+        lesson.title = spec.title
+        lesson.body_markdown = body
+        lesson.body_html = render_markdown(body)
+        lesson.search_text = fold(f"{spec.title} {plain_text(lesson.body_html)}")
+        lesson.sources = item.sources
+        lesson.is_required = spec.required
+        lesson.content_hash = content_hash
+        lesson.updated_at = utcnow()
+    lesson.status = ContentStatus.PUBLISHED
+    session.flush()
+    state = _lesson_state(lesson, browser.get(lesson.id, 0))
+    snapshots.record("lesson", spec.slug, item.file_hash, state)
 
 
 def _retire_gone(
@@ -626,15 +692,26 @@ def _spec_side(spec: QuestionSpec) -> dict[str, object]:
     }
 
 
-def _load_questions(
-    session: Session,
-    course: Course,
-    bundle: CourseBundle,
-    lessons: dict[str, Lesson],
-    report: LoadReport,
-    snapshots: _Snapshots,
-    prefer_files: bool,
-) -> None:
+@dataclass
+class _BankState:
+    """The course's questions as the database holds them, kept up to date as the load
+    writes: by key those not yet matched to a file, the content hash of each question's
+    current version, its newest version number (versions written in the browser may be
+    newer than the current one), and the questions with a version someone wrote (browser,
+    import): not the files' alone."""
+
+    unmatched: dict[str, Question]
+    current_hashes: dict[int, str]
+    latest: dict[int, int]
+    authored: set[int]
+
+    def state(self, question: Question) -> str:
+        number = self.latest.get(question.id, question.current_version)
+        return _question_state(question, number, self.current_hashes.get(question.id))
+
+
+def _bank_state(session: Session, course: Course) -> _BankState:
+    """The course's questions, their current hashes, latest versions and authored ones."""
     existing = {
         question.key: question
         for question in session.scalars(select(Question).where(Question.course_id == course.id))
@@ -649,7 +726,6 @@ def _load_questions(
             )
         ).all()
     )
-    # Versions written in the browser (authoring) may be newer than the current one.
     latest = dict(
         session.execute(
             select(QuestionVersion.question_id, func.max(QuestionVersion.number))
@@ -658,7 +734,6 @@ def _load_questions(
             .group_by(QuestionVersion.question_id)
         ).all()
     )
-    # Questions with a version someone wrote (browser, import): not the files' alone.
     authored = set(
         session.scalars(
             select(QuestionVersion.question_id)
@@ -666,84 +741,124 @@ def _load_questions(
             .where(Question.course_id == course.id, QuestionVersion.author_id.is_not(None))
         )
     )
-    slugs = {lesson.id: slug for slug, lesson in lessons.items()}
+    return _BankState(existing, current_hashes, latest, authored)
 
-    def state(question: Question) -> str:
-        number = latest.get(question.id, question.current_version)
-        return _question_state(question, number, current_hashes.get(question.id))
 
-    for spec in bundle.questions.questions:
-        content_hash = _hash(_version_payload(spec))
-        file_hash = _question_file_hash(spec)
-        question = existing.pop(spec.key, None)
-        if question is None:
-            question = Question(course_id=course.id, key=spec.key, current_version=1)
-            session.add(question)
-            _set_metadata(question, spec, lessons)
-            session.flush()
-            _add_version(session, question, spec, 1, content_hash)
-            report.questions["created"] += 1
-            latest[question.id], current_hashes[question.id] = 1, content_hash
-            snapshots.record("question", spec.key, file_hash, state(question))
-            continue
-        clean = (
-            question.id not in authored
-            and question.status is ContentStatus.PUBLISHED
-            and latest.get(question.id) == question.current_version
-        )
-        decision = snapshots.decide("question", spec.key, file_hash, state(question), clean)
-        if decision == "same":
-            continue
-        if decision == "conflict":
-            working = session.scalar(
-                select(QuestionVersion).where(
-                    QuestionVersion.question_id == question.id,
-                    QuestionVersion.number == latest.get(question.id),
-                )
-            )
-            conflict = _conflict(
-                "question",
-                spec.key,
-                _CHANGED,
-                _question_side(question, working, slugs),
-                _spec_side(spec),
-            )
-            if conflict is None:
-                snapshots.record("question", spec.key, file_hash, state(question))
+@dataclass
+class _QuestionLoad:
+    """Loading one course's questions from its files: what every step shares."""
+
+    session: Session
+    course: Course
+    lessons: dict[str, Lesson]
+    report: LoadReport
+    snapshots: _Snapshots
+    prefer_files: bool
+    bank: _BankState
+
+    def run(self, specs: list[QuestionSpec]) -> None:
+        """Each question of the files created, versioned, updated or reported in conflict;
+        those gone from the files retired."""
+        bank = self.bank
+        for spec in specs:
+            question = bank.unmatched.pop(spec.key, None)
+            if question is None:
+                self.create(spec)
                 continue
-            if prefer_files:
-                resolved = _question_draft_from_file(
-                    session, question, spec, lessons, latest, content_hash, working
-                )
-                conflict = replace(conflict, resolved=resolved)
-                session.flush()
-                snapshots.record("question", spec.key, file_hash, state(question))
-            report.conflicts.append(conflict)
-            continue
-        if current_hashes.get(question.id) != content_hash:
-            question.current_version = latest.get(question.id, question.current_version) + 1
-            _add_version(session, question, spec, question.current_version, content_hash)
-            latest[question.id] = question.current_version
-            current_hashes[question.id] = content_hash
-            report.questions["new_version"] += 1
-        elif _metadata_differs(question, spec, lessons):
-            report.questions["updated"] += 1
-        _set_metadata(question, spec, lessons)
-        session.flush()
-        snapshots.record("question", spec.key, file_hash, state(question))
-    for question in existing.values():
-        by_browser = question.id in authored
-        question_state = functools.partial(state, question)
-        _retire_gone(
-            "question",
-            question,
-            question.key,
-            question_state,
-            by_browser,
-            report.questions,
-            report,
-            snapshots,
+            clean = (
+                question.id not in bank.authored
+                and question.status is ContentStatus.PUBLISHED
+                and bank.latest.get(question.id) == question.current_version
+            )
+            file_hash = _question_file_hash(spec)
+            state = bank.state(question)
+            decision = self.snapshots.decide("question", spec.key, file_hash, state, clean)
+            if decision == "conflict":
+                self.conflict(question, spec)
+            elif decision == "apply":
+                self.apply(question, spec)
+        for question in bank.unmatched.values():
+            _retire_gone(
+                "question",
+                question,
+                question.key,
+                functools.partial(bank.state, question),
+                question.id in bank.authored,
+                self.report.questions,
+                self.report,
+                self.snapshots,
+            )
+
+    def record(self, question: Question, spec: QuestionSpec) -> None:
+        state = self.bank.state(question)
+        self.snapshots.record("question", spec.key, _question_file_hash(spec), state)
+
+    def create(self, spec: QuestionSpec) -> None:
+        """A question new in the files, published as its version 1."""
+        content_hash = _hash(_version_payload(spec))
+        question = Question(course_id=self.course.id, key=spec.key, current_version=1)
+        self.session.add(question)
+        _set_metadata(question, spec, self.lessons)
+        self.session.flush()
+        _add_version(self.session, question, spec, 1, content_hash)
+        self.report.questions["created"] += 1
+        self.bank.latest[question.id], self.bank.current_hashes[question.id] = 1, content_hash
+        self.record(question, spec)
+
+    def conflict(self, question: Question, spec: QuestionSpec) -> None:
+        """A question changed in the browser and in its file: reported (with `prefer_files`,
+        the file's version made a draft for review), or recorded if both say the same."""
+        working = self.session.scalar(
+            select(QuestionVersion).where(
+                QuestionVersion.question_id == question.id,
+                QuestionVersion.number == self.bank.latest.get(question.id),
+            )
         )
+        slugs = {lesson.id: slug for slug, lesson in self.lessons.items()}
+        browser = _question_side(question, working, slugs)
+        conflict = _conflict("question", spec.key, _CHANGED, browser, _spec_side(spec))
+        if conflict is None:
+            self.record(question, spec)
+            return
+        if self.prefer_files:
+            content_hash = _hash(_version_payload(spec))
+            resolved = _question_draft_from_file(
+                self.session, question, spec, self.lessons, self.bank.latest, content_hash, working
+            )
+            conflict = replace(conflict, resolved=resolved)
+            self.session.flush()
+            self.record(question, spec)
+        self.report.conflicts.append(conflict)
+
+    def apply(self, question: Question, spec: QuestionSpec) -> None:
+        """The file's question, published: a new version if its content changed."""
+        bank, content_hash = self.bank, _hash(_version_payload(spec))
+        if bank.current_hashes.get(question.id) != content_hash:
+            question.current_version = bank.latest.get(question.id, question.current_version) + 1
+            _add_version(self.session, question, spec, question.current_version, content_hash)
+            bank.latest[question.id] = question.current_version
+            bank.current_hashes[question.id] = content_hash
+            self.report.questions["new_version"] += 1
+        elif _metadata_differs(question, spec, self.lessons):
+            self.report.questions["updated"] += 1
+        _set_metadata(question, spec, self.lessons)
+        self.session.flush()
+        self.record(question, spec)
+
+
+def _load_questions(
+    session: Session,
+    course: Course,
+    bundle: CourseBundle,
+    lessons: dict[str, Lesson],
+    report: LoadReport,
+    snapshots: _Snapshots,
+    prefer_files: bool,
+) -> None:
+    """The course's questions from its files (those gone from the files retired)."""
+    bank = _bank_state(session, course)
+    load = _QuestionLoad(session, course, lessons, report, snapshots, prefer_files, bank)
+    load.run(bundle.questions.questions)
 
 
 def _question_draft_from_file(
