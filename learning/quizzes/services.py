@@ -157,38 +157,10 @@ def start_attempt(
         if current.status is AttemptStatus.IN_PROGRESS:
             return current
     _ensure_open(quiz, now)
-    taken, last_number, last_finished = (
-        session.connection().execute(_HISTORY, {"user_id": user.id, "quiz_id": quiz.id}).one()
-    )
-    if quiz.attempts_allowed and taken >= quiz.attempts_allowed:
-        raise NoAttemptsLeft()
-    if quiz.min_wait_seconds and last_finished is not None:
-        last_finished = (
-            last_finished if last_finished.tzinfo else last_finished.replace(tzinfo=dt.UTC)
-        )
-        if now < last_finished + dt.timedelta(seconds=quiz.min_wait_seconds):
-            raise WaitBeforeRetry()
+    number = _next_number(session, user, quiz, now)
     rng = rng or random.SystemRandom()
     drawn = draw_questions(session, quiz, rng)
-    deadline = None
-    if quiz.time_limit_seconds:
-        deadline = now + dt.timedelta(seconds=quiz.time_limit_seconds)
-    if quiz.closes_at and (deadline is None or deadline > quiz.closes_at):
-        deadline = quiz.closes_at
-    values = {
-        "quiz_id": quiz.id,
-        "user_id": user.id,
-        "number": (last_number or 0) + 1,
-        "status": AttemptStatus.IN_PROGRESS,
-        "started_at": now,
-        "deadline_at": deadline,
-        "submitted_at": None,
-        "is_auto_submitted": False,
-        "score": None,
-        "max_score": None,
-        "percent": None,
-        "is_passed": None,
-    }
+    values = _attempt_values(quiz, user, number, now)
     # Read without the write lock (SQLite, a request that reads first), the attempt is numbered
     # after the last one read: one started since takes that number, and the unique constraint
     # refuses this one. Then start again under the lock, which resumes that one (or refuses).
@@ -205,17 +177,63 @@ def start_attempt(
         if current is None:
             raise
         return current
+    _write_slots(session, attempt_id, drawn)
+    # The session holds the attempt as written, every column known: no query to read it back.
+    attempt = Attempt(id=attempt_id, **values)
+    make_transient_to_detached(attempt)
+    session.add(attempt)
+    return attempt
+
+
+def _next_number(session: Session, user: User, quiz: Quiz, now: dt.datetime) -> int:
+    """The number of the person's next attempt at the quiz; refused when they have no
+    attempt left, or must wait longer after their last one."""
+    taken, last_number, last_finished = (
+        session.connection().execute(_HISTORY, {"user_id": user.id, "quiz_id": quiz.id}).one()
+    )
+    if quiz.attempts_allowed and taken >= quiz.attempts_allowed:
+        raise NoAttemptsLeft()
+    if quiz.min_wait_seconds and last_finished is not None:
+        last_finished = (
+            last_finished if last_finished.tzinfo else last_finished.replace(tzinfo=dt.UTC)
+        )
+        if now < last_finished + dt.timedelta(seconds=quiz.min_wait_seconds):
+            raise WaitBeforeRetry()
+    return (last_number or 0) + 1
+
+
+def _attempt_values(quiz: Quiz, user: User, number: int, now: dt.datetime) -> dict[str, Any]:
+    """Every column of a new attempt: started now, due at the time limit or when the quiz
+    closes, whichever comes first."""
+    deadline = None
+    if quiz.time_limit_seconds:
+        deadline = now + dt.timedelta(seconds=quiz.time_limit_seconds)
+    if quiz.closes_at and (deadline is None or deadline > quiz.closes_at):
+        deadline = quiz.closes_at
+    return {
+        "quiz_id": quiz.id,
+        "user_id": user.id,
+        "number": number,
+        "status": AttemptStatus.IN_PROGRESS,
+        "started_at": now,
+        "deadline_at": deadline,
+        "submitted_at": None,
+        "is_auto_submitted": False,
+        "score": None,
+        "max_score": None,
+        "percent": None,
+        "is_passed": None,
+    }
+
+
+def _write_slots(session: Session, attempt_id: int, drawn: Sequence[tuple[int, list[int]]]) -> None:
+    """The attempt's slots: the drawn versions and their choice orders, by position."""
     # One statement (all rows in one VALUES), not one per question: inside the lock, each
     # statement is a moment the thread may wait for Python's GIL while holding it.
     rows = {}
     for position, (version_id, order) in enumerate(drawn, start=1):
         rows |= {f"version_{position}": version_id, f"order_{position}": order}
     session.connection().execute(_insert_slots(len(drawn)), {"of_attempt": attempt_id, **rows})
-    # The session holds the attempt as written, every column known: no query to read it back.
-    attempt = Attempt(id=attempt_id, **values)
-    make_transient_to_detached(attempt)
-    session.add(attempt)
-    return attempt
 
 
 _LOCK_PERSON = (
