@@ -25,6 +25,7 @@ from learning.courses.models import (
     MediaFile,
     Question,
     QuestionVersion,
+    Source,
     SourceDocument,
 )
 from learning.enrollment.queries import assigned_course_ids
@@ -226,6 +227,12 @@ def media_file(session: Session, course_id: int, name: str) -> MediaFile | None:
     return session.scalar(
         select(MediaFile).where(MediaFile.course_id == course_id, MediaFile.name == name)
     )
+
+
+def course_sources(session: Session, course_id: int) -> dict[str, Source]:
+    """The course's cited sources by key (a question's source names one)."""
+    sources = session.scalars(select(Source).where(Source.course_id == course_id))
+    return {source.key: source for source in sources}
 
 
 @dataclass(frozen=True)
