@@ -24,7 +24,7 @@ from learning.exchange.model import (
 from learning.i18n import gettext as _
 from learning.text import fold
 
-# True/false questions are stored as two choices, "Đúng" first (courses/services.py).
+# True/false questions are stored as two choices, "Đúng" first (courses/question_loading.py).
 TRUE_LABEL, FALSE_LABEL = "Đúng", "Sai"
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 MAX_KEY = 100
