@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from learning.courses.loader import CourseBundle
 from learning.courses.models import (
     ContentStatus,
     Course,
@@ -137,46 +138,57 @@ CHANGED = "changed in the browser since the last load, and in the files"
 _REMOVED = "removed from the files, and changed in the browser since the last load"
 
 
-def settle(conflict: Conflict | None, report: LoadReport, prefer_files: bool, done: str) -> str:
-    """The decision on an item whose file is applied whole (title, quiz settings) when both
-    sides changed: "apply" when they already say the same (the record catches up) or with
-    `prefer_files` (the conflict reported with what was `done`); otherwise "conflict"."""
-    if conflict is None:
-        return "apply"
-    if prefer_files:
-        report.conflicts.append(replace(conflict, resolved=done))
-        return "apply"
-    report.conflicts.append(conflict)
-    return "conflict"
+@dataclass
+class CourseLoad:
+    """One load of a course's files: what every step reads (the bundle; whether the files
+    win a conflict) and writes (the course, the report, the records of each item)."""
 
+    session: Session
+    course: Course
+    bundle: CourseBundle
+    report: LoadReport
+    items: LoadedItems
+    prefer_files: bool
 
-def retire_gone(
-    kind: str,
-    item: Lesson | Question,
-    key: str,
-    state: Callable[[], str],
-    from_browser: bool,
-    counts: dict[str, int],
-    report: LoadReport,
-    snapshots: LoadedItems,
-) -> None:
-    """A lesson or question no longer in the files: archived if it came from them and nobody
-    changed it since; one written in the browser or imported is not the files' to retire, and
-    one changed in the browser since the last load is a conflict, kept."""
-    if item.status is ContentStatus.ARCHIVED:
-        return
-    snapshot = snapshots.get(kind, key)
-    if snapshot is None:
-        if from_browser or item.status is not ContentStatus.PUBLISHED:
+    def settle(self, conflict: Conflict | None, done: str) -> str:
+        """The decision on an item whose file is applied whole (title, quiz settings) when
+        both sides changed: "apply" when they already say the same (the record catches up)
+        or with `prefer_files` (the conflict reported with what was `done`); otherwise
+        "conflict"."""
+        if conflict is None:
+            return "apply"
+        if self.prefer_files:
+            self.report.conflicts.append(replace(conflict, resolved=done))
+            return "apply"
+        self.report.conflicts.append(conflict)
+        return "conflict"
+
+    def retire_gone(
+        self,
+        kind: str,
+        item: Lesson | Question,
+        key: str,
+        state: Callable[[], str],
+        from_browser: bool,
+        counts: dict[str, int],
+    ) -> None:
+        """A lesson or question no longer in the files: archived if it came from them and
+        nobody changed it since; one written in the browser or imported is not the files' to
+        retire, and one changed in the browser since the last load is a conflict, kept."""
+        if item.status is ContentStatus.ARCHIVED:
             return
-    elif snapshot.state_hash != state():
-        if snapshot.file_hash != "":
-            browser, files = {"status": item.status.value}, {"status": "(not in the files)"}
-            report.conflicts.append(Conflict(kind, key, _REMOVED, browser, files))
-        return
-    item.status = ContentStatus.ARCHIVED
-    counts["retired"] += 1
-    snapshots.record(kind, key, "", state())
+        snapshot = self.items.get(kind, key)
+        if snapshot is None:
+            if from_browser or item.status is not ContentStatus.PUBLISHED:
+                return
+        elif snapshot.state_hash != state():
+            if snapshot.file_hash != "":
+                browser, files = {"status": item.status.value}, {"status": "(not in the files)"}
+                self.report.conflicts.append(Conflict(kind, key, _REMOVED, browser, files))
+            return
+        item.status = ContentStatus.ARCHIVED
+        counts["retired"] += 1
+        self.items.record(kind, key, "", state())
 
 
 def describe_report(report: LoadReport) -> str:

@@ -17,12 +17,9 @@ from learning.authoring.models import LessonVersion, MediaVersion
 from learning.courses.loaded import (
     CHANGED,
     Conflict,
-    LoadedItems,
-    LoadReport,
+    CourseLoad,
     conflict_of,
     digest,
-    retire_gone,
-    settle,
 )
 from learning.courses.loader import CourseBundle
 from learning.courses.markdown import plain_text, render_markdown
@@ -79,34 +76,20 @@ def _lesson_file_hash(spec: Any, body: str, position: int) -> str:
     return digest([spec.title, body, sources, spec.required, position])
 
 
-def load_course_fields(
-    session: Session,
-    course: Course,
-    bundle: CourseBundle,
-    snapshots: LoadedItems,
-    report: LoadReport,
-    prefer_files: bool,
-) -> None:
+def load_course_fields(load: CourseLoad) -> None:
     """The course's title and summary, and its final quiz's settings: two items."""
-    _load_title(session, course, bundle, snapshots, report, prefer_files)
-    _load_quiz_settings(session, course, bundle, snapshots, report, prefer_files)
-    session.flush()
+    _load_title(load)
+    _load_quiz_settings(load)
+    load.session.flush()
 
 
-def _load_title(
-    session: Session,
-    course: Course,
-    bundle: CourseBundle,
-    snapshots: LoadedItems,
-    report: LoadReport,
-    prefer_files: bool,
-) -> None:
+def _load_title(load: CourseLoad) -> None:
     """The course's title, summary and contest-bank flag: one item."""
-    spec = bundle.course
+    course, spec, snapshots = load.course, load.bundle.course, load.items
     file_hash = digest([spec.title, spec.summary, spec.contest_bank])
-    created = report.course_created
+    created = load.report.course_created
     # A course with no record of a load, whose title the browser never changed, is clean.
-    clean = created or not _audited(session, "course.edit", course.id)
+    clean = created or not _audited(load.session, "course.edit", course.id)
     decision = snapshots.decide("course", "", file_hash, _course_state(course), clean)
     if decision == "conflict":
         browser = {
@@ -116,7 +99,7 @@ def _load_title(
         }
         file = {"title": spec.title, "summary": spec.summary, "contest_bank": spec.contest_bank}
         conflict = conflict_of("course", spec.slug, CHANGED, browser, file)
-        decision = settle(conflict, report, prefer_files, "the file's title and summary applied")
+        decision = load.settle(conflict, "the file's title and summary applied")
     if decision == "apply" or created:
         course.title = spec.title
         course.summary = spec.summary
@@ -126,24 +109,18 @@ def _load_title(
         snapshots.record("course", "", file_hash, _course_state(course))
 
 
-def _load_quiz_settings(
-    session: Session,
-    course: Course,
-    bundle: CourseBundle,
-    snapshots: LoadedItems,
-    report: LoadReport,
-    prefer_files: bool,
-) -> None:
+def _load_quiz_settings(load: CourseLoad) -> None:
     """The final quiz's settings: one item."""
+    course, bundle, report, snapshots = load.course, load.bundle, load.report, load.items
     settings = _quiz_settings(bundle.course.final_quiz.model_dump())
     file_hash = digest(settings)
     current = _quiz_settings(course.final_quiz) if course.final_quiz else {}
     created = report.course_created
-    clean = created or not _audited(session, "course.quiz_settings", course.id)
+    clean = created or not _audited(load.session, "course.quiz_settings", course.id)
     decision = snapshots.decide("quiz", "", file_hash, digest(current), clean)
     if decision == "conflict":
         conflict = conflict_of("quiz", bundle.course.slug, CHANGED, current, settings)
-        decision = settle(conflict, report, prefer_files, "the file's settings applied")
+        decision = load.settle(conflict, "the file's settings applied")
     if decision == "apply":
         report.settings_updated = not created and current != settings
         course.final_quiz = {**(course.final_quiz or {}), **settings}
@@ -243,24 +220,18 @@ class _LessonFile:
         }
 
 
-def load_lessons(
-    session: Session,
-    course: Course,
-    bundle: CourseBundle,
-    report: LoadReport,
-    snapshots: LoadedItems,
-    prefer_files: bool,
-) -> dict[str, Lesson]:
+def load_lessons(load: CourseLoad) -> dict[str, Lesson]:
     """The course's lessons from its files, in their order (those gone from the files
     retired); returns them by slug."""
+    session, course, report, snapshots = load.session, load.course, load.report, load.items
     existing = {
         lesson.slug: lesson
         for lesson in session.scalars(select(Lesson).where(Lesson.course_id == course.id))
     }
     browser = _lesson_versions(session, course)
     lessons: dict[str, Lesson] = {}
-    for position, spec in enumerate(bundle.course.lessons, start=1):
-        item = _LessonFile(spec, bundle.lesson_bodies[spec.slug], position)
+    for position, spec in enumerate(load.bundle.course.lessons, start=1):
+        item = _LessonFile(spec, load.bundle.lesson_bodies[spec.slug], position)
         lesson = existing.pop(spec.slug, None)
         if lesson is None:
             lesson = Lesson(course_id=course.id, slug=spec.slug, version=1)
@@ -274,31 +245,23 @@ def load_lessons(
             decision = snapshots.decide("lesson", spec.slug, item.file_hash, state, clean)
         lessons[spec.slug] = lesson
         if decision == "conflict":
-            _lesson_conflict(session, lesson, item, browser, report, snapshots, prefer_files)
+            _lesson_conflict(load, lesson, item, browser)
         elif decision == "apply":
-            _apply_lesson(session, lesson, item, browser, report, snapshots)
+            _apply_lesson(load, lesson, item, browser)
     for lesson in existing.values():
         version = browser.get(lesson.id, 0)
         state = functools.partial(_lesson_state, lesson, version)
-        retire_gone(
-            "lesson", lesson, lesson.slug, state, bool(version), report.lessons, report, snapshots
-        )
+        load.retire_gone("lesson", lesson, lesson.slug, state, bool(version), report.lessons)
     session.flush()
     return lessons
 
 
 def _lesson_conflict(
-    session: Session,
-    lesson: Lesson,
-    item: _LessonFile,
-    browser: dict[int, int],
-    report: LoadReport,
-    snapshots: LoadedItems,
-    prefer_files: bool,
+    load: CourseLoad, lesson: Lesson, item: _LessonFile, browser: dict[int, int]
 ) -> None:
     """A lesson changed in the browser and in its file: reported (with `prefer_files`, the
     file's text made a draft for review), or recorded if both already say the same."""
-    slug = item.spec.slug
+    session, snapshots, slug = load.session, load.items, item.spec.slug
     conflict = conflict_of("lesson", slug, CHANGED, _lesson_side(lesson), item.side())
     if conflict is None:
         # The files say what the browser made (`courses export`): they caught up.
@@ -306,21 +269,16 @@ def _lesson_conflict(
         state = _lesson_state(lesson, browser.get(lesson.id, 0))
         snapshots.record("lesson", slug, item.file_hash, state)
         return
-    if prefer_files:
+    if load.prefer_files:
         number = _lesson_draft_from_file(session, lesson, item.spec, item.body, item.sources)
         conflict = replace(conflict, resolved=f"draft version {number} for review")
         session.flush()
         snapshots.record("lesson", slug, item.file_hash, _lesson_state(lesson, number))
-    report.conflicts.append(conflict)
+    load.report.conflicts.append(conflict)
 
 
 def _apply_lesson(
-    session: Session,
-    lesson: Lesson,
-    item: _LessonFile,
-    browser: dict[int, int],
-    report: LoadReport,
-    snapshots: LoadedItems,
+    load: CourseLoad, lesson: Lesson, item: _LessonFile, browser: dict[int, int]
 ) -> None:
     """The file's lesson, published (a changed one as a new version)."""
     spec, body, content_hash = item.spec, item.body, item.content_hash
@@ -328,7 +286,7 @@ def _apply_lesson(
         lesson.content_hash != content_hash or lesson.status is not ContentStatus.PUBLISHED
     ):
         lesson.version = max(lesson.version, browser.get(lesson.id, 0)) + 1
-        report.lessons["updated"] += 1
+        load.report.lessons["updated"] += 1
     lesson.position = item.position
     if lesson.content_hash != content_hash:
         lesson.title = spec.title
@@ -340,9 +298,9 @@ def _apply_lesson(
         lesson.content_hash = content_hash
         lesson.updated_at = utcnow()
     lesson.status = ContentStatus.PUBLISHED
-    session.flush()
+    load.session.flush()
     state = _lesson_state(lesson, browser.get(lesson.id, 0))
-    snapshots.record("lesson", spec.slug, item.file_hash, state)
+    load.items.record("lesson", spec.slug, item.file_hash, state)
 
 
 def _lesson_draft_from_file(
@@ -407,16 +365,10 @@ def _lesson_versions_of(session: Session, lesson: Lesson) -> int:
     )
 
 
-def load_media(
-    session: Session,
-    course: Course,
-    bundle: CourseBundle,
-    report: LoadReport,
-    snapshots: LoadedItems,
-    prefer_files: bool,
-) -> int:
+def load_media(load: CourseLoad) -> int:
     """The course's files from its folder, with the same rule as the other items: a file
     replaced in the browser since the last load is not overwritten (a conflict)."""
+    session, course, snapshots = load.session, load.course, load.items
     existing = {
         media.name: media
         for media in session.scalars(select(MediaFile).where(MediaFile.course_id == course.id))
@@ -425,7 +377,7 @@ def load_media(
         session.scalars(select(MediaVersion.name).where(MediaVersion.course_id == course.id))
     )
     changed = 0
-    for item in bundle.media:
+    for item in load.bundle.media:
         stored = existing.get(item.name)
         if stored is not None and stored.sha256 == item.sha256:
             snapshots.record("media", item.name, item.sha256, item.sha256)
@@ -438,7 +390,7 @@ def load_media(
             if decision == "conflict":
                 browser, files = {"sha256": stored.sha256[:12]}, {"sha256": item.sha256[:12]}
                 conflict = Conflict("media", item.name, CHANGED, browser, files)
-                if prefer_files:
+                if load.prefer_files:
                     # The file's version waits for a second admin, as a browser upload does.
                     session.add(
                         MediaVersion(
@@ -454,7 +406,7 @@ def load_media(
                     )
                     conflict = replace(conflict, resolved="uploaded for review")
                     snapshots.record("media", item.name, item.sha256, stored.sha256)
-                report.conflicts.append(conflict)
+                load.report.conflicts.append(conflict)
                 continue
         if stored is None:
             stored = MediaFile(course_id=course.id, name=item.name)

@@ -13,13 +13,10 @@ from sqlalchemy.orm import Session
 from learning.audit.services import record
 from learning.courses.loaded import (
     CHANGED,
-    LoadedItems,
-    LoadReport,
+    CourseLoad,
     conflict_of,
     digest,
-    retire_gone,
 )
-from learning.courses.loader import CourseBundle
 from learning.courses.models import (
     Choice,
     ContentStatus,
@@ -155,12 +152,8 @@ def _bank_state(session: Session, course: Course) -> _BankState:
 class _QuestionLoad:
     """Loading one course's questions from its files: what every step shares."""
 
-    session: Session
-    course: Course
+    load: CourseLoad
     lessons: dict[str, Lesson]
-    report: LoadReport
-    snapshots: LoadedItems
-    prefer_files: bool
     bank: _BankState
 
     def run(self, specs: list[QuestionSpec]) -> None:
@@ -179,43 +172,41 @@ class _QuestionLoad:
             )
             file_hash = _question_file_hash(spec)
             state = bank.state(question)
-            decision = self.snapshots.decide("question", spec.key, file_hash, state, clean)
+            decision = self.load.items.decide("question", spec.key, file_hash, state, clean)
             if decision == "conflict":
                 self.conflict(question, spec)
             elif decision == "apply":
                 self.apply(question, spec)
         for question in bank.unmatched.values():
-            retire_gone(
+            self.load.retire_gone(
                 "question",
                 question,
                 question.key,
                 functools.partial(bank.state, question),
                 question.id in bank.authored,
-                self.report.questions,
-                self.report,
-                self.snapshots,
+                self.load.report.questions,
             )
 
     def record(self, question: Question, spec: QuestionSpec) -> None:
         state = self.bank.state(question)
-        self.snapshots.record("question", spec.key, _question_file_hash(spec), state)
+        self.load.items.record("question", spec.key, _question_file_hash(spec), state)
 
     def create(self, spec: QuestionSpec) -> None:
         """A question new in the files, published as its version 1."""
         content_hash = digest(_version_payload(spec))
-        question = Question(course_id=self.course.id, key=spec.key, current_version=1)
-        self.session.add(question)
+        question = Question(course_id=self.load.course.id, key=spec.key, current_version=1)
+        self.load.session.add(question)
         _set_metadata(question, spec, self.lessons)
-        self.session.flush()
-        _add_version(self.session, question, spec, 1, content_hash)
-        self.report.questions["created"] += 1
+        self.load.session.flush()
+        _add_version(self.load.session, question, spec, 1, content_hash)
+        self.load.report.questions["created"] += 1
         self.bank.latest[question.id], self.bank.current_hashes[question.id] = 1, content_hash
         self.record(question, spec)
 
     def conflict(self, question: Question, spec: QuestionSpec) -> None:
         """A question changed in the browser and in its file: reported (with `prefer_files`,
         the file's version made a draft for review), or recorded if both say the same."""
-        working = self.session.scalar(
+        working = self.load.session.scalar(
             select(QuestionVersion).where(
                 QuestionVersion.question_id == question.id,
                 QuestionVersion.number == self.bank.latest.get(question.id),
@@ -227,45 +218,38 @@ class _QuestionLoad:
         if conflict is None:
             self.record(question, spec)
             return
-        if self.prefer_files:
+        if self.load.prefer_files:
             content_hash = digest(_version_payload(spec))
+            latest = self.bank.latest
+            session = self.load.session
             resolved = _question_draft_from_file(
-                self.session, question, spec, self.lessons, self.bank.latest, content_hash, working
+                session, question, spec, self.lessons, latest, content_hash, working
             )
             conflict = replace(conflict, resolved=resolved)
-            self.session.flush()
+            self.load.session.flush()
             self.record(question, spec)
-        self.report.conflicts.append(conflict)
+        self.load.report.conflicts.append(conflict)
 
     def apply(self, question: Question, spec: QuestionSpec) -> None:
         """The file's question, published: a new version if its content changed."""
         bank, content_hash = self.bank, digest(_version_payload(spec))
         if bank.current_hashes.get(question.id) != content_hash:
             question.current_version = bank.latest.get(question.id, question.current_version) + 1
-            _add_version(self.session, question, spec, question.current_version, content_hash)
+            _add_version(self.load.session, question, spec, question.current_version, content_hash)
             bank.latest[question.id] = question.current_version
             bank.current_hashes[question.id] = content_hash
-            self.report.questions["new_version"] += 1
+            self.load.report.questions["new_version"] += 1
         elif _metadata_differs(question, spec, self.lessons):
-            self.report.questions["updated"] += 1
+            self.load.report.questions["updated"] += 1
         _set_metadata(question, spec, self.lessons)
-        self.session.flush()
+        self.load.session.flush()
         self.record(question, spec)
 
 
-def load_questions(
-    session: Session,
-    course: Course,
-    bundle: CourseBundle,
-    lessons: dict[str, Lesson],
-    report: LoadReport,
-    snapshots: LoadedItems,
-    prefer_files: bool,
-) -> None:
+def load_questions(load: CourseLoad, lessons: dict[str, Lesson]) -> None:
     """The course's questions from its files (those gone from the files retired)."""
-    bank = _bank_state(session, course)
-    load = _QuestionLoad(session, course, lessons, report, snapshots, prefer_files, bank)
-    load.run(bundle.questions.questions)
+    bank = _bank_state(load.session, load.course)
+    _QuestionLoad(load, lessons, bank).run(load.bundle.questions.questions)
 
 
 def _question_draft_from_file(

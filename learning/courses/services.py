@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from learning.audit.services import record
 from learning.auth.models import User
 from learning.courses import queries
-from learning.courses.loaded import LoadReport, loaded_items
+from learning.courses.loaded import CourseLoad, LoadReport, loaded_items
 from learning.courses.loader import CourseBundle
 from learning.courses.loading import (
     load_course_fields,
@@ -70,12 +70,12 @@ def load_course(
         session.add(course)
         report.course_created = True
     session.flush()
-    snapshots = loaded_items(session, course)
-    load_course_fields(session, course, bundle, snapshots, report, prefer_files)
+    items = loaded_items(session, course)
+    load = CourseLoad(session, course, bundle, report, items, prefer_files)
+    load_course_fields(load)
     load_sources(session, course, bundle)
-    lessons = load_lessons(session, course, bundle, report, snapshots, prefer_files)
-    load_questions(session, course, bundle, lessons, report, snapshots, prefer_files)
-    report.media = load_media(session, course, bundle, report, snapshots, prefer_files)
+    load_questions(load, load_lessons(load))
+    report.media = load_media(load)
     # An unresolved conflict keeps the course "changed": the next load reports it again.
     course.content_hash = "" if report.unresolved else content_hash
     course.updated_at = utcnow()
