@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from learning.auth.models import User
 from learning.courses.models import Question, QuestionVersion
 from learning.quizzes import grading
+from learning.quizzes.marking import answer_keys
 from learning.quizzes.models import Attempt, AttemptSlot, AttemptStatus, Quiz, Regrade
-from learning.quizzes.services import answer_keys
 
 
 def regrade_question(session: Session, question: Question, actor: User) -> list[Regrade]:
