@@ -15,6 +15,7 @@ import re
 import unicodedata
 from collections.abc import Collection, Iterable, Sequence
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context, send_file
@@ -183,57 +184,13 @@ def xlsx_bytes(
         widths = list(column_widths)
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_sheet_title(sheet_title))
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-
     header_row = len(title_lines) + 2 if title_lines else 1
-    # Freezing below the header keeps the column names in view while scrolling, and
-    # repeating it on every printed page keeps long printed lists readable.
-    sheet.freeze_panes = f"A{header_row + 1}"
-    sheet.print_title_rows = f"{header_row}:{header_row}"
-
-    def text_cell(value: object, font: Font | None = None) -> Cell:
-        cell = WriteOnlyCell(sheet, value=_xlsx_value(value))
-        if isinstance(cell.value, str):
-            # openpyxl would store "=..." as a formula and "#N/A" as an error; a string is
-            # what the data is.
-            cell.data_type = "s"
-        if font is not None:
-            cell.font = font
-        return cell
-
-    for number, line in enumerate(title_lines):
-        font = Font(bold=True, size=13) if number == 0 else None
-        sheet.append([text_cell(line, font)])
-    if title_lines:
-        sheet.append([])
-
-    bold = Font(bold=True)
-    header_cells = []
-    for name in header:
-        cell = text_cell(name, bold)
-        cell.alignment = Alignment(vertical="center", wrap_text=True)
-        header_cells.append(cell)
-    sheet.append(header_cells)
-
+    sheet = _new_sheet(workbook, sheet_title, widths, header_row)
+    _append_heading(sheet, title_lines, header)
     last_row = header_row
     for row in rows:
-        cells = []
-        for index, value in enumerate(row):
-            cell = text_cell(value)
-            if index in percent and cell.data_type == "n" and cell.value is not None:
-                cell.number_format = _PERCENT_FORMAT
-            elif index in counts and cell.data_type == "n" and cell.value is not None:
-                cell.number_format = _COUNT_FORMAT
-            elif isinstance(cell.value, dt.datetime):
-                cell.number_format = _DATETIME_FORMAT
-            elif isinstance(cell.value, dt.date):
-                cell.number_format = _DATE_FORMAT
-            cells.append(cell)
-        sheet.append(cells)
+        sheet.append(_row_cells(sheet, row, percent, counts))
         last_row += 1
-
     if header:
         last_column = get_column_letter(len(header))
         sheet.auto_filter.ref = f"A{header_row}:{last_column}{last_row}"
@@ -241,6 +198,65 @@ def xlsx_bytes(
     output = io.BytesIO()
     workbook.save(output)
     return output.getvalue()
+
+
+def _new_sheet(workbook: Workbook, title: str, widths: Sequence[int], header_row: int) -> Any:
+    """The workbook's one sheet, its column widths and header panes set (before any row)."""
+    sheet = workbook.create_sheet(_sheet_title(title))
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    # Freezing below the header keeps the column names in view while scrolling, and
+    # repeating it on every printed page keeps long printed lists readable.
+    sheet.freeze_panes = f"A{header_row + 1}"
+    sheet.print_title_rows = f"{header_row}:{header_row}"
+    return sheet
+
+
+def _text_cell(sheet: Any, value: object, font: Font | None = None) -> Cell:
+    """A write-only cell of `value`, text stored as text."""
+    cell = WriteOnlyCell(sheet, value=_xlsx_value(value))
+    if isinstance(cell.value, str):
+        # openpyxl would store "=..." as a formula and "#N/A" as an error; a string is
+        # what the data is.
+        cell.data_type = "s"
+    if font is not None:
+        cell.font = font
+    return cell
+
+
+def _append_heading(sheet: Any, title_lines: Sequence[str], header: Sequence[str]) -> None:
+    """The title block (the first line larger, a blank row after it) and the bold header."""
+    for number, line in enumerate(title_lines):
+        font = Font(bold=True, size=13) if number == 0 else None
+        sheet.append([_text_cell(sheet, line, font)])
+    if title_lines:
+        sheet.append([])
+    bold = Font(bold=True)
+    header_cells = []
+    for name in header:
+        cell = _text_cell(sheet, name, bold)
+        cell.alignment = Alignment(vertical="center", wrap_text=True)
+        header_cells.append(cell)
+    sheet.append(header_cells)
+
+
+def _row_cells(
+    sheet: Any, row: Sequence[object], percent: frozenset[int], counts: frozenset[int]
+) -> list[Cell]:
+    """One data row's cells, numbers and dates with their display formats."""
+    cells = []
+    for index, value in enumerate(row):
+        cell = _text_cell(sheet, value)
+        if index in percent and cell.data_type == "n" and cell.value is not None:
+            cell.number_format = _PERCENT_FORMAT
+        elif index in counts and cell.data_type == "n" and cell.value is not None:
+            cell.number_format = _COUNT_FORMAT
+        elif isinstance(cell.value, dt.datetime):
+            cell.number_format = _DATETIME_FORMAT
+        elif isinstance(cell.value, dt.date):
+            cell.number_format = _DATE_FORMAT
+        cells.append(cell)
+    return cells
 
 
 _MIMETYPES = {

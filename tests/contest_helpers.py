@@ -11,8 +11,8 @@ from learning.auth.models import Role
 from learning.contests import services
 from learning.contests.models import Category, Contest, Round
 from learning.db import utcnow
+from learning.quizzes.marking import answer_keys
 from learning.quizzes.models import AttemptSlot
-from learning.quizzes.services import answer_keys
 
 HOUR = dt.timedelta(hours=1)
 

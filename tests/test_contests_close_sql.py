@@ -14,8 +14,8 @@ from learning.contests import ranking, services
 from learning.contests.models import Prediction, Round, RoundResult
 from learning.db import utcnow
 from learning.quizzes import services as quiz_services
+from learning.quizzes.marking import answer_keys
 from learning.quizzes.models import Attempt, AttemptSlot, AttemptStatus
-from learning.quizzes.services import answer_keys
 from tests.contest_helpers import enter, make_contest
 
 

@@ -15,7 +15,7 @@ from learning.courses.models import ContentStatus, Question, QuestionVersion
 from learning.exchange import services
 from learning.exchange.bank import implied_weights
 from learning.quizzes.grading import Key, mark
-from learning.quizzes.services import answer_keys
+from learning.quizzes.marking import answer_keys
 
 PENALTIES = (
     "// [tag:source:blld-2019:Điều 20]\n"

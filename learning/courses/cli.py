@@ -13,6 +13,7 @@ from learning import db
 from learning.config import PROJECT_ROOT
 from learning.courses import queries, services
 from learning.courses.exporter import CourseNotExportable, export_course
+from learning.courses.loaded import describe_report
 from learning.courses.loader import CourseBundle, CourseInvalid, course_folders, read_course
 from learning.courses.models import Course
 from learning.courses.register import (
@@ -69,7 +70,7 @@ def load(path: Path, prefer_files: bool) -> None:
             continue
         report = services.load_course(db.session, bundle, prefer_files=prefer_files)
         db.session.commit()
-        click.echo(services.describe_report(report))
+        click.echo(describe_report(report))
         _warn(folder, bundle)
         conflicts += len(report.unresolved)
     if conflicts:

@@ -25,6 +25,7 @@ from learning.courses.models import (
     MediaFile,
     Question,
     QuestionVersion,
+    Source,
     SourceDocument,
 )
 from learning.enrollment.queries import assigned_course_ids
@@ -228,6 +229,12 @@ def media_file(session: Session, course_id: int, name: str) -> MediaFile | None:
     )
 
 
+def course_sources(session: Session, course_id: int) -> dict[str, Source]:
+    """The course's cited sources by key (a question's source names one)."""
+    sources = session.scalars(select(Source).where(Source.course_id == course_id))
+    return {source.key: source for source in sources}
+
+
 @dataclass(frozen=True)
 class SearchHit:
     course: Course
@@ -395,27 +402,39 @@ def due_for_review(session: Session) -> list[ReviewItem]:
     changes = _dated_changes(session)
     if not changes:
         return []
-    lesson_reviews = dict(
+    lesson_reviews = _last_reviews(session, ContentReview.lesson_id)
+    question_reviews = _last_reviews(session, ContentReview.question_id)
+    return [
+        *_lessons_due(session, changes, lesson_reviews),
+        *_questions_due(session, changes, question_reviews),
+    ]
+
+
+def _last_reviews(session: Session, column: Any) -> dict[int, dt.datetime]:
+    """The latest review of each lesson or question (`column`: the review's lesson_id or
+    question_id)."""
+    return dict(
         session.execute(
-            select(ContentReview.lesson_id, func.max(ContentReview.reviewed_at))
-            .where(ContentReview.lesson_id.is_not(None))
-            .group_by(ContentReview.lesson_id)
+            select(column, func.max(ContentReview.reviewed_at))
+            .where(column.is_not(None))
+            .group_by(column)
         ).all()
     )
-    question_reviews = dict(
-        session.execute(
-            select(ContentReview.question_id, func.max(ContentReview.reviewed_at))
-            .where(ContentReview.question_id.is_not(None))
-            .group_by(ContentReview.question_id)
-        ).all()
-    )
-    items: list[ReviewItem] = []
+
+
+def _lessons_due(
+    session: Session,
+    changes: dict[str, list[DocumentChange]],
+    reviews: dict[int, dt.datetime],
+) -> list[ReviewItem]:
+    """The published lessons due for review, by course and position."""
     lessons = session.execute(
         select(Lesson, Course.title)
         .join(Course, Course.id == Lesson.course_id)
         .where(Lesson.status == PUBLISHED)
         .order_by(Course.title, Lesson.position)
     ).all()
+    items = []
     for lesson, course_title in lessons:
         keys = {ref.get("document", "") for ref in lesson.sources or []}
         item = _review_item(
@@ -426,10 +445,19 @@ def due_for_review(session: Session) -> list[ReviewItem]:
             keys,
             changes,
             lesson.updated_at,
-            lesson_reviews.get(lesson.id),
+            reviews.get(lesson.id),
         )
         if item:
             items.append(item)
+    return items
+
+
+def _questions_due(
+    session: Session,
+    changes: dict[str, list[DocumentChange]],
+    reviews: dict[int, dt.datetime],
+) -> list[ReviewItem]:
+    """The published questions (their current versions) due for review, by course and key."""
     questions = session.execute(
         select(
             Question.id,
@@ -450,6 +478,7 @@ def due_for_review(session: Session) -> list[ReviewItem]:
         .where(Question.status == PUBLISHED)
         .order_by(Course.title, Question.key)
     ).all()
+    items = []
     for question_id, key, text, document, created_at, course_title in questions:
         label = f"{key}: {shorten(text, 140, placeholder=' …')}"
         item = _review_item(
@@ -460,7 +489,7 @@ def due_for_review(session: Session) -> list[ReviewItem]:
             {document},
             changes,
             created_at,
-            question_reviews.get(question_id),
+            reviews.get(question_id),
         )
         if item:
             items.append(item)

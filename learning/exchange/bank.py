@@ -24,7 +24,7 @@ from learning.exchange.model import (
 from learning.i18n import gettext as _
 from learning.text import fold
 
-# True/false questions are stored as two choices, "Đúng" first (courses/services.py).
+# True/false questions are stored as two choices, "Đúng" first (courses/question_loading.py).
 TRUE_LABEL, FALSE_LABEL = "Đúng", "Sai"
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 MAX_KEY = 100
@@ -122,21 +122,7 @@ def from_exchange(question: ExchangeQuestion) -> Converted:
     (stored only when they differ from what `correct` implies, so that an old question
     exported and imported again is the same row), feedback, tags and the id as key."""
     result = Converted(question.line, None, title=question.title)
-
-    def text_of(value: str | None) -> str:
-        return clean_text(value) if value is not None else ""
-
-    tags: list[str] = []
-    meta: dict[str, str] = {}
-    for tag in question.tags:
-        prefix = next((p for p in META_PREFIXES if tag.startswith(p)), None)
-        if prefix is None:
-            tags.append(clean_text(tag))
-        else:
-            meta[prefix[:-1]] = clean_text(tag[len(prefix) :])
-    category_tag = tag_from_category(question.category)
-    if category_tag and category_tag not in tags:
-        tags.append(category_tag)
+    tags, meta = _split_tags(question)
     document, _, article = meta.get("source", "").partition(":")
     difficulty = meta.get("difficulty", "medium")
     if difficulty not in DIFFICULTIES:
@@ -148,51 +134,16 @@ def from_exchange(question: ExchangeQuestion) -> Converted:
         result.errors.append(
             _("unknown scoring '%(value)s' (partial or all_or_nothing)", value=scoring)
         )
-
-    if question.type == "true_false":
-        answer = bool(question.true_false_answer)
-        choices = [
-            BankChoice(TRUE_LABEL, answer, text_of(question.true_feedback) or None),
-            BankChoice(FALSE_LABEL, not answer, text_of(question.false_feedback) or None),
-        ]
-    else:
-        fractions = [c.fraction for c in question.choices]
-        correct = [f == 1 if question.type == "single" else f > 0 for f in fractions]
-        explicit = fractions != implied_weights(question.type, correct)
-        choices = [
-            BankChoice(
-                text_of(c.text), ok, text_of(c.feedback) or None, c.fraction if explicit else None
-            )
-            for c, ok in zip(question.choices, correct, strict=True)
-        ]
-    key = None
-    if question.idnumber:
-        result.explicit_key = True
-        key = question.idnumber if KEY_PATTERN.match(question.idnumber) else None
-        key = (key or slug_key(question.idnumber))[:MAX_KEY] or None
-        if key is None:
-            result.errors.append(
-                _("the id '%(id)s' cannot be made into a key", id=question.idnumber)
-            )
-        elif key != question.idnumber:
-            result.warnings.append(
-                _(
-                    "the id '%(id)s' is kept as the key '%(key)s' (letters, digits, . _ - "
-                    "only, at most %(max)d characters)",
-                    id=question.idnumber,
-                    key=key,
-                    max=MAX_KEY,
-                )
-            )
+    key = _key_of(question, result)
     name = clean_text(question.title) or None
     if name is not None and name == clean_text(default_title(question)):
         name = None  # what an export makes from the text anyway
     result.question = BankQuestion(
         key=key,
         type=question.type,
-        text=text_of(question.text),
-        choices=choices,
-        explanation=text_of(question.general_feedback),
+        text=_text_of(question.text),
+        choices=_choices_of(question),
+        explanation=_text_of(question.general_feedback),
         source_document=clean_text(document),
         source_article=clean_text(article),
         tags=[tag for tag in tags if tag],
@@ -204,6 +155,70 @@ def from_exchange(question: ExchangeQuestion) -> Converted:
     )
     result.warnings.extend(_not_kept(question, result.question))
     return result
+
+
+def _text_of(value: str | None) -> str:
+    return clean_text(value) if value is not None else ""
+
+
+def _split_tags(question: ExchangeQuestion) -> tuple[list[str], dict[str, str]]:
+    """The question's ordinary tags (its Moodle category's last part among them) and the
+    values of its prefixed ones (source, difficulty, lesson, scoring) by name."""
+    tags: list[str] = []
+    meta: dict[str, str] = {}
+    for tag in question.tags:
+        prefix = next((p for p in META_PREFIXES if tag.startswith(p)), None)
+        if prefix is None:
+            tags.append(clean_text(tag))
+        else:
+            meta[prefix[:-1]] = clean_text(tag[len(prefix) :])
+    category_tag = tag_from_category(question.category)
+    if category_tag and category_tag not in tags:
+        tags.append(category_tag)
+    return tags, meta
+
+
+def _choices_of(question: ExchangeQuestion) -> list[BankChoice]:
+    """The bank's choices: Đúng and Sai for a true/false question; otherwise the file's,
+    with their weights only where they differ from those `correct` implies."""
+    if question.type == "true_false":
+        answer = bool(question.true_false_answer)
+        return [
+            BankChoice(TRUE_LABEL, answer, _text_of(question.true_feedback) or None),
+            BankChoice(FALSE_LABEL, not answer, _text_of(question.false_feedback) or None),
+        ]
+    fractions = [c.fraction for c in question.choices]
+    correct = [f == 1 if question.type == "single" else f > 0 for f in fractions]
+    explicit = fractions != implied_weights(question.type, correct)
+    return [
+        BankChoice(
+            _text_of(c.text), ok, _text_of(c.feedback) or None, c.fraction if explicit else None
+        )
+        for c, ok in zip(question.choices, correct, strict=True)
+    ]
+
+
+def _key_of(question: ExchangeQuestion, result: Converted) -> str | None:
+    """The key made from the file's id (an error where none can be made, a warning where it
+    had to change); None when the file gave no id."""
+    if not question.idnumber:
+        return None
+    result.explicit_key = True
+    key = question.idnumber if KEY_PATTERN.match(question.idnumber) else None
+    key = (key or slug_key(question.idnumber))[:MAX_KEY] or None
+    if key is None:
+        result.errors.append(_("the id '%(id)s' cannot be made into a key", id=question.idnumber))
+    elif key != question.idnumber:
+        result.warnings.append(
+            _(
+                "the id '%(id)s' is kept as the key '%(key)s' (letters, digits, . _ - "
+                "only, at most %(max)d characters)",
+                id=question.idnumber,
+                key=key,
+                max=MAX_KEY,
+            )
+        )
+    return key
 
 
 def _not_kept(question: ExchangeQuestion, bank: BankQuestion) -> list[str]:

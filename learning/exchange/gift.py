@@ -160,32 +160,10 @@ def _idnumber_and_tags(comments: str) -> tuple[str | None, list[str]]:
 
 
 def _read_question(text: _Chunk, line: int) -> ExchangeQuestion:
-    title: str | None = None
-    if text.mask.startswith("::"):
-        text = text[2:]
-        end = text.mask.find("::")
-        if end != -1:
-            title = php_trim(text[:end].real) or None
-            text = text[end + 2 :].trim()
-
-    opening, closing = text.mask.find("{"), text.mask.find("}")
-    if opening == -1 and closing == -1:
-        raise _Problem(_("description: a text without answers"), unsupported=True)
-    if opening == -1:
-        raise _Problem(_("a '}' without a '{' (write \\} for a literal brace)"))
-    if closing == -1:
-        raise _Problem(_("the '{' is never closed with '}'"))
-    if closing < opening:
-        raise _Problem(_("a '}' comes before the '{' (write \\} for a literal brace)"))
-    if "{" in text.mask[closing + 1 :] or "}" in text.mask[closing + 1 :]:
-        raise _Problem(_("more than one answer block; escape literal braces as \\{ and \\}"))
-    answers = text[opening + 1 : closing].trim()
-    if text.mask.endswith("}"):
-        question_text = text[:opening]
-    else:
-        # Missing-word format: the answers stand where the blank goes.
-        question_text = text[:opening] + _Chunk("_____", "_____") + text[closing + 1 :]
-
+    """One question (comment lines blanked, escapes decoded) as Moodle's GIFT importer
+    reads it: title, text, the answer block with its general feedback, then the answers."""
+    title, text = _title_and_rest(text)
+    question_text, answers = _answer_block(text)
     feedback_part = _Chunk("", "")
     separator = answers.mask.rfind("####")
     if separator != -1:
@@ -207,6 +185,46 @@ def _read_question(text: _Chunk, line: int) -> ExchangeQuestion:
     )
     # The general feedback's own format, if it sets one, counts with the answers'.
     marked: list[TextFormat] = [feedback_format] if general_feedback else []
+    return _with_answers(question, answers, marked)
+
+
+def _title_and_rest(text: _Chunk) -> tuple[str | None, _Chunk]:
+    """The ::title:: in front of the question, if any, and the text after it."""
+    if not text.mask.startswith("::"):
+        return None, text
+    text = text[2:]
+    end = text.mask.find("::")
+    if end == -1:
+        return None, text
+    return php_trim(text[:end].real) or None, text[end + 2 :].trim()
+
+
+def _answer_block(text: _Chunk) -> tuple[_Chunk, _Chunk]:
+    """The question's text and its one {answer block}; a block in the middle of the text
+    (missing-word format) leaves a blank where it stood."""
+    opening, closing = text.mask.find("{"), text.mask.find("}")
+    if opening == -1 and closing == -1:
+        raise _Problem(_("description: a text without answers"), unsupported=True)
+    if opening == -1:
+        raise _Problem(_("a '}' without a '{' (write \\} for a literal brace)"))
+    if closing == -1:
+        raise _Problem(_("the '{' is never closed with '}'"))
+    if closing < opening:
+        raise _Problem(_("a '}' comes before the '{' (write \\} for a literal brace)"))
+    if "{" in text.mask[closing + 1 :] or "}" in text.mask[closing + 1 :]:
+        raise _Problem(_("more than one answer block; escape literal braces as \\{ and \\}"))
+    answers = text[opening + 1 : closing].trim()
+    if text.mask.endswith("}"):
+        return text[:opening], answers
+    # Missing-word format: the answers stand where the blank goes.
+    return text[:opening] + _Chunk("_____", "_____") + text[closing + 1 :], answers
+
+
+def _with_answers(
+    question: ExchangeQuestion, answers: _Chunk, marked: list[TextFormat]
+) -> ExchangeQuestion:
+    """The question with its answers, read by their kind: multiple choice or true/false;
+    the kinds the bank does not hold are refused by name."""
     mask = answers.mask
     if not mask:
         raise _Problem(_("essay: no answers between the braces"), unsupported=True)

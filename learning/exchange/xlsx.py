@@ -209,106 +209,20 @@ def _unquote(text: str) -> str:
 
 
 def _read_row(number: int, cells: dict[str, str]) -> Converted:
+    """One row of the template as a bank question, with every error it holds (in the order
+    of its columns: type, choices and answer, weights, difficulty, marking, key, format)."""
     result = Converted(number, None)
     errors = result.errors
-    kind = _TYPE_BY_KEY.get(header_key(cells.get("type", "")))
-    if kind is None:
-        errors.append(
-            _(
-                "the type '%(value)s' is not one of: %(names)s",
-                value=cells.get("type", ""),
-                names=", ".join(TYPE_NAMES.values()),
-            )
-        )
-        kind = "single"
-    texts = [cells.get(f"choice_{x}", "") for x in LETTERS]
-    feedback = [cells.get(f"feedback_{x}", "") or None for x in LETTERS]
-    answer = cells.get("answer", "")
+    kind = _read_type(cells, errors)
     if kind == "true_false":
-        if any(texts):
-            errors.append(
-                _("a true/false question has no choices: write Đúng or Sai as the answer")
-            )
-        key = header_key(answer)
-        if key not in TRUE_WORDS | FALSE_WORDS:
-            errors.append(
-                _(
-                    "the answer of a true/false question is Đúng or Sai, not '%(value)s'",
-                    value=answer,
-                )
-            )
-        right = key in TRUE_WORDS
-        choices = [
-            BankChoice(TRUE_LABEL, right, feedback[0]),
-            BankChoice(FALSE_LABEL, not right, feedback[1]),
-        ]
+        choices = _true_false_choices(cells, errors)
     else:
-        last = max((n for n, text in enumerate(texts) if text), default=-1)
-        if any(not text for text in texts[:last]):
-            errors.append(_("the choices must be filled from A on, without gaps"))
-        letters = [part.strip().upper() for part in answer.replace(";", ",").split(",")]
-        letters = [letter for part in letters for letter in part.split()]
-        wrong = [letter for letter in letters if letter not in LETTERS[: last + 1]]
-        if not letters or wrong:
-            errors.append(
-                _(
-                    "the right answer '%(value)s' must be letters of filled choices (%(letters)s)",
-                    value=answer,
-                    letters=", ".join(LETTERS[: last + 1]) or "A, B…",
-                )
-            )
-        for n in range(last + 1, len(LETTERS)):
-            if feedback[n]:
-                errors.append(
-                    _("feedback for choice %(letter)s, which is empty", letter=LETTERS[n])
-                )
-        choices = [
-            BankChoice(texts[n], LETTERS[n] in letters, feedback[n]) for n in range(last + 1)
-        ]
-        choices = _with_weights(kind, choices, cells, errors)
-    difficulty = "medium"
-    if cells.get("difficulty"):
-        found = _DIFFICULTY_BY_KEY.get(header_key(cells["difficulty"]))
-        if found is None:
-            errors.append(
-                _(
-                    "the difficulty '%(value)s' is not dễ, trung bình or khó",
-                    value=cells["difficulty"],
-                )
-            )
-        difficulty = found or "medium"
-    scoring = "partial"
-    if cells.get("scoring") and kind == "multiple":
-        way = _SCORING_BY_KEY.get(header_key(cells["scoring"]))
-        if way is None:
-            errors.append(
-                _(
-                    "the marking '%(value)s' is not từng phần or tất cả hoặc không",
-                    value=cells["scoring"],
-                )
-            )
-        scoring = way or "partial"
-    key = clean_text(cells.get("key")) or None
+        choices = _with_weights(kind, _lettered_choices(cells, errors), cells, errors)
+    difficulty = _read_difficulty(cells, errors)
+    scoring = _read_scoring(kind, cells, errors)
+    key = _read_key(cells, errors)
     result.explicit_key = key is not None
-    if key is not None and not (KEY_PATTERN.match(key) and len(key) <= MAX_KEY):
-        errors.append(
-            _(
-                "the key '%(key)s' may hold only letters without accents, digits, '.', '_' "
-                "and '-' (at most %(max)d)",
-                key=key[:30],
-                max=MAX_KEY,
-            )
-        )
-    text_format = header_key(cells.get("text_format", "")) or "plain"
-    if text_format not in TEXT_FORMATS:
-        errors.append(
-            _(
-                "the format '%(value)s' is not one of: %(names)s",
-                value=cells.get("text_format", ""),
-                names=", ".join(TEXT_FORMATS),
-            )
-        )
-        text_format = "plain"
+    text_format = _read_text_format(cells, errors)
     tags = [clean_text(tag) for tag in cells.get("tags", "").split(",")]
     result.question = BankQuestion(
         key=key,
@@ -326,6 +240,133 @@ def _read_row(number: int, cells: dict[str, str]) -> Converted:
         name=clean_text(cells.get("name")) or None,
     )
     return result
+
+
+def _read_type(cells: dict[str, str], errors: list[str]) -> str:
+    """The question type of the "Loại câu hỏi" cell; one not known: an error, and "single"
+    so that the rest of the row is still checked."""
+    kind = _TYPE_BY_KEY.get(header_key(cells.get("type", "")))
+    if kind is None:
+        errors.append(
+            _(
+                "the type '%(value)s' is not one of: %(names)s",
+                value=cells.get("type", ""),
+                names=", ".join(TYPE_NAMES.values()),
+            )
+        )
+        return "single"
+    return kind
+
+
+def _feedback(cells: dict[str, str]) -> list[str | None]:
+    """The feedback cells of choices A to F, None where empty."""
+    return [cells.get(f"feedback_{x}", "") or None for x in LETTERS]
+
+
+def _true_false_choices(cells: dict[str, str], errors: list[str]) -> list[BankChoice]:
+    """Đúng and Sai, the one the answer names right; the choice columns must be empty."""
+    if any(cells.get(f"choice_{x}", "") for x in LETTERS):
+        errors.append(_("a true/false question has no choices: write Đúng or Sai as the answer"))
+    answer = cells.get("answer", "")
+    key = header_key(answer)
+    if key not in TRUE_WORDS | FALSE_WORDS:
+        errors.append(
+            _(
+                "the answer of a true/false question is Đúng or Sai, not '%(value)s'",
+                value=answer,
+            )
+        )
+    right = key in TRUE_WORDS
+    feedback = _feedback(cells)
+    return [
+        BankChoice(TRUE_LABEL, right, feedback[0]),
+        BankChoice(FALSE_LABEL, not right, feedback[1]),
+    ]
+
+
+def _lettered_choices(cells: dict[str, str], errors: list[str]) -> list[BankChoice]:
+    """The filled choices from A on, right where the answer names their letter."""
+    texts = [cells.get(f"choice_{x}", "") for x in LETTERS]
+    feedback = _feedback(cells)
+    answer = cells.get("answer", "")
+    last = max((n for n, text in enumerate(texts) if text), default=-1)
+    if any(not text for text in texts[:last]):
+        errors.append(_("the choices must be filled from A on, without gaps"))
+    letters = [part.strip().upper() for part in answer.replace(";", ",").split(",")]
+    letters = [letter for part in letters for letter in part.split()]
+    wrong = [letter for letter in letters if letter not in LETTERS[: last + 1]]
+    if not letters or wrong:
+        errors.append(
+            _(
+                "the right answer '%(value)s' must be letters of filled choices (%(letters)s)",
+                value=answer,
+                letters=", ".join(LETTERS[: last + 1]) or "A, B…",
+            )
+        )
+    for n in range(last + 1, len(LETTERS)):
+        if feedback[n]:
+            errors.append(_("feedback for choice %(letter)s, which is empty", letter=LETTERS[n]))
+    return [BankChoice(texts[n], LETTERS[n] in letters, feedback[n]) for n in range(last + 1)]
+
+
+def _read_difficulty(cells: dict[str, str], errors: list[str]) -> str:
+    """The "Mức độ" cell as a level; empty or not known: medium (the latter an error)."""
+    if not cells.get("difficulty"):
+        return "medium"
+    found = _DIFFICULTY_BY_KEY.get(header_key(cells["difficulty"]))
+    if found is None:
+        errors.append(
+            _(
+                "the difficulty '%(value)s' is not dễ, trung bình or khó",
+                value=cells["difficulty"],
+            )
+        )
+    return found or "medium"
+
+
+def _read_scoring(kind: str, cells: dict[str, str], errors: list[str]) -> str:
+    """The "Cách chấm" cell of a multiple-answer question; otherwise (or not known): partial."""
+    if not (cells.get("scoring") and kind == "multiple"):
+        return "partial"
+    way = _SCORING_BY_KEY.get(header_key(cells["scoring"]))
+    if way is None:
+        errors.append(
+            _(
+                "the marking '%(value)s' is not từng phần or tất cả hoặc không",
+                value=cells["scoring"],
+            )
+        )
+    return way or "partial"
+
+
+def _read_key(cells: dict[str, str], errors: list[str]) -> str | None:
+    """The "Mã câu hỏi" cell, None where empty; one of the wrong form is an error."""
+    key = clean_text(cells.get("key")) or None
+    if key is not None and not (KEY_PATTERN.match(key) and len(key) <= MAX_KEY):
+        errors.append(
+            _(
+                "the key '%(key)s' may hold only letters without accents, digits, '.', '_' "
+                "and '-' (at most %(max)d)",
+                key=key[:30],
+                max=MAX_KEY,
+            )
+        )
+    return key
+
+
+def _read_text_format(cells: dict[str, str], errors: list[str]) -> str:
+    """The "Định dạng" cell; empty: plain; one not known: an error, and plain."""
+    text_format = header_key(cells.get("text_format", "")) or "plain"
+    if text_format not in TEXT_FORMATS:
+        errors.append(
+            _(
+                "the format '%(value)s' is not one of: %(names)s",
+                value=cells.get("text_format", ""),
+                names=", ".join(TEXT_FORMATS),
+            )
+        )
+        return "plain"
+    return text_format
 
 
 def _with_weights(

@@ -139,15 +139,21 @@ def _draw_slip(
 ) -> None:
     """One slip in the cell whose top left corner is (x0, y0)."""
     x = x0 + PAD_X
-    bottom = y0 + SLIP_HEIGHT - PAD_BOTTOM
+    _draw_top_block(pdf, slip, x, y0 + PAD_TOP, federation=federation, printed_on=printed_on)
+    _draw_bottom_block(pdf, slip, x, y0 + SLIP_HEIGHT - PAD_BOTTOM, site_url=site_url)
 
-    # Top block, flowing down; every part has a bounded number of lines so that the worst
-    # case still ends above the bottom block.
+
+def _draw_top_block(
+    pdf: FPDF, slip: Slip, x: float, y: float, *, federation: str, printed_on: str
+) -> None:
+    """The federation, the title with the printing date, the name and the unit, flowing
+    down from y; every part has a bounded number of lines so that the worst case still
+    ends above the bottom block."""
     pdf.set_text_color(60, 60, 60)
     size, lines = _fit_lines(
         pdf, _clean(federation).upper(), style="B", size=7.5, min_size=6, max_lines=2
     )
-    y = _draw_lines(pdf, x, y0 + PAD_TOP, "B", size, lines) + 1
+    y = _draw_lines(pdf, x, y, "B", size, lines) + 1
 
     pdf.set_text_color(*_ACCENT)
     pdf.set_font("DejaVu", "B", 11)
@@ -170,8 +176,11 @@ def _draw_slip(
         )
         _draw_lines(pdf, x, y, "", size, lines)
 
-    # Bottom block, anchored to the foot of the slip so the password sits in the same place
-    # on every slip of the sheet, whatever the length of the name above it.
+
+def _draw_bottom_block(pdf: FPDF, slip: Slip, x: float, bottom: float, *, site_url: str) -> None:
+    """The address, the login, the password in its box and the warning, anchored to the foot
+    of the slip so the password sits in the same place on every slip of the sheet, whatever
+    the length of the name above it."""
     warning_size, warning_lines = _fit_lines(
         pdf, WARNING, style="", size=7, min_size=6, max_lines=2
     )
@@ -187,20 +196,24 @@ def _draw_slip(
     pdf.set_font("DejaVu", "", 8.5)
     pdf.set_xy(x, label_top)
     pdf.cell(INNER_WIDTH, _line_height(8.5), "Mật khẩu tạm thời:")
+    _draw_password_box(pdf, slip.password, x, box_top)
 
+    pdf.set_text_color(*_ACCENT)
+    _draw_lines(pdf, x, warning_top, "", warning_size, warning_lines)
+
+
+def _draw_password_box(pdf: FPDF, password: str, x: float, top: float) -> None:
+    """Passwords are typed from the slip character by character: large, bold, alone in a
+    box."""
     pdf.set_fill_color(242, 242, 242)
     pdf.set_draw_color(120, 120, 120)
     pdf.set_line_width(0.3)
     pdf.set_dash_pattern()
-    pdf.rect(x, box_top, INNER_WIDTH, _PASSWORD_BOX_HEIGHT, style="DF")
-    # Passwords are typed from the slip character by character: large, bold, alone in a box.
-    _fit_one_line(pdf, slip.password, style="B", size=16, min_size=9, width=INNER_WIDTH - 4)
-    pdf.set_xy(x + 2, box_top)
-    pdf.cell(INNER_WIDTH - 4, _PASSWORD_BOX_HEIGHT, slip.password, align="C")
+    pdf.rect(x, top, INNER_WIDTH, _PASSWORD_BOX_HEIGHT, style="DF")
+    _fit_one_line(pdf, password, style="B", size=16, min_size=9, width=INNER_WIDTH - 4)
+    pdf.set_xy(x + 2, top)
+    pdf.cell(INNER_WIDTH - 4, _PASSWORD_BOX_HEIGHT, password, align="C")
     pdf.set_stretching(100)
-
-    pdf.set_text_color(*_ACCENT)
-    _draw_lines(pdf, x, warning_top, "", warning_size, warning_lines)
 
 
 def _draw_cut_lines(pdf: FPDF, used: int) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import insert, or_, select, update
@@ -55,16 +56,7 @@ def remind(
     session.execute(
         select(Assignment.id).where(Assignment.id == assignment.id).with_for_update()
     ).one()
-    recent = session.scalar(
-        select(Reminder)
-        .where(
-            Reminder.assignment_id == assignment.id,
-            Reminder.unit_id == unit_id if unit_id is not None else Reminder.unit_id.is_(None),
-            Reminder.created_at > now - REMIND_WINDOW,
-        )
-        .order_by(Reminder.created_at.desc())
-        .limit(1)
-    )
+    recent = _recent_reminder(session, assignment, unit_id, now)
     if recent is not None:
         return ReminderOutcome(recent, repeated=True)
     if unit_id is not None:
@@ -80,13 +72,62 @@ def remind(
     )
     session.add(reminder)
     session.flush()
-    notice_ids: dict[int, int] = {}
-    if people:
-        rows = session.execute(
-            insert(Notice).returning(Notice.id, Notice.user_id, sort_by_parameter_order=True),
-            [{"user_id": p.id, "reminder_id": reminder.id, "created_at": now} for p in people],
-        ).all()
-        notice_ids = {row.user_id: row.id for row in rows}
+    notice_ids = _add_notices(session, reminder, people, now)
+    reminder.emails = _queue_mails(session, people, notice_ids, message, now)
+    record(
+        session,
+        actor.id,
+        "reminder.send",
+        "assignment",
+        assignment.id,
+        after={
+            "reminder_id": reminder.id,
+            "unit_id": unit_id,
+            "recipients": len(people),
+            "emails": reminder.emails,
+        },
+    )
+    session.flush()
+    return ReminderOutcome(reminder, repeated=False)
+
+
+def _recent_reminder(
+    session: Session, assignment: Assignment, unit_id: int | None, now: dt.datetime
+) -> Reminder | None:
+    """The last reminder for the assignment and unit within REMIND_WINDOW, if any."""
+    return session.scalar(
+        select(Reminder)
+        .where(
+            Reminder.assignment_id == assignment.id,
+            Reminder.unit_id == unit_id if unit_id is not None else Reminder.unit_id.is_(None),
+            Reminder.created_at > now - REMIND_WINDOW,
+        )
+        .order_by(Reminder.created_at.desc())
+        .limit(1)
+    )
+
+
+def _add_notices(
+    session: Session, reminder: Reminder, people: Sequence[User], now: dt.datetime
+) -> dict[int, int]:
+    """A notice of the reminder for each person (one INSERT); their ids by user id."""
+    if not people:
+        return {}
+    rows = session.execute(
+        insert(Notice).returning(Notice.id, Notice.user_id, sort_by_parameter_order=True),
+        [{"user_id": p.id, "reminder_id": reminder.id, "created_at": now} for p in people],
+    ).all()
+    return {row.user_id: row.id for row in rows}
+
+
+def _queue_mails(
+    session: Session,
+    people: Sequence[User],
+    notice_ids: dict[int, int],
+    message: ReadyMessage,
+    now: dt.datetime,
+) -> int:
+    """An e-mail in the outbox for each person with an address; returns how many."""
     mails = [
         {
             "notice_id": notice_ids[p.id],
@@ -102,22 +143,7 @@ def remind(
     ]
     if mails:
         session.execute(insert(OutboxMessage), mails)
-    reminder.emails = len(mails)
-    record(
-        session,
-        actor.id,
-        "reminder.send",
-        "assignment",
-        assignment.id,
-        after={
-            "reminder_id": reminder.id,
-            "unit_id": unit_id,
-            "recipients": len(people),
-            "emails": len(mails),
-        },
-    )
-    session.flush()
-    return ReminderOutcome(reminder, repeated=False)
+    return len(mails)
 
 
 def mark_notices_read(session: Session, user: User, now: dt.datetime) -> int:

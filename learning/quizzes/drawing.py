@@ -33,6 +33,16 @@ def draw_questions(session: Session, quiz: Quiz, rng: random.Random) -> list[tup
     Every question of the pool is equally likely (`rng.sample`), within each rule's quota and
     then for the rest; the pool is read in the order of question ids, so one seed draws the
     same questions."""
+    chosen = _choose(quiz, _pool(session, quiz), rng)
+    if quiz.shuffle_questions:
+        rng.shuffle(chosen)
+    else:
+        chosen.sort(key=lambda row: row.id)
+    return _with_choice_orders(session, quiz, chosen, rng)
+
+
+def _pool(session: Session, quiz: Quiz) -> list[Any]:
+    """The published questions the quiz draws from, in the order of their ids."""
     rules = quiz.draw_rules or []
     by_banks = quiz.course_id is None and bool(quiz.bank_course_ids)
     query = _pool_query(
@@ -48,10 +58,15 @@ def draw_questions(session: Session, quiz: Quiz, rng: random.Random) -> list[tup
         scope["lesson_id"] = quiz.lesson_id
     # Plain rows on the connection: a start reads the whole bank (hundreds of questions) to
     # draw twenty, and ORM rows cost several milliseconds of it.
-    pool = session.connection().execute(query, scope).all()
+    return session.connection().execute(query, scope).all()
+
+
+def _choose(quiz: Quiz, pool: list[Any], rng: random.Random) -> list[Any]:
+    """Each rule's quota of its lessons and tags, then the rest from what is left; a bank
+    too small for any of them is refused."""
     chosen: list[Any] = []
     taken: set[int] = set()
-    for rule in rules:
+    for rule in quiz.draw_rules or []:
         lessons, tags = set(rule.get("lessons") or []), set(rule.get("tags") or [])
         candidates = [
             row
@@ -71,10 +86,14 @@ def draw_questions(session: Session, quiz: Quiz, rng: random.Random) -> list[tup
         raise BankTooSmall()
     if missing > 0:
         chosen += rng.sample(rest, missing)
-    if quiz.shuffle_questions:
-        rng.shuffle(chosen)
-    else:
-        chosen.sort(key=lambda row: row.id)
+    return chosen
+
+
+def _with_choice_orders(
+    session: Session, quiz: Quiz, chosen: list[Any], rng: random.Random
+) -> list[tuple[int, list[int]]]:
+    """Each chosen version with its choice ids in display order (shuffled if the quiz
+    says so)."""
     choices: dict[int, list[int]] = {}
     for version_id, choice_id in session.connection().execute(
         _CHOICES_OF, {"version_ids": [row.version_id for row in chosen]}

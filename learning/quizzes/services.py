@@ -1,5 +1,6 @@
 """Writes for quizzes: quiz settings from course files, starting, saving, submitting and
-sweeping overdue attempts (drawing questions: drawing.py; regrading: regrading.py).
+sweeping overdue attempts (drawing questions: drawing.py; marking an attempt and recording
+its grade: marking.py; regrading: regrading.py).
 
 Saving and submitting lock the attempt row (SELECT ... FOR UPDATE on PostgreSQL; SQLite's
 write transactions are IMMEDIATE), so a save racing a submit is either in the grade or
@@ -11,17 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import random
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import (
     Row,
     TextClause,
-    Update,
     bindparam,
-    case,
     func,
     insert,
     or_,
@@ -36,7 +34,6 @@ from sqlalchemy.orm.attributes import set_committed_value
 from learning.auth.models import User
 from learning.auth.sessions import STANDING_COLUMNS, USERS, SessionClaim, require_standing
 from learning.courses.models import (
-    Choice,
     ContentStatus,
     Course,
     Lesson,
@@ -57,6 +54,14 @@ from learning.quizzes.errors import (
     QuizClosed,
     QuizNotOpen,
     WaitBeforeRetry,
+)
+from learning.quizzes.marking import (
+    answer_keys,
+    expire_held_slots,
+    grade_attempt,
+    grade_columns,
+    mark_attempt,
+    write_grade,
 )
 from learning.quizzes.models import (
     Attempt,
@@ -157,38 +162,10 @@ def start_attempt(
         if current.status is AttemptStatus.IN_PROGRESS:
             return current
     _ensure_open(quiz, now)
-    taken, last_number, last_finished = (
-        session.connection().execute(_HISTORY, {"user_id": user.id, "quiz_id": quiz.id}).one()
-    )
-    if quiz.attempts_allowed and taken >= quiz.attempts_allowed:
-        raise NoAttemptsLeft()
-    if quiz.min_wait_seconds and last_finished is not None:
-        last_finished = (
-            last_finished if last_finished.tzinfo else last_finished.replace(tzinfo=dt.UTC)
-        )
-        if now < last_finished + dt.timedelta(seconds=quiz.min_wait_seconds):
-            raise WaitBeforeRetry()
+    number = _next_number(session, user, quiz, now)
     rng = rng or random.SystemRandom()
     drawn = draw_questions(session, quiz, rng)
-    deadline = None
-    if quiz.time_limit_seconds:
-        deadline = now + dt.timedelta(seconds=quiz.time_limit_seconds)
-    if quiz.closes_at and (deadline is None or deadline > quiz.closes_at):
-        deadline = quiz.closes_at
-    values = {
-        "quiz_id": quiz.id,
-        "user_id": user.id,
-        "number": (last_number or 0) + 1,
-        "status": AttemptStatus.IN_PROGRESS,
-        "started_at": now,
-        "deadline_at": deadline,
-        "submitted_at": None,
-        "is_auto_submitted": False,
-        "score": None,
-        "max_score": None,
-        "percent": None,
-        "is_passed": None,
-    }
+    values = _attempt_values(quiz, user, number, now)
     # Read without the write lock (SQLite, a request that reads first), the attempt is numbered
     # after the last one read: one started since takes that number, and the unique constraint
     # refuses this one. Then start again under the lock, which resumes that one (or refuses).
@@ -205,17 +182,63 @@ def start_attempt(
         if current is None:
             raise
         return current
+    _write_slots(session, attempt_id, drawn)
+    # The session holds the attempt as written, every column known: no query to read it back.
+    attempt = Attempt(id=attempt_id, **values)
+    make_transient_to_detached(attempt)
+    session.add(attempt)
+    return attempt
+
+
+def _next_number(session: Session, user: User, quiz: Quiz, now: dt.datetime) -> int:
+    """The number of the person's next attempt at the quiz; refused when they have no
+    attempt left, or must wait longer after their last one."""
+    taken, last_number, last_finished = (
+        session.connection().execute(_HISTORY, {"user_id": user.id, "quiz_id": quiz.id}).one()
+    )
+    if quiz.attempts_allowed and taken >= quiz.attempts_allowed:
+        raise NoAttemptsLeft()
+    if quiz.min_wait_seconds and last_finished is not None:
+        last_finished = (
+            last_finished if last_finished.tzinfo else last_finished.replace(tzinfo=dt.UTC)
+        )
+        if now < last_finished + dt.timedelta(seconds=quiz.min_wait_seconds):
+            raise WaitBeforeRetry()
+    return (last_number or 0) + 1
+
+
+def _attempt_values(quiz: Quiz, user: User, number: int, now: dt.datetime) -> dict[str, Any]:
+    """Every column of a new attempt: started now, due at the time limit or when the quiz
+    closes, whichever comes first."""
+    deadline = None
+    if quiz.time_limit_seconds:
+        deadline = now + dt.timedelta(seconds=quiz.time_limit_seconds)
+    if quiz.closes_at and (deadline is None or deadline > quiz.closes_at):
+        deadline = quiz.closes_at
+    return {
+        "quiz_id": quiz.id,
+        "user_id": user.id,
+        "number": number,
+        "status": AttemptStatus.IN_PROGRESS,
+        "started_at": now,
+        "deadline_at": deadline,
+        "submitted_at": None,
+        "is_auto_submitted": False,
+        "score": None,
+        "max_score": None,
+        "percent": None,
+        "is_passed": None,
+    }
+
+
+def _write_slots(session: Session, attempt_id: int, drawn: Sequence[tuple[int, list[int]]]) -> None:
+    """The attempt's slots: the drawn versions and their choice orders, by position."""
     # One statement (all rows in one VALUES), not one per question: inside the lock, each
     # statement is a moment the thread may wait for Python's GIL while holding it.
     rows = {}
     for position, (version_id, order) in enumerate(drawn, start=1):
         rows |= {f"version_{position}": version_id, f"order_{position}": order}
     session.connection().execute(_insert_slots(len(drawn)), {"of_attempt": attempt_id, **rows})
-    # The session holds the attempt as written, every column known: no query to read it back.
-    attempt = Attempt(id=attempt_id, **values)
-    make_transient_to_detached(attempt)
-    session.add(attempt)
-    return attempt
 
 
 _LOCK_PERSON = (
@@ -376,7 +399,7 @@ def save_answers(
         )
         if written.rowcount != 1:
             lost.append(update_["position"])
-    _expire_held_slots(session, [u["slot_id"] for u in updates if u["position"] not in lost])
+    expire_held_slots(session, [u["slot_id"] for u in updates if u["position"] not in lost])
     if lost:
         again = save_answers(
             session, user, attempt_id, [a for a in answers if a.position in lost], now
@@ -528,15 +551,7 @@ def _write_answers(session: Session, updates: list[dict[str, Any]]) -> None:
     """Run the planned updates (under the lock the caller holds)."""
     if updates:
         session.connection().execute(_SAVE_SLOT, updates)
-        _expire_held_slots(session, [update_["slot_id"] for update_ in updates])
-
-
-def _expire_held_slots(session: Session, slot_ids: Sequence[int]) -> None:
-    # Slots this session already holds as objects must not keep the old answer.
-    for slot_id in slot_ids:
-        held = session.identity_map.get(session.identity_key(AttemptSlot, slot_id))  # type: ignore[arg-type]
-        if held is not None:
-            session.expire(held)
+        expire_held_slots(session, [update_["slot_id"] for update_ in updates])
 
 
 # --- submitting and grading --------------------------------------------------------------
@@ -575,15 +590,15 @@ def submit_attempt(
         finish_if_overdue(session, attempt, now)
         raise AttemptClosed()
     saved = _store(session, answers, now, _slots(session, attempt.id, answers) if answers else {})
-    marking = _mark(session, attempt, quiz, submitted_at=now, automatic=False)
+    marking = mark_attempt(session, attempt, quiz, submitted_at=now, automatic=False)
     if not lock_for_write(session):
-        _write_grade(session, attempt, marking)
+        write_grade(session, attempt, marking)
         return attempt, saved
     # Graded from a read without the write lock (SQLite, a request that reads first): the
     # grade is written only if, inside the lock, the attempt is still in progress and no
     # answer changed since (revisions only grow, so their sum is unchanged). Otherwise a save
     # or another submit came between: submit again, now under the lock.
-    if not _write_grade(session, attempt, marking, if_unchanged=True):
+    if not write_grade(session, attempt, marking, if_unchanged=True):
         return submit_attempt(session, user, attempt_id, now, contest=contest)
     return attempt, saved
 
@@ -604,7 +619,7 @@ def finish_if_overdue(session: Session, attempt: Attempt, now: dt.datetime) -> A
         .execution_options(populate_existing=True)  # another server may have graded it
     )
     if locked is not None and locked.status is AttemptStatus.IN_PROGRESS:
-        _grade(session, locked, quiz, submitted_at=attempt.deadline_at, automatic=True)
+        grade_attempt(session, locked, quiz, submitted_at=attempt.deadline_at, automatic=True)
     return locked or attempt
 
 
@@ -620,193 +635,6 @@ def sweep_overdue(session: Session, now: dt.datetime) -> int:
         if finish_if_overdue(session, attempt, now).status is AttemptStatus.SUBMITTED:
             finished += 1
     return finished
-
-
-def answer_keys(session: Session, version_ids: Sequence[int]) -> dict[int, grading.Key]:
-    """What grading needs of each question version: its type, scoring and right choices."""
-    return _keys(session.connection().execute(_ANSWER_KEYS, {"version_ids": list(version_ids)}))
-
-
-def _keys(rows: Iterable[Row[Any]]) -> dict[int, grading.Key]:
-    """Answer keys by version id, from rows of a version (`version_id`, `type`, `scoring`)
-    and one of its choices (`choice_id`, `is_correct`, `weight_numerator`, ...)."""
-    parts: dict[int, dict[str, Any]] = {}
-    for row in rows:
-        part = parts.get(row.version_id)
-        if part is None:
-            part = parts[row.version_id] = {
-                "type": row.type.value,
-                "scoring": row.scoring.value,
-                "c": set(),
-                "all": set(),
-                "w": {},
-            }
-        if row.choice_id is None:
-            continue
-        part["all"].add(row.choice_id)
-        if row.is_correct:
-            part["c"].add(row.choice_id)
-        if row.weight_numerator is not None and row.weight_denominator:
-            part["w"][row.choice_id] = Fraction(row.weight_numerator, row.weight_denominator)
-    return {
-        vid: grading.Key(
-            p["type"],
-            frozenset(p["c"]),
-            frozenset(p["all"]),
-            p["scoring"],
-            tuple(sorted(p["w"].items())) if p["w"] else None,
-        )
-        for vid, p in parts.items()
-    }
-
-
-# Grading reads and writes with statements built once, as plain rows: a submit is a quarter
-# of a contest's CPU after the saves.
-_VERSION_TABLE = QuestionVersion.__table__
-_CHOICE_TABLE = Choice.__table__
-_KEY_COLUMNS = (
-    _VERSION_TABLE.c.id.label("version_id"),
-    _VERSION_TABLE.c.type,
-    _VERSION_TABLE.c.scoring,
-    _CHOICE_TABLE.c.id.label("choice_id"),
-    _CHOICE_TABLE.c.is_correct,
-    _CHOICE_TABLE.c.weight_numerator,
-    _CHOICE_TABLE.c.weight_denominator,
-)
-_ANSWER_KEYS = (
-    select(*_KEY_COLUMNS)
-    .join(_CHOICE_TABLE, _CHOICE_TABLE.c.version_id == _VERSION_TABLE.c.id)
-    .where(_VERSION_TABLE.c.id.in_(bindparam("version_ids", expanding=True)))
-)
-# An attempt's slots, each with its version's key (one row per choice), in one round trip.
-_MARKED_SLOTS = (
-    select(
-        _SLOT_TABLE.c.id.label("slot_id"),
-        _SLOT_TABLE.c.position,
-        _SLOT_TABLE.c.selected,
-        _SLOT_TABLE.c.revision,
-        *_KEY_COLUMNS,
-    )
-    .select_from(_SLOT_TABLE)
-    .join(_VERSION_TABLE, _VERSION_TABLE.c.id == _SLOT_TABLE.c.question_version_id)
-    # Outer: a slot counts in the grade even if its version had no choice to pick.
-    .outerjoin(_CHOICE_TABLE, _CHOICE_TABLE.c.version_id == _VERSION_TABLE.c.id)
-    .where(_SLOT_TABLE.c.attempt_id == bindparam("attempt_id"))
-    .order_by(_SLOT_TABLE.c.position)
-)
-_GRADE_COLUMNS = (
-    "status", "submitted_at", "is_auto_submitted", "score", "max_score", "percent", "is_passed"
-)  # fmt: skip
-_RECORD_GRADE = (
-    update(_ATTEMPT_TABLE)
-    .where(_ATTEMPT_TABLE.c.id == bindparam("of_attempt"))
-    .values({name: bindparam(f"new_{name}") for name in _GRADE_COLUMNS})
-)
-# The same, only if the attempt is still in progress with the answers the grade read.
-_RECORD_GRADE_IF_UNCHANGED = _RECORD_GRADE.where(
-    _ATTEMPT_TABLE.c.status == AttemptStatus.IN_PROGRESS,
-    select(func.coalesce(func.sum(_SLOT_TABLE.c.revision), 0))
-    .where(_SLOT_TABLE.c.attempt_id == bindparam("of_attempt"))
-    .scalar_subquery()
-    == bindparam("revisions_read"),
-)
-
-
-@functools.cache
-def _record_marks(positions: tuple[int, ...]) -> Update:
-    """UPDATE of every slot's mark of an attempt in one statement (a CASE on the position),
-    built once per set of positions; the marks are bound parameters `mark_<position>`."""
-    mark = case(
-        {p: bindparam(f"mark_{p}", type_=_SLOT_TABLE.c.mark.type) for p in positions},
-        value=_SLOT_TABLE.c.position,
-    )
-    return (
-        update(_SLOT_TABLE)
-        .where(_SLOT_TABLE.c.attempt_id == bindparam("of_attempt"))
-        .values(mark=mark)
-    )
-
-
-@dataclass(frozen=True)
-class _Marking:
-    """An attempt graded from its slots as read: the mark of each slot (by position), the
-    attempt's columns that record the grade (`_grade_columns`), and the sum of the slots'
-    revisions read."""
-
-    marks: dict[int, float]
-    columns: dict[str, Any]
-    revisions: int
-    slot_ids: list[int]
-
-
-def _grade_columns(
-    result: grading.Result, quiz: Quiz, *, submitted_at: dt.datetime, automatic: bool
-) -> dict[str, Any]:
-    """The attempt's columns that record its grade: one attempt or a batch of them."""
-    return {
-        "status": AttemptStatus.SUBMITTED,
-        "submitted_at": submitted_at,
-        "is_auto_submitted": automatic,
-        "score": grading.as_stored(result.score),
-        "max_score": result.max_score,
-        "percent": grading.as_stored(result.percent, 4),
-        "is_passed": result.passed(quiz.pass_percent),
-    }
-
-
-def _mark(
-    session: Session, attempt: Attempt, quiz: Quiz, *, submitted_at: dt.datetime, automatic: bool
-) -> _Marking:
-    """Grade `attempt` from its saved answers (reads only)."""
-    rows = session.connection().execute(_MARKED_SLOTS, {"attempt_id": attempt.id}).all()
-    keys = _keys(rows)
-    slots = list({row.slot_id: row for row in rows}.values())  # one row per choice: by slot
-    # Saves are refused after the deadline and its grace, so what is stored is what counts.
-    marks, result = grading.grade([(keys[slot.version_id], slot.selected) for slot in slots])
-    return _Marking(
-        marks={slot.position: grading.as_stored(m) for slot, m in zip(slots, marks, strict=True)},
-        columns=_grade_columns(result, quiz, submitted_at=submitted_at, automatic=automatic),
-        revisions=sum(slot.revision for slot in slots),
-        slot_ids=[slot.slot_id for slot in slots],
-    )
-
-
-def _write_grade(
-    session: Session,
-    attempt: Attempt,
-    marking: _Marking,
-    *,
-    if_unchanged: bool = False,
-) -> bool:
-    """Record the grade: the attempt's status and score, then every slot's mark, one
-    statement each. With `if_unchanged`, only if the attempt is still in progress with the
-    answers `marking` read (False, and nothing written, otherwise)."""
-    columns = marking.columns
-    query = _RECORD_GRADE
-    arguments = {f"new_{name}": value for name, value in columns.items()}
-    arguments["of_attempt"] = attempt.id
-    if if_unchanged:
-        query = _RECORD_GRADE_IF_UNCHANGED
-        arguments["revisions_read"] = marking.revisions
-    if session.connection().execute(query, arguments).rowcount != 1:
-        return False
-    for name, value in columns.items():
-        set_committed_value(attempt, name, value)
-    if marking.marks:
-        session.connection().execute(
-            _record_marks(tuple(marking.marks)),
-            {"of_attempt": attempt.id, **{f"mark_{p}": m for p, m in marking.marks.items()}},
-        )
-        _expire_held_slots(session, marking.slot_ids)
-    return True
-
-
-def _grade(
-    session: Session, attempt: Attempt, quiz: Quiz, *, submitted_at: dt.datetime, automatic: bool
-) -> None:
-    """Grade `attempt` from its saved answers and record it (under the caller's lock)."""
-    marking = _mark(session, attempt, quiz, submitted_at=submitted_at, automatic=automatic)
-    _write_grade(session, attempt, marking)
 
 
 def finish_overdue_batch(
@@ -859,7 +687,7 @@ def finish_overdue_batch(
             {"id": s.id, "mark": grading.as_stored(m)} for s, m in zip(rows, marks, strict=True)
         ]
         assert attempt.deadline_at is not None
-        columns = _grade_columns(result, quiz, submitted_at=attempt.deadline_at, automatic=True)
+        columns = grade_columns(result, quiz, submitted_at=attempt.deadline_at, automatic=True)
         for name, value in columns.items():
             setattr(attempt, name, value)
     if marks_written:

@@ -16,7 +16,7 @@ from learning.auth.scope import can, require_user, staff_required
 from learning.auth.sessions import SessionClaim, checked_in_query
 from learning.courses import queries as course_queries
 from learning.courses import services as course_services
-from learning.courses.models import Course, Source
+from learning.courses.models import Course
 from learning.db import utcnow
 from learning.errors import NotFound, NotInScope
 from learning.i18n import gettext as _
@@ -237,7 +237,7 @@ def result(attempt_id: int) -> str | Response:
     visible = quiz.results_visible(utcnow())
     detail = ReviewDetail.FULL if staff else quiz.review_detail
     course = db.session.get_one(Course, quiz.course_id)
-    sources = {s.key: s for s in db.session.query(Source).filter_by(course_id=course.id)}
+    sources = course_queries.course_sources(db.session, course.id)
     final = quiz.kind is QuizKind.COURSE_FINAL
     return render_template(
         "quizzes/result.html",

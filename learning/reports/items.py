@@ -13,8 +13,9 @@ import statistics
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Subquery, func, select
+from sqlalchemy import Row, Subquery, func, select
 from sqlalchemy.orm import Session, aliased
 
 from learning.courses.models import Choice, QuestionVersion
@@ -103,6 +104,30 @@ def item_analysis(
     row per version. With `first_attempts_only`, only each user's first graded attempt
     counts."""
     graded = _graded_attempts(quiz_id, first_attempts_only)
+    versions = _version_totals(session, graded)
+    if not versions:
+        return []
+    marks, rests, picks = _slot_marks(session, graded)
+    choices = _choice_stats(session, [row.id for row in versions], picks)
+    return [
+        ItemStat(
+            question_id=row.question_id,
+            version_id=row.id,
+            version_number=row.number,
+            text=row.text,
+            answered=row.answered,
+            # Every question is worth one mark, so the mean mark is the facility.
+            facility=float(row.mark_sum or 0) / row.answered,
+            discrimination=_discrimination(marks.get(row.id, []), rests.get(row.id, [])),
+            choices=choices.get(row.id, []),
+        )
+        for row in _in_quiz_order(versions)
+    ]
+
+
+def _version_totals(session: Session, graded: Subquery) -> Sequence[Row[Any]]:
+    """Each question version seen in a graded attempt, with its text, how many attempts saw
+    it, their marks' sum and the first slot position it held."""
     totals = (
         select(
             AttemptSlot.question_version_id.label("version_id"),
@@ -114,7 +139,7 @@ def item_analysis(
         .group_by(AttemptSlot.question_version_id)
         .subquery()
     )
-    versions = session.execute(
+    return session.execute(
         select(
             QuestionVersion.id,
             QuestionVersion.question_id,
@@ -125,12 +150,16 @@ def item_analysis(
             totals.c.first_position,
         ).join(totals, totals.c.version_id == QuestionVersion.id)
     ).all()
-    if not versions:
-        return []
 
-    # One row per slot, with its attempt's score: the correlation needs the pairs, and the
-    # pick counts come from `selected`, a JSON list expanded here rather than with JSON SQL
-    # functions, which SQLite and PostgreSQL spell differently.
+
+def _slot_marks(
+    session: Session, graded: Subquery
+) -> tuple[dict[int, list[float]], dict[int, list[float]], Counter[int]]:
+    """Per version, the item's marks and the same attempts' marks on the rest of the quiz
+    (the pairs the correlation needs); and how often each choice was picked."""
+    # One row per slot, with its attempt's score: the pick counts come from `selected`, a
+    # JSON list expanded here rather than with JSON SQL functions, which SQLite and
+    # PostgreSQL spell differently.
     slots = session.execute(
         select(
             AttemptSlot.question_version_id, AttemptSlot.mark, AttemptSlot.selected, graded.c.score
@@ -144,36 +173,32 @@ def item_analysis(
         marks.setdefault(version_id, []).append(mark)
         rests.setdefault(version_id, []).append(round((score or 0.0) - mark, _PLACES))
         picks.update(selected or [])
+    return marks, rests, picks
 
+
+def _choice_stats(
+    session: Session, version_ids: list[int], picks: Counter[int]
+) -> dict[int, list[ChoiceStat]]:
+    """The versions' choices in their order, with how often each was picked."""
     choices: dict[int, list[ChoiceStat]] = {}
     for choice in session.scalars(
         select(Choice)
-        .where(Choice.version_id.in_([row.id for row in versions]))
+        .where(Choice.version_id.in_(version_ids))
         .order_by(Choice.version_id, Choice.position)
     ):
         choices.setdefault(choice.version_id, []).append(
             ChoiceStat(choice.id, choice.text, choice.is_correct, picks[choice.id])
         )
+    return choices
 
+
+def _in_quiz_order(versions: Sequence[Row[Any]]) -> list[Row[Any]]:
+    """The versions by the first position their question held, then question and number."""
     first_seen: dict[int, int] = {}
     for row in versions:
         first_seen[row.question_id] = min(
             first_seen.get(row.question_id, row.first_position), row.first_position
         )
-    ordered = sorted(
+    return sorted(
         versions, key=lambda row: (first_seen[row.question_id], row.question_id, row.number)
     )
-    return [
-        ItemStat(
-            question_id=row.question_id,
-            version_id=row.id,
-            version_number=row.number,
-            text=row.text,
-            answered=row.answered,
-            # Every question is worth one mark, so the mean mark is the facility.
-            facility=float(row.mark_sum or 0) / row.answered,
-            discrimination=_discrimination(marks.get(row.id, []), rests.get(row.id, [])),
-            choices=choices.get(row.id, []),
-        )
-        for row in ordered
-    ]
