@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from learning.audit.models import AuditEntry
@@ -112,6 +112,22 @@ def bank(session: Session, filters: BankFilters, *, page: int = 1) -> BankPage:
     against the newest version's text, choices, source and the question's key and tags,
     ignoring case and diacritics (done here: the bank is hundreds or a few thousand
     questions, and imports may bring versions without a search column)."""
+    words = fold(filters.text).split()[:8]
+    tag = fold(filters.tag)
+    matches = []
+    for question, version, course, lesson in session.execute(_bank_query(filters)).all():
+        state = QUESTIONS.state(question, version)
+        if _shown(filters, question, version, state, tag, words):
+            matches.append(BankRow(question, version, state, course, lesson))
+    # A page past the end (a link kept after questions were retired) shows the last one.
+    page = min(max(page, 1), max(1, -(-len(matches) // BANK_PAGE_SIZE)))
+    first = (page - 1) * BANK_PAGE_SIZE
+    return BankPage(matches[first : first + BANK_PAGE_SIZE], len(matches), page)
+
+
+def _bank_query(filters: BankFilters) -> Select[Any]:
+    """Each question with its newest version, course and lesson, narrowed by the filters
+    the database can apply (course, lesson, difficulty, type)."""
     newest = (
         select(QuestionVersion.question_id, func.max(QuestionVersion.number).label("number"))
         .group_by(QuestionVersion.question_id)
@@ -138,38 +154,40 @@ def bank(session: Session, filters: BankFilters, *, page: int = 1) -> BankPage:
         query = query.where(Question.difficulty == filters.difficulty)
     if filters.type:
         query = query.where(QuestionVersion.type == filters.type)
-    words = fold(filters.text).split()[:8]
-    tag = fold(filters.tag)
-    matches = []
-    for question, version, course, lesson in session.execute(query).all():
-        state = QUESTIONS.state(question, version)
-        if filters.status == "published":
-            if question.status is not ContentStatus.PUBLISHED:
-                continue
-        elif filters.status and state.value != filters.status:
-            continue
-        if tag and tag not in {fold(t) for t in question.tags or []}:
-            continue
-        if words:
-            haystack = fold(
-                " ".join(
-                    [
-                        question.key,
-                        version.text,
-                        version.source_document,
-                        version.source_article,
-                        " ".join(question.tags or []),
-                        *(c.text for c in version.choices),
-                    ]
-                )
-            )
-            if not all(word in haystack for word in words):
-                continue
-        matches.append(BankRow(question, version, state, course, lesson))
-    # A page past the end (a link kept after questions were retired) shows the last one.
-    page = min(max(page, 1), max(1, -(-len(matches) // BANK_PAGE_SIZE)))
-    first = (page - 1) * BANK_PAGE_SIZE
-    return BankPage(matches[first : first + BANK_PAGE_SIZE], len(matches), page)
+    return query
+
+
+def _shown(
+    filters: BankFilters,
+    question: Question,
+    version: QuestionVersion,
+    state: ContentStatus,
+    tag: str,
+    words: list[str],
+) -> bool:
+    """Whether a question passes the filters read here: state, tag and the words."""
+    if filters.status == "published":
+        if question.status is not ContentStatus.PUBLISHED:
+            return False
+    elif filters.status and state.value != filters.status:
+        return False
+    if tag and tag not in {fold(t) for t in question.tags or []}:
+        return False
+    if not words:
+        return True
+    haystack = fold(
+        " ".join(
+            [
+                question.key,
+                version.text,
+                version.source_document,
+                version.source_article,
+                " ".join(question.tags or []),
+                *(c.text for c in version.choices),
+            ]
+        )
+    )
+    return all(word in haystack for word in words)
 
 
 def bank_tags(session: Session) -> list[str]:
