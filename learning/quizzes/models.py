@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import math
 from typing import Any
 
 from sqlalchemy import (
@@ -134,6 +135,12 @@ class Attempt(Base):
     slots: Mapped[list[AttemptSlot]] = relationship(
         back_populates="attempt", order_by="AttemptSlot.position"
     )
+
+    def seconds_left(self, now: dt.datetime) -> int | None:
+        """Whole seconds until the deadline (0 once it has passed); None without a limit."""
+        if self.deadline_at is None:
+            return None
+        return max(0, math.floor((self.deadline_at - now).total_seconds()))
 
 
 class AttemptSlot(Base):

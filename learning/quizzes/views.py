@@ -3,8 +3,6 @@ officer's and admin's view of attempts."""
 
 from __future__ import annotations
 
-import math
-
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -12,13 +10,13 @@ from werkzeug.wrappers import Response
 from learning import db
 from learning.audit.services import record
 from learning.auth.models import User
-from learning.auth.scope import can, require_user, staff_required
+from learning.auth.scope import can, require_own, require_user, staff_required
 from learning.auth.sessions import SessionClaim, checked_in_query
 from learning.courses import queries as course_queries
 from learning.courses import services as course_services
 from learning.courses.models import Course
 from learning.db import utcnow
-from learning.errors import NotFound, NotInScope
+from learning.errors import NotFound
 from learning.i18n import gettext as _
 from learning.quizzes import queries, services
 from learning.quizzes.errors import AttemptClosed
@@ -48,15 +46,8 @@ def _own_attempt(attempt_id: int) -> Attempt:
     attempt = queries.attempt_with_slots(db.session, attempt_id)
     if attempt is None:
         raise NotFound()
-    if attempt.user_id != current_user.id:
-        raise NotInScope()
+    require_own(current_user, attempt.user_id)
     return attempt
-
-
-def _seconds_left(attempt: Attempt) -> int | None:
-    if attempt.deadline_at is None:
-        return None
-    return max(0, math.floor((attempt.deadline_at - utcnow()).total_seconds()))
 
 
 @bp.get("/quizzes/<int:quiz_id>")
@@ -93,7 +84,7 @@ def start(quiz_id: int) -> Response:
 @login_required
 def attempt(attempt_id: int) -> str | Response:
     attempt = _own_attempt(attempt_id)
-    if attempt.status is AttemptStatus.IN_PROGRESS and (_seconds_left(attempt) == 0):
+    if attempt.status is AttemptStatus.IN_PROGRESS and (attempt.seconds_left(utcnow()) == 0):
         db.begin_write()
         services.finish_if_overdue(db.session, attempt, utcnow())
         db.session.commit()
@@ -115,7 +106,7 @@ def attempt(attempt_id: int) -> str | Response:
         slots=slots,
         page=page,
         pages=count if quiz.one_question_per_page else 1,
-        seconds_left=_seconds_left(attempt),
+        seconds_left=attempt.seconds_left(utcnow()),
         answered=sum(1 for slot in attempt.slots if slot.selected),
     )
 
@@ -180,7 +171,7 @@ def summary(attempt_id: int) -> str | Response:
         "quizzes/summary.html",
         attempt=attempt,
         quiz=attempt.quiz,
-        seconds_left=_seconds_left(attempt),
+        seconds_left=attempt.seconds_left(utcnow()),
     )
 
 

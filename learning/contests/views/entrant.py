@@ -4,8 +4,6 @@ submission; the round's page shows the result once the round is ranked."""
 
 from __future__ import annotations
 
-import math
-
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -48,9 +46,6 @@ def _own_round_attempt(attempt_id: int) -> tuple[Round, Attempt]:
 def _finish_page(
     round_: Round, attempt: Attempt, form: FinishForm, error: str | None = None
 ) -> str:
-    left = None
-    if attempt.deadline_at is not None:
-        left = max(0, math.floor((attempt.deadline_at - utcnow()).total_seconds()))
     return render_template(
         "contests/finish.html",
         round=round_,
@@ -58,7 +53,7 @@ def _finish_page(
         quiz=round_.quiz,
         form=form,
         error=error,
-        seconds_left=left,
+        seconds_left=attempt.seconds_left(utcnow()),
     )
 
 
