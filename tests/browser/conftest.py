@@ -70,35 +70,24 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+@contextmanager
+def _empty_database(name: str, directory: Path) -> Iterator[str]:
+    """A new database of the suite's kind: a SQLite file in `directory`, or a PostgreSQL
+    schema of its own next to the suite's (dropped afterwards)."""
+    if not TEST_DATABASE_URL:
+        yield f"sqlite:///{directory / name}.sqlite3"
+        return
+    base = normalise_database_url(TEST_DATABASE_URL)
+    with postgres_schema(base, f"{name}_{os.getpid()}") as url:
+        yield url
+
+
 @pytest.fixture(scope="session")
 def seeded_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The seeded database (tests/seed.py), made once per session: a SQLite file, or a
-    PostgreSQL schema of its own next to the suite's."""
+    """The seeded database (tests/seed.py), made once per session."""
     _require_chromium()
-    if not TEST_DATABASE_URL:
-        url = f"sqlite:///{tmp_path_factory.mktemp('seed') / 'seed.sqlite3'}"
+    with _empty_database("seed", tmp_path_factory.mktemp("seed")) as url:
         seed(url, SECRET_KEY)
-        yield url
-        return
-    with postgres_schema(
-        normalise_database_url(TEST_DATABASE_URL or ""), f"seed_{os.getpid()}"
-    ) as url:
-        seed(url, SECRET_KEY)
-        yield url
-
-
-@contextmanager
-def _live_database(seeded_url: str, directory: Path) -> Iterator[str]:
-    """A copy of the seeded database for the live server: a SQLite file, or a schema."""
-    if not TEST_DATABASE_URL:
-        url = f"sqlite:///{directory / 'live.sqlite3'}"
-        copy(seeded_url, url)
-        yield url
-        return
-    with postgres_schema(
-        normalise_database_url(TEST_DATABASE_URL or ""), f"browser_{os.getpid()}"
-    ) as url:
-        copy(seeded_url, url)
         yield url
 
 
@@ -122,8 +111,8 @@ def _live_site(
     """One gunicorn for every browser module: (its base URL, its environment). The modules
     share its configuration, and each gets fresh data from `live_server`, so none needs a
     server of its own (booting one cost seconds per module)."""
-    directory = tmp_path_factory.mktemp("live")
-    with _live_database(seeded_url, directory) as url:
+    with _empty_database("browser", tmp_path_factory.mktemp("live")) as url:
+        copy(seeded_url, url)  # the server's own copy, which each module's restore resets
         env = {
             **os.environ,
             "DATABASE_URL": url,
