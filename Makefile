@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 FLASK := $(BIN)/flask --app learning
+PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev serve migrate demo courses lint format messages bench-quiz bench-import bench-faults bench-contest clean
+.PHONY: run test test-fast install install-dev serve migrate demo courses lint format messages bench-quiz bench-import bench-faults bench-contest clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || $(PYTHON) -m virtualenv $(VENV)
@@ -46,6 +47,11 @@ test: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+
+## make test-fast: the suite without the browser and live-server tests (no Chromium, gunicorn
+## or nginx started), for the edit-test loop; `make test` still runs everything
+test-fast: install-dev
+	$(BIN)/pytest --ignore=tests/browser --ignore=tests/test_live_server.py $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .

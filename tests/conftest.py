@@ -25,8 +25,10 @@ from learning.config import normalise_database_url
 from learning.db import build_engine
 from learning.extensions import limiter
 from learning.migrate import upgrade
+from tests import url_builders
 from tests.factories import Factory
 
+url_builders.install()  # a new app per test: its URL rules' builders compiled once
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 
 

@@ -1,7 +1,8 @@
 """Browser tests: Playwright drives the system Chromium at phone size against gunicorn.
 
-The app is served by a real gunicorn on a free loopback port, on its own database: a fresh
-SQLite file, or the PostgreSQL test database (emptied again after the module).
+The app is served by a real gunicorn on a free loopback port, one for the whole session, on
+its own database (a SQLite file, or a PostgreSQL schema of its own) holding the seeded data
+of tests/seed.py, which is put back before each module.
 Without /usr/bin/chromium the tests skip with the reason; in CI (CI=true) they fail instead.
 """
 
@@ -14,15 +15,16 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import text
 
-from learning.config import PROJECT_ROOT
-from learning.db import build_engine
-from learning.models import Base
+from learning.config import PROJECT_ROOT, normalise_database_url
+from tests.conftest import TEST_DATABASE_URL, postgres_schema
+from tests.processes import end_group
+from tests.seed import copy, restore, seed
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 # What a page is expected to show within: 10 s, like the pages' default timeout (Playwright's
@@ -55,6 +57,8 @@ def _require_chromium() -> None:
     pytest.skip(reason)
 
 
+SECRET_KEY = "browser-test-secret"  # the live server's, and the seed's (tests/seed.py)
+
 # The database behind each live server (base URL -> database URL), for tests that check what
 # the server stored, not only what the page shows.
 LIVE_DATABASES: dict[str, str] = {}
@@ -66,86 +70,91 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _flask(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "learning", *args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return result.stdout
+@contextmanager
+def _empty_database(name: str, directory: Path) -> Iterator[str]:
+    """A new database of the suite's kind: a SQLite file in `directory`, or a PostgreSQL
+    schema of its own next to the suite's (dropped afterwards)."""
+    if not TEST_DATABASE_URL:
+        yield f"sqlite:///{directory / name}.sqlite3"
+        return
+    base = normalise_database_url(TEST_DATABASE_URL)
+    with postgres_schema(base, f"{name}_{os.getpid()}") as url:
+        yield url
 
 
-def _empty_tables(url: str) -> None:
-    engine = build_engine(url)
-    with engine.begin() as connection:
-        if url.startswith("postgresql"):
-            tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
-            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        else:
-            for table in reversed(Base.metadata.sorted_tables):
-                connection.execute(table.delete())
-    engine.dispose()
+@pytest.fixture(scope="session")
+def seeded_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The seeded database (tests/seed.py), made once per session."""
+    _require_chromium()
+    with _empty_database("seed", tmp_path_factory.mktemp("seed")) as url:
+        seed(url, SECRET_KEY)
+        yield url
+
+
+def _wait_until_up(server: subprocess.Popen, base_url: str) -> None:
+    deadline = time.monotonic() + 60  # a busy 2-core machine: the workers import the app
+    while True:
+        try:
+            with urllib.request.urlopen(base_url + "/healthz", timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("gunicorn did not start") from None
+            time.sleep(0.2)
+
+
+@pytest.fixture(scope="session")
+def _live_site(
+    seeded_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, dict[str, str]]]:
+    """One gunicorn for every browser module: (its base URL, its environment). The modules
+    share its configuration, and each gets fresh data from `live_server`, so none needs a
+    server of its own (booting one cost seconds per module)."""
+    with _empty_database("browser", tmp_path_factory.mktemp("live")) as url:
+        copy(seeded_url, url)  # the server's own copy, which each module's restore resets
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "SECRET_KEY": SECRET_KEY,
+            "LEARNING_ENV": "development",
+            "LEARNING_INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")),
+        }
+        port = _free_port()
+        server = subprocess.Popen(
+            [
+                sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py",
+                "--bind", f"127.0.0.1:{port}", "--workers", "2", "--access-logfile", "/dev/null",
+                "wsgi:app",
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
+            start_new_session=True,
+        )  # fmt: skip
+        base_url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_until_up(server, base_url)
+            LIVE_DATABASES[base_url] = url
+            yield base_url, env
+        finally:
+            LIVE_DATABASES.pop(base_url, None)
+            end_group(server, 20)
 
 
 @pytest.fixture(scope="module")
-def live_env(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def live_server(seeded_url: str, _live_site: tuple[str, dict[str, str]]) -> str:
+    """The base URL of gunicorn serving the app with the demo data and courses loaded, as
+    they were seeded: what an earlier module wrote is gone (tests/seed.py `restore`)."""
+    base_url, env = _live_site
+    restore(seeded_url, env["DATABASE_URL"])
+    return base_url
+
+
+@pytest.fixture(scope="module")
+def live_env(live_server: str, _live_site: tuple[str, dict[str, str]]) -> dict[str, str]:
     """The environment of the live server (its DATABASE_URL), for tests that run a `flask`
     command against the same data (e.g. the e-mail job)."""
-    if database_url.startswith("postgresql"):
-        url = database_url
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.sqlite3'}"
-    return {
-        **os.environ,
-        "DATABASE_URL": url,
-        "SECRET_KEY": "browser-test-secret",
-        "LEARNING_ENV": "development",
-        "LEARNING_INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")),
-    }
-
-
-@pytest.fixture(scope="module")
-def live_server(database_url: str, live_env: dict[str, str]) -> Iterator[str]:
-    """The base URL of gunicorn serving the app with the demo data and courses loaded."""
-    _require_chromium()
-    env = live_env
-    url = env["DATABASE_URL"]
-    port = _free_port()
-    _flask(env, "db", "upgrade")
-    _flask(env, "courses", "load")
-    _flask(env, "demo")  # after the courses: the demo contest draws from their banks
-    server = subprocess.Popen(
-        [
-            sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py",
-            "--bind", f"127.0.0.1:{port}", "--workers", "2", "--access-logfile", "/dev/null",
-            "wsgi:app",
-        ],
-        cwd=PROJECT_ROOT,
-        env=env,
-    )  # fmt: skip
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(base_url + "/healthz", timeout=2) as response:  # noqa: S310
-                    if response.status == 200:
-                        break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("gunicorn did not start") from None
-                time.sleep(0.2)
-        LIVE_DATABASES[base_url] = url
-        yield base_url
-    finally:
-        LIVE_DATABASES.pop(base_url, None)
-        server.terminate()
-        server.wait(timeout=20)
-        if url == database_url:
-            _empty_tables(url)
+    return _live_site[1]
 
 
 @pytest.fixture(scope="session")
