@@ -4,15 +4,12 @@ new question in the lesson's check (the only question of its lesson, so it is dr
 
 from playwright.sync_api import expect
 
+from tests.browser.layout import assert_fits
 from tests.browser.test_login_browser import log_in, open_menu
 
 COURSE = "Pháp luật lao động cho đoàn viên, người lao động"
 LESSON = "Nghỉ hằng năm của người lao động"
 QUESTION = "Người làm công việc trong điều kiện bình thường được nghỉ hằng năm bao nhiêu ngày?"
-
-
-def _fits(page):
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
 
 def test_a_question_written_by_one_admin_and_approved_by_another_is_drawn(browser, live_server):
@@ -30,7 +27,7 @@ def test_a_question_written_by_one_admin_and_approved_by_another_is_drawn(browse
     open_menu(first)
     first.get_by_role("link", name="Soạn nội dung").click()
     first.get_by_role("link", name=COURSE).click()
-    _fits(first)
+    assert_fits(first)
     first.get_by_role("link", name="Bài học mới").click()
     first.get_by_label("Tiêu đề").fill(LESSON)
     first.get_by_label("Nội dung (Markdown)").fill(
@@ -63,7 +60,7 @@ def test_a_question_written_by_one_admin_and_approved_by_another_is_drawn(browse
     first.get_by_label("Bài học", exact=True).select_option(label=LESSON)
     first.get_by_role("button", name="Lưu bản nháp").click()
     expect(first.get_by_text("Đã lưu thành một phiên bản nháp.")).to_be_visible()
-    _fits(first)
+    assert_fits(first)
     first.get_by_role("button", name="Gửi duyệt").click()
     expect(first.locator(".workflow .badge")).to_have_text("Chờ duyệt")
     # Four eyes: the author may not approve her own question.
@@ -85,7 +82,7 @@ def test_a_question_written_by_one_admin_and_approved_by_another_is_drawn(browse
     second.get_by_role("link", name=LESSON).click()
     second.get_by_role("button", name="Duyệt và xuất bản").click()
     expect(second.locator(".workflow .badge")).to_have_text("Đã xuất bản")
-    _fits(second)
+    assert_fits(second)
 
     # A worker reads the new lesson and its check draws the new question.
     worker = phone_page()
@@ -96,6 +93,6 @@ def test_a_question_written_by_one_admin_and_approved_by_another_is_drawn(browse
     worker.get_by_role("link", name="Tự kiểm tra: 1 câu hỏi").click()
     worker.get_by_role("button", name="Bắt đầu làm bài").click()
     expect(worker.get_by_text(QUESTION)).to_be_visible()
-    _fits(worker)
+    assert_fits(worker)
     for page in (first, second, worker):
         page.context.close()

@@ -7,13 +7,14 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.browser.layout import assert_fits
 from tests.browser.test_login_browser import log_in
 
 CONTEST = "Cuộc thi trực tuyến tìm hiểu pháp luật lao động và tổ chức Công đoàn (demo)"
 
 
 def _fits(page) -> None:  # type: ignore[no-untyped-def]
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_fits(page)
 
 
 def test_register_take_a_round_and_see_the_ranking(page, browser, live_server):

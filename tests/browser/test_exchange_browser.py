@@ -3,6 +3,7 @@ broken question with its line, and only the valid one is imported."""
 
 from playwright.sync_api import expect
 
+from tests.browser.layout import assert_fits
 from tests.browser.test_login_browser import log_in, open_menu
 
 GIFT = """\
@@ -33,7 +34,7 @@ def test_admin_imports_only_the_valid_questions(page, tmp_path):
         page.get_by_role("cell", name="Tiền lương trả cho người lao động căn cứ vào đâu?")
     ).to_be_visible()
     expect(page.get_by_role("cell", name="7", exact=True)).to_be_visible()
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_fits(page)
     page.get_by_label("Chỉ nhập các câu hỏi hợp lệ").check()
     page.get_by_role("button", name="Xác nhận nhập").click()
     expect(page.get_by_text("Đã nhập 1 câu hỏi ở trạng thái nháp.")).to_be_visible()

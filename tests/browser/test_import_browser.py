@@ -2,6 +2,7 @@
 
 from playwright.sync_api import expect
 
+from tests.browser.layout import assert_fits
 from tests.browser.test_login_browser import log_in, open_menu
 from tests.member_files import xlsx
 
@@ -29,7 +30,7 @@ def test_officer_imports_a_list_and_downloads_slips(page, tmp_path):
     page.get_by_label("Danh sách đoàn viên (XLSX hoặc CSV)").set_input_files(str(list_file))
     page.get_by_role("button", name="Kiểm tra danh sách").click()
     expect(page.get_by_role("heading", name="Xem trước khi nhập")).to_be_visible()
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_fits(page)
     page.get_by_role("button", name="Xác nhận nhập").click()
     expect(page.get_by_text("Đã tạo 2 tài khoản")).to_be_visible()
     with page.expect_download() as download_info:

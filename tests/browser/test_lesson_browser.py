@@ -2,6 +2,7 @@
 
 from playwright.sync_api import expect
 
+from tests.browser.layout import assert_fits
 from tests.browser.test_login_browser import log_in
 
 
@@ -12,7 +13,7 @@ def test_reading_a_lesson_moves_the_progress_bar(page):
     assert bar.get_attribute("value") == "0"
     page.get_by_role("link", name="Bắt đầu học").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Hợp đồng lao động và thử việc")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_fits(page)
     page.get_by_role("button", name="Đánh dấu đã học và học tiếp").click()
     expect(page.get_by_text("Bài 2/6")).to_be_visible()
     assert page.locator("#course-progress").get_attribute("value") == "1"

@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.browser.layout import page_width
 from tests.browser.test_login_browser import log_in
 
 OFFICER_PAGES = ["/", "/officer", "/members", "/members/import", "/members/pending", "/units",
@@ -32,7 +33,7 @@ def test_pages_fit_a_phone(page, phone, password, pages):
     for url in pages:
         response = page.goto(url)
         assert response is not None and response.status == 200, url
-        width = page.evaluate("document.documentElement.scrollWidth")
+        width = page_width(page)
         if width > 360:
             too_wide[url] = width
     assert too_wide == {}

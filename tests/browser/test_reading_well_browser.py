@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from learning.config import PROJECT_ROOT
+from tests.browser.layout import page_width
 from tests.browser.test_accessibility_browser import _serious
 from tests.browser.test_contest_browser import CONTEST
 from tests.browser.test_login_browser import log_in, open_menu
@@ -77,7 +78,7 @@ def shoot(page, name: str, size: str) -> None:
 
 
 def fits(page, size: str) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
+    width = page_width(page)
     assert width <= SIZES[size]["width"], f"{page.url} is {width} px wide"
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import text
 
 from learning.config import PROJECT_ROOT
 from learning.db import build_engine
+from tests.browser.layout import assert_fits
 from tests.browser.test_accessibility_browser import _serious
 from tests.browser.test_login_browser import log_in
 from tests.clock import federation_today
@@ -127,14 +128,14 @@ def test_worker_sees_the_assignment_deadline_and_reminder(page):
     up_next = page.locator(".next-step")
     expect(up_next).to_contain_text(COURSE)
     expect(up_next).to_contain_text("Được giao cho bạn")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_fits(page)
     assert _serious(page) == []
     shoot(page, "worker-home")
     page.get_by_role("button", name="Đánh dấu đã đọc").click()
     expect(page.locator("#notices .unread")).to_have_count(0)
     page.locator(".course-list").get_by_role("link", name=COURSE).click()
     expect(page.locator("p.assigned")).to_contain_text(f"Hạn {DUE:%d/%m/%Y}")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_fits(page)
     assert _serious(page) == []
     shoot(page, "worker-course")
 

@@ -6,6 +6,7 @@ import io
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
+from tests.browser.layout import assert_fits
 from tests.browser.test_login_browser import log_in, open_menu
 
 
@@ -19,8 +20,7 @@ def test_province_report_drill_down_and_download(page):
     page.get_by_role("button", name="Xem").click()
     expect(page.get_by_role("heading", name="Báo cáo tình hình tham gia")).to_be_visible()
     expect(page.locator("table.report")).to_contain_text("Liên đoàn Lao động tỉnh Lào Cai")
-    page.wait_for_load_state()  # measured with the style sheet applied
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_fits(page)
     page.get_by_role("link", name="Công đoàn phường Lào Cai").click()
     page.get_by_role("link", name="CĐCS Công ty TNHH Dịch vụ Hoa Ban").click()
     expect(page.get_by_role("heading", name="CĐCS Công ty TNHH Dịch vụ Hoa Ban")).to_be_visible()

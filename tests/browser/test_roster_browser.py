@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
+from tests.browser.layout import assert_fits
 from tests.browser.test_accessibility_browser import _serious
 from tests.member_files import xlsx
 
@@ -109,7 +110,7 @@ def test_preview_lists_people_and_changes_and_slips_are_issued_once(browser, liv
     expect(held).to_contain_text("tự đăng ký chưa được cán bộ nào xác nhận")
     assert "Kẻ Giữ Số" not in page.content()  # someone outside the officer's scope
     assert "Lỗi" not in page.locator("main").inner_text()  # the signature lines are no errors
-    assert page.evaluate("document.documentElement.scrollWidth") <= DESK["width"]
+    assert_fits(page, DESK["width"])
     page.screenshot(path=str(SHOTS / "import-preview-1280.png"), full_page=True)
     problems = _serious(page)
 
@@ -167,6 +168,6 @@ def test_preview_at_phone_size(browser, live_server, tmp_path):
     page.get_by_role("button", name="Kiểm tra danh sách").click()
     expect(page.locator(".changes").first).to_contain_text("Giới tính: Nam → Nữ")
     expect(page.locator(".held-row")).to_contain_text("Sùng Thị Mỷ")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_fits(page)
     page.screenshot(path=str(SHOTS / "import-preview-360.png"), full_page=True)
     assert not _serious(page)
