@@ -13,15 +13,11 @@ from tests.browser.test_login_browser import log_in
 CONTEST = "Cuộc thi trực tuyến tìm hiểu pháp luật lao động và tổ chức Công đoàn (demo)"
 
 
-def _fits(page) -> None:  # type: ignore[no-untyped-def]
-    assert_fits(page)
-
-
 def test_register_take_a_round_and_see_the_ranking(page, browser, live_server):
     page.goto("/contests")
     page.get_by_role("link", name=CONTEST).click()
     page.get_by_role("link", name="Đăng ký", exact=True).click()
-    _fits(page)
+    assert_fits(page)
     page.get_by_label("Tìm đơn vị của bạn").fill("dien tu tan phat")
     page.get_by_role("button", name="Tìm").click()
     unit = page.get_by_label(re.compile("CĐCS Công ty TNHH Điện tử Tân Phát"))
@@ -45,7 +41,7 @@ def test_register_take_a_round_and_see_the_ranking(page, browser, live_server):
     page.get_by_role("link", name="Đợt 1").click()
     page.get_by_role("button", name="Bắt đầu thi").click()
     expect(page.get_by_text("Còn lại:")).to_be_visible()
-    _fits(page)
+    assert_fits(page)
     for number in range(1, 21):
         expect(page.get_by_text(f"Câu {number}", exact=True)).to_be_visible()
         page.wait_for_load_state()  # the background save listens once the page's script ran
@@ -87,7 +83,7 @@ def test_register_take_a_round_and_see_the_ranking(page, browser, live_server):
     row = page.locator("table.ranking tbody tr").first
     expect(row).to_contain_text("Vàng Thị Dự Thi")
     expect(row).to_contain_text("CĐCS Công ty TNHH Điện tử Tân Phát")
-    _fits(page)
+    assert_fits(page)
     page.get_by_role("link", name="Đoàn viên công đoàn").click()
     expect(page.locator("table.ranking tbody tr").first).to_contain_text("Vàng Thị Dự Thi")
     page.get_by_role("link", name="Cán bộ công đoàn").click()
