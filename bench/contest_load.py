@@ -42,8 +42,7 @@ import time
 from sqlalchemy import func, insert, select, update
 
 from bench.databases import LABELS, database
-from bench.faults import free_port
-from bench.quiz_engine import PASSWORD, _flask, _serve
+from bench.quiz_engine import _flask, _serve
 from learning.auth.models import Role, User
 from learning.auth.passwords import hash_password
 from learning.config import PROJECT_ROOT
@@ -53,6 +52,7 @@ from learning.demo import DEMO_CONTEST_TITLE
 from learning.org.models import Unit
 from learning.quizzes.models import Attempt, AttemptStatus, Quiz
 from learning.text import fold
+from tests.faults import PASSWORD, free_port
 from tests.nginx import NGINX, Nginx
 
 UNIT_CODES = ["CS-TANPHAT", "CS-KIMTHANH", "CS-HOABAN", "CS-MAYTRANG", "CS-THHOAMAI"]

@@ -12,26 +12,19 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import text
 
 from bench.databases import LABELS, database
 from bench.http import Client, Measure, run
-from learning.auth.models import Role, User
-from learning.auth.passwords import hash_password
 from learning.config import PROJECT_ROOT
-from learning.db import build_engine, utcnow
-from learning.org.models import Unit
-from learning.text import fold
-
-PASSWORD = "bench-password-1"
-COURSE = "phap-luat-lao-dong"
+from learning.db import build_engine
+from tests.faults import COURSE, PASSWORD, csrf_token_of, make_users
 
 
 def _serve(module: str, port: int, env: dict[str, str]) -> subprocess.Popen:
@@ -64,41 +57,6 @@ def _flask(env: dict[str, str], *args: str) -> None:
     )
 
 
-def _make_users(url: str, count: int, unit_code: str = "CS-TANPHAT") -> list[str]:
-    engine = build_engine(url)
-    phones = [f"+8497{n:07d}" for n in range(count)]
-    password_hash = hash_password(PASSWORD)
-    with engine.begin() as connection:
-        unit_id = connection.scalar(select(Unit.id).where(Unit.code == unit_code))
-        connection.execute(
-            insert(User),
-            [
-                {
-                    "full_name": f"Người thử {n}",
-                    "name_folded": fold(f"Người thử {n}"),
-                    "phone": phone,
-                    "unit_id": unit_id,
-                    "role": Role.WORKER,
-                    "password_hash": password_hash,
-                    "must_change_password": False,
-                    "is_active": True,
-                    "session_token": f"t{n}",
-                    "created_at": utcnow(),
-                }
-                for n, phone in enumerate(phones)
-            ],
-        )
-    engine.dispose()
-    return ["0" + phone[3:] for phone in phones]
-
-
-def _token(page: str) -> str:
-    match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page)
-    if not match:
-        raise RuntimeError("no CSRF token on the page")
-    return match.group(1)
-
-
 def bench_database(label: str, url: str, users: int, concurrency: int) -> list[Measure]:
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench", "LEARNING_ENV": "development",
            "RATELIMIT_ENABLED": "false", "GUNICORN_WORKERS": os.environ.get("GUNICORN_WORKERS", "2"),
@@ -107,7 +65,7 @@ def bench_database(label: str, url: str, users: int, concurrency: int) -> list[M
     _flask(env, "db", "upgrade")
     _flask(env, "demo")
     _flask(env, "courses", "load")
-    phones = _make_users(url, users)
+    phones = make_users(url, users)
     engine = build_engine(url)
     with engine.connect() as connection:
         quiz_id = connection.scalar(
@@ -131,9 +89,9 @@ def bench_database(label: str, url: str, users: int, concurrency: int) -> list[M
             status, _, _ = client.request(
                 "POST",
                 "/login",
-                {"login": phone, "password": PASSWORD, "csrf_token": _token(login_page)},
+                {"login": phone, "password": PASSWORD, "csrf_token": csrf_token_of(login_page)},
             )
-            client.csrf = _token(client.request("GET", f"/quizzes/{quiz_id}")[1])
+            client.csrf = csrf_token_of(client.request("GET", f"/quizzes/{quiz_id}")[1])
             return status == 302
 
         run(

@@ -28,19 +28,6 @@ import pytest
 from sqlalchemy import func, make_url, select
 from sqlalchemy.orm import Session
 
-from bench.faults import (
-    Browser,
-    Disconnected,
-    Server,
-    World,
-    _token,
-    app_database_url,
-    connection_name,
-    free_port,
-    prepare,
-    run_faults,
-    server_env,
-)
 from learning import create_app
 from learning import db as app_db
 from learning.auth import limits as login_limits
@@ -54,6 +41,19 @@ from learning.org.models import UnitKind
 from learning.org.services import create_unit
 from learning.quizzes.models import Attempt, AttemptSlot, AttemptStatus, Quiz
 from tests.conftest import TEST_DATABASE_URL, postgres_schema
+from tests.faults import (
+    Browser,
+    Disconnected,
+    Server,
+    World,
+    app_database_url,
+    connection_name,
+    csrf_token_of,
+    free_port,
+    prepare,
+    run_faults,
+    server_env,
+)
 from tests.nginx import NGINX, Nginx
 
 WORKERS, THREADS = 2, 4
@@ -414,7 +414,7 @@ def test_two_servers_share_sessions_limits_and_figures(live, second_server):
                     {
                         "login": live.limited_user,
                         "password": "wrong-password",
-                        "csrf_token": _token(token),
+                        "csrf_token": csrf_token_of(token),
                     },
                 )[0]
             )
@@ -437,7 +437,7 @@ def test_the_login_limit_holds_across_worker_processes(live, request):
     answers = []
     for n in range(10):
         browser = Browser(port)
-        token = _token(browser.request("GET", "/login")[1])
+        token = csrf_token_of(browser.request("GET", "/login")[1])
         if n % 2:  # nginx takes turns: one more request, and the posts alternate servers
             browser.request("GET", "/healthz")
         answers.append(
@@ -496,7 +496,7 @@ def test_behind_nginx_the_address_limit_counts_the_client_not_nginx(live, front)
 
     def attempt(source: str, forged: str | None = None) -> int:
         browser = Browser(front.port, source=source)
-        token = _token(browser.request("GET", "/login")[1])
+        token = csrf_token_of(browser.request("GET", "/login")[1])
         headers = {"X-Forwarded-For": forged} if forged else None
         form = {"login": unknown, "password": "wrong-password", "csrf_token": token}
         return browser.request("POST", "/login", form, headers=headers)[0]
