@@ -43,6 +43,7 @@ def register(app: Flask) -> None:
     from learning.org.cli import units_group
     from learning.quizzes.cli import quizzes_group
     from learning.reports.cli import report_group
+    from learning.uploads.cli import uploads_group
 
     app.cli.add_command(db_group)
     app.cli.add_command(create_admin)
@@ -55,3 +56,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(report_group)
     app.cli.add_command(contests_group)
     app.cli.add_command(notices_group)
+    app.cli.add_command(uploads_group)

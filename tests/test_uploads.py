@@ -94,6 +94,28 @@ def test_an_upload_left_a_week_has_expired(client, session, admin, tree, kind):
     assert session.scalar(select(ImportBatch.confirmed_at)) is None
 
 
+def test_purge_deletes_only_uploads_past_their_week_unconfirmed(runner, session, make, tree):
+    owner = make.user(role=Role.ADMIN)
+    week_ago = utcnow() - dt.timedelta(days=8)
+    kept = {
+        "fresh": ImportBatch(actor_id=owner.id, filename="a.xlsx", data=b"1"),
+        "confirmed": ImportBatch(
+            actor_id=owner.id,
+            filename="b.xlsx",
+            data=b"2",
+            created_at=week_ago,
+            confirmed_at=week_ago,
+        ),
+    }
+    stale = ImportBatch(actor_id=owner.id, filename="c.xlsx", data=b"3", created_at=week_ago)
+    session.add_all([*kept.values(), stale])
+    session.commit()
+    result = runner.invoke(args=["uploads", "purge"])
+    assert result.exit_code == 0 and "1 expired upload(s) deleted." in result.output
+    session.expire_all()
+    assert set(session.scalars(select(ImportBatch.filename))) == {"a.xlsx", "b.xlsx"}
+
+
 def test_a_refused_confirmation_leaves_the_upload_to_confirm_again(client, session, admin, tree):
     rows = [*MEMBER_ROWS, ["Người Hai", "", "", "sai", "", ""]]
     location = _members(client, tree, rows)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import CursorResult, update
+from sqlalchemy import CursorResult, delete, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -206,3 +206,18 @@ def rejected_file(
     after = {"rows": len(rows)}
     record(session, actor.id, "export", "import_batch", upload.batch.id, after=after)
     return data
+
+
+def purge_expired(session: Session, now: dt.datetime) -> int:
+    """Delete the uploads left unconfirmed past MAX_AGE: they can no longer be confirmed, and
+    the lists they hold are personal data. Confirmed ones stay (their slips and rejected rows
+    are still asked for). Returns how many went."""
+    gone = cast(
+        CursorResult[Any],
+        session.execute(
+            delete(ImportBatch).where(
+                ImportBatch.confirmed_at.is_(None), ImportBatch.created_at < now - MAX_AGE
+            )
+        ),
+    )
+    return gone.rowcount
