@@ -46,7 +46,7 @@ serve: install
 test: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 ## make test-fast: the suite without the browser and live-server tests (no Chromium, gunicorn
 ## or nginx started), for the edit-test loop; `make test` still runs everything
