@@ -340,7 +340,7 @@ QUESTION_FILE = UploadKind("questions", "cau-hoi", _read_file, _apply_file)
 
 
 def version_hash(question: BankQuestion) -> str:
-    """The fingerprint of a version, computed as courses/services.py does for loaded files,
+    """The fingerprint of a version, computed as courses/question_loading.py does for loaded files,
     so that a later load of the same content does not make a new version."""
     choices = None
     answer = None
